@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+/** Everything the server reads from the environment, resolved once at start-up. */
+export interface Config {
+  production: boolean;
+  port: number;
+  appUrl: string;
+  /** Origins allowed on cookie-authenticated writes (APP_URL first). */
+  trustedOrigins: string[];
+  databaseUrl: string | undefined;
+  dataDir: string;
+  secret: Buffer;
+  smtpUrl: string | undefined;
+  emailFrom: string;
+  redisUrl: string | undefined;
+  trustProxy: TrustProxy;
+  sessionIdleTimeoutSeconds: number;
+  sessionAbsoluteTimeoutSeconds: number;
+  devRoutes: boolean;
+  appName: string;
+}
+
+export type TrustProxy = { kind: "none" } | { kind: "hops"; hops: number } | { kind: "cidrs"; cidrs: string[] };
+
+export class ConfigError extends Error {}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+function parseTrustProxy(raw: string | undefined): TrustProxy {
+  if (!raw || raw === "0" || raw === "false") return { kind: "none" };
+  if (/^\d+$/.test(raw)) return { kind: "hops", hops: Number(raw) };
+  if (raw === "true") return { kind: "hops", hops: 1 };
+  return { kind: "cidrs", cidrs: raw.split(",").map((s) => s.trim()).filter(Boolean) };
+}
+
+function originOf(url: string, name: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL, got "${url}"`);
+  }
+}
+
+/**
+ * SECRET keys the HMACs of codes and link tokens. In development it is generated once into DATA_DIR so
+ * tokens survive restarts; in production a missing or short secret is a configuration error, never a default.
+ */
+function loadSecret(env: NodeJS.ProcessEnv, production: boolean, dataDir: string): Buffer {
+  const raw = env.SECRET;
+  if (raw) {
+    if (Buffer.byteLength(raw) < 32) throw new ConfigError("SECRET must be at least 32 bytes");
+    return Buffer.from(raw);
+  }
+  if (production) throw new ConfigError("SECRET is required in production");
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, "secret");
+  if (existsSync(file)) return Buffer.from(readFileSync(file, "utf8").trim());
+  const generated = randomBytes(32).toString("base64url");
+  writeFileSync(file, generated + "\n", { mode: 0o600 });
+  return Buffer.from(generated);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === "production";
+  const port = positiveInt(env, "PORT", 3000);
+  const appUrl = originOf(env.APP_URL || `http://localhost:${port}`, "APP_URL");
+  const trustedOrigins = [
+    appUrl,
+    ...(env.TRUSTED_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean).map((o) => originOf(o, "TRUSTED_ORIGINS")),
+  ];
+  const dataDir = path.resolve(env.DATA_DIR || "./data");
+  const smtpUrl = env.SMTP_URL || undefined;
+  if (production && !smtpUrl) throw new ConfigError("SMTP_URL is required in production (no dev outbox there)");
+  return {
+    production,
+    port,
+    appUrl,
+    trustedOrigins,
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir,
+    secret: loadSecret(env, production, dataDir),
+    smtpUrl,
+    emailFrom: env.EMAIL_FROM || `Twofold <no-reply@${new URL(appUrl).hostname}>`,
+    redisUrl: env.REDIS_URL || undefined,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    sessionIdleTimeoutSeconds: positiveInt(env, "SESSION_IDLE_TIMEOUT_SECONDS", 7 * 24 * 3600),
+    sessionAbsoluteTimeoutSeconds: positiveInt(env, "SESSION_ABSOLUTE_TIMEOUT_SECONDS", 30 * 24 * 3600),
+    devRoutes: !production,
+    appName: env.APP_NAME || "Twofold",
+  };
+}

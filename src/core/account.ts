@@ -1,0 +1,94 @@
+import type { Deps } from "./deps";
+import { consumeAll, limits } from "./limits";
+import { hashPassword, passwordWeakness, verifyPassword } from "./passwords";
+import { fail, ok, type Result } from "./result";
+import { sessionCookieExpiresAt } from "./sessions";
+import { eventClient } from "./sign-in";
+import type { ClientInfo, Session, User } from "./types";
+
+export async function updateProfile(deps: Deps, user: User, input: { name: string }, client: ClientInfo): Promise<Result<{ user: User }>> {
+  const updated = await deps.repo.transaction(async (repo) => {
+    const next = await repo.updateName(user.id, input.name.trim());
+    await repo.recordEvent({ userId: user.id, type: "profile_updated", ...eventClient(client) });
+    return next;
+  });
+  return ok({ user: updated });
+}
+
+/**
+ * Needs the current password, so a borrowed session cannot lock the owner out. Every other session ends:
+ * if the password leaked, so may have a session.
+ */
+export async function changePassword(
+  deps: Deps,
+  user: User,
+  currentSession: Session,
+  input: { currentPassword: string; newPassword: string },
+  client: ClientInfo,
+): Promise<Result<{}>> {
+  const limited = await consumeAll(deps.limiter, [[limits.currentPasswordPerUser, user.id]]);
+  if (!limited.allowed) return fail("rate_limited", "Too many attempts. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+  const passwordHash = await deps.repo.getPasswordHash(user.id);
+  if (!passwordHash || !(await verifyPassword(passwordHash, input.currentPassword))) {
+    return fail("invalid_credentials", "The current password is incorrect.", { fields: { currentPassword: "The current password is incorrect." } });
+  }
+  const weakness = passwordWeakness(input.newPassword, { email: user.email, name: user.name });
+  if (weakness) return fail("weak_password", weakness, { fields: { newPassword: weakness } });
+  const newHash = await hashPassword(input.newPassword);
+  await deps.repo.transaction(async (repo) => {
+    await repo.setPasswordHash(user.id, newHash);
+    await repo.deleteUserSessions(user.id, currentSession.id);
+    await repo.recordEvent({ userId: user.id, type: "password_changed", ...eventClient(client) });
+    await repo.enqueue({ channel: "email", template: "password_changed", recipient: user.email, data: { name: user.name } });
+  });
+  deps.messagesQueued();
+  return ok({});
+}
+
+export const AVATAR_MAX_BYTES = 1024 * 1024;
+
+/** The type comes from the file's magic bytes: a declared Content-Type is attacker-controlled. */
+export function sniffImageType(bytes: Buffer): "image/png" | "image/jpeg" | "image/webp" | null {
+  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return "image/png";
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "image/jpeg";
+  if (bytes.length >= 12 && bytes.toString("latin1", 0, 4) === "RIFF" && bytes.toString("latin1", 8, 12) === "WEBP") return "image/webp";
+  return null;
+}
+
+export type AvatarFailure = { ok: false; code: "unsupported_media_type" | "payload_too_large"; message: string };
+
+export async function setAvatar(deps: Deps, user: User, bytes: Buffer, client: ClientInfo): Promise<{ ok: true; user: User } | AvatarFailure> {
+  if (bytes.length > AVATAR_MAX_BYTES) return { ok: false, code: "payload_too_large", message: "The image must be 1 MiB or smaller." };
+  const contentType = sniffImageType(bytes);
+  if (!contentType) return { ok: false, code: "unsupported_media_type", message: "Upload a PNG, JPEG or WebP image." };
+  const updated = await deps.repo.transaction(async (repo) => {
+    const next = await repo.setAvatar(user.id, contentType, bytes);
+    await repo.recordEvent({ userId: user.id, type: "avatar_changed", ...eventClient(client) });
+    return next;
+  });
+  return { ok: true, user: updated };
+}
+
+export async function removeAvatar(deps: Deps, user: User): Promise<void> {
+  await deps.repo.deleteAvatar(user.id);
+}
+
+export async function listSessions(deps: Deps, user: User): Promise<Array<{ session: Session; expiresAt: Date }>> {
+  const sessions = await deps.repo.listUserSessions(user.id, deps.now());
+  return sessions
+    .map((session) => ({ session, expiresAt: sessionCookieExpiresAt(deps, session) }))
+    .filter(({ expiresAt }) => expiresAt.getTime() > deps.now().getTime());
+}
+
+/** Scoped to the owner: another user's session id is simply not found. */
+export async function revokeSession(deps: Deps, user: User, sessionId: string, client: ClientInfo): Promise<Result<{}>> {
+  const deleted = await deps.repo.deleteUserSession(user.id, sessionId);
+  if (!deleted) return fail("not_found", "No such session.");
+  await deps.repo.recordEvent({ userId: user.id, type: "session_revoked", ...eventClient(client) });
+  return ok({});
+}
+
+export async function revokeOtherSessions(deps: Deps, user: User, currentSession: Session, client: ClientInfo): Promise<void> {
+  await deps.repo.deleteUserSessions(user.id, currentSession.id);
+  await deps.repo.recordEvent({ userId: user.id, type: "other_sessions_revoked", ...eventClient(client) });
+}

@@ -1,0 +1,59 @@
+import type { Deps } from "./deps";
+import { consumeLinkToken, issueLinkToken } from "./link-tokens";
+import { consumeAll, limits } from "./limits";
+import { verifyPassword } from "./passwords";
+import { normalizeEmail } from "./present";
+import { fail, ok, type Result } from "./result";
+import { eventClient } from "./sign-in";
+import type { ClientInfo, User } from "./types";
+
+class EmailTaken extends Error {}
+
+/**
+ * Changing the address needs the current password (a stolen session alone cannot take over the account) and a
+ * link sent to the new address; the old address is told at once, so the owner can react.
+ */
+export async function requestEmailChange(deps: Deps, user: User, input: { currentPassword: string; newEmail: string }, client: ClientInfo): Promise<Result<{}>> {
+  const newEmail = normalizeEmail(input.newEmail);
+  const limited = await consumeAll(deps.limiter, [
+    [limits.currentPasswordPerUser, user.id],
+    [limits.emailChangePerUser, user.id],
+  ]);
+  if (!limited.allowed) return fail("rate_limited", "Too many attempts. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+  const passwordHash = await deps.repo.getPasswordHash(user.id);
+  if (!passwordHash || !(await verifyPassword(passwordHash, input.currentPassword))) {
+    return fail("invalid_credentials", "The current password is incorrect.", { fields: { currentPassword: "The current password is incorrect." } });
+  }
+  if (newEmail === user.email) return fail("invalid_request", "That is already your email address.", { fields: { newEmail: "That is already your email address." } });
+
+  await deps.repo.transaction(async (repo) => {
+    const link = await issueLinkToken(deps, repo, "change_email", user.id, newEmail);
+    await repo.enqueue({ channel: "email", template: "email_change_confirm", recipient: newEmail, data: { name: user.name, link, newEmail } });
+    await repo.enqueue({ channel: "email", template: "email_change_notice", recipient: user.email, data: { name: user.name, newEmail } });
+    await repo.recordEvent({ userId: user.id, type: "email_change_requested", ...eventClient(client) });
+  });
+  deps.messagesQueued();
+  return ok({});
+}
+
+/** The link from the new inbox switches the address; it is taken at this moment if someone else got it first. */
+export async function confirmEmailChange(deps: Deps, input: { token: string }, client: ClientInfo): Promise<Result<{ user: User }>> {
+  const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, client.ip]]);
+  if (!limited.allowed) return fail("rate_limited", "Too many attempts. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+  try {
+    const user = await deps.repo.transaction(async (repo) => {
+      const token = await consumeLinkToken(deps, repo, "change_email", input.token);
+      if (!token) return null;
+      const updated = await repo.updateEmail(token.userId, token.email);
+      // Rolls back the token use too: the link stays valid if the address frees up again.
+      if (!updated) throw new EmailTaken();
+      await repo.recordEvent({ userId: updated.id, type: "email_changed", ...eventClient(client) });
+      return updated;
+    });
+    if (!user) return fail("invalid_token", "This link is invalid or has expired.");
+    return ok({ user });
+  } catch (error) {
+    if (error instanceof EmailTaken) return fail("email_taken", "Another account already uses this email address.");
+    throw error;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Rate-limit policies. The store (database or Redis) is behind the RateLimiter port; the numbers live here so
+ * one file answers "how many tries does an attacker get".
+ */
+export interface RateLimitPolicy {
+  name: string;
+  points: number;
+  durationSeconds: number;
+}
+
+export type RateLimitOutcome = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+export interface RateLimiter {
+  consume(policy: RateLimitPolicy, key: string): Promise<RateLimitOutcome>;
+  reset(policy: RateLimitPolicy, key: string): Promise<void>;
+}
+
+const minutes = (n: number) => n * 60;
+
+export const limits = {
+  // Credential stuffing spreads over accounts; guessing focuses on one. Both are capped.
+  signInPerIp: { name: "sign_in_ip", points: 50, durationSeconds: minutes(15) },
+  signInPerAccount: { name: "sign_in_account", points: 10, durationSeconds: minutes(15) },
+  signUpPerIp: { name: "sign_up_ip", points: 10, durationSeconds: minutes(60) },
+  // Each of these sends an email; per-email caps stop mail bombing one inbox from many IPs.
+  resendPerIp: { name: "resend_ip", points: 10, durationSeconds: minutes(60) },
+  resendPerEmail: { name: "resend_email", points: 3, durationSeconds: minutes(15) },
+  forgotPerIp: { name: "forgot_ip", points: 10, durationSeconds: minutes(60) },
+  forgotPerEmail: { name: "forgot_email", points: 3, durationSeconds: minutes(15) },
+  // Link tokens carry 256 bits, so this only bounds load, not guessing.
+  tokenPerIp: { name: "token_ip", points: 30, durationSeconds: minutes(15) },
+  // Re-authentication with the current password is a password guess too.
+  currentPasswordPerUser: { name: "current_password_user", points: 10, durationSeconds: minutes(15) },
+  emailChangePerUser: { name: "email_change_user", points: 5, durationSeconds: minutes(60) },
+} satisfies Record<string, RateLimitPolicy>;
+
+/** Consumes every policy in order and stops at the first refusal. */
+export async function consumeAll(limiter: RateLimiter, checks: Array<[RateLimitPolicy, string]>): Promise<RateLimitOutcome> {
+  for (const [policy, key] of checks) {
+    const outcome = await limiter.consume(policy, key);
+    if (!outcome.allowed) return outcome;
+  }
+  return { allowed: true };
+}

@@ -1,0 +1,61 @@
+import type { Deps } from "./deps";
+import { consumeLinkToken, issueLinkToken, peekLinkToken } from "./link-tokens";
+import { consumeAll, limits } from "./limits";
+import { hashPassword, passwordWeakness } from "./passwords";
+import { normalizeEmail } from "./present";
+import { fail, ok, type Result } from "./result";
+import { eventClient } from "./sign-in";
+import type { ClientInfo } from "./types";
+
+const INVALID_LINK = "This reset link is invalid or has expired. Ask for a new one.";
+
+/** Always 202-shaped: whether an email went out is known only to the inbox owner. */
+export async function forgotPassword(deps: Deps, input: { email: string }, client: ClientInfo): Promise<Result<{}>> {
+  const email = normalizeEmail(input.email);
+  const limited = await consumeAll(deps.limiter, [
+    [limits.forgotPerIp, client.ip],
+    [limits.forgotPerEmail, email],
+  ]);
+  if (!limited.allowed) return fail("rate_limited", "Too many requests. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+  await deps.repo.transaction(async (repo) => {
+    const user = await repo.findUserByEmail(email);
+    if (!user) return;
+    const link = await issueLinkToken(deps, repo, "reset_password", user.id, user.email);
+    await repo.enqueue({ channel: "email", template: "password_reset", recipient: user.email, data: { name: user.name, link } });
+    await repo.recordEvent({ userId: user.id, type: "password_reset_requested", ...eventClient(client) });
+  });
+  deps.messagesQueued();
+  return ok({});
+}
+
+/**
+ * Sets a new password from an emailed link and revokes every session: whoever held the old password (or a
+ * stolen cookie) is out. It never signs in, so a reset cannot bypass a second factor.
+ */
+export async function resetPassword(deps: Deps, input: { token: string; password: string }, client: ClientInfo): Promise<Result<{}>> {
+  const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, client.ip]]);
+  if (!limited.allowed) return fail("rate_limited", "Too many attempts. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+
+  // Checked without burning the link first, so a refused password can be corrected with the same link.
+  const peeked = await peekLinkToken(deps, deps.repo, "reset_password", input.token);
+  if (!peeked) return fail("invalid_token", INVALID_LINK);
+  const user = await deps.repo.findUserById(peeked.userId);
+  if (!user) return fail("invalid_token", INVALID_LINK);
+  const weakness = passwordWeakness(input.password, { email: user.email, name: user.name });
+  if (weakness) return fail("weak_password", weakness, { fields: { password: weakness } });
+  const passwordHash = await hashPassword(input.password);
+
+  const done = await deps.repo.transaction(async (repo) => {
+    if (!(await consumeLinkToken(deps, repo, "reset_password", input.token))) return false;
+    await repo.setPasswordHash(user.id, passwordHash);
+    // The link reached the inbox, which proves the address as well as a verification link would.
+    await repo.markEmailVerified(user.id, user.email);
+    await repo.deleteUserSessions(user.id);
+    await repo.recordEvent({ userId: user.id, type: "password_reset", ...eventClient(client) });
+    await repo.enqueue({ channel: "email", template: "password_changed", recipient: user.email, data: { name: user.name } });
+    return true;
+  });
+  if (!done) return fail("invalid_token", INVALID_LINK);
+  deps.messagesQueued();
+  return ok({});
+}

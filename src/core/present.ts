@@ -1,0 +1,38 @@
+import type { Session, User } from "./types";
+
+/** `+1 ••• ••• 4567`: enough for the owner to recognise the number, too little to harvest it. */
+export function maskPhoneNumber(e164: string): string {
+  const digits = e164.replace(/\D/g, "");
+  return `+${digits.slice(0, digits.length > 11 ? 2 : 1)} ••• ••• ${digits.slice(-4)}`;
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** The public shape of a user (API.md `user`). */
+export function presentUser(user: User) {
+  return {
+    id: user.id,
+    email: user.email,
+    emailVerified: user.emailVerifiedAt !== null,
+    name: user.name,
+    avatarUrl: user.avatarVersion > 0 ? `/api/users/${user.id}/avatar?v=${user.avatarVersion}` : null,
+    phoneNumber: user.phoneNumber ? maskPhoneNumber(user.phoneNumber) : null,
+    phoneVerified: user.phoneVerifiedAt !== null,
+    twoFactor: { sms: user.twoFactorSms && user.phoneVerifiedAt !== null, totp: false, passkeys: 0, recoveryCodesLeft: 0 },
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+export type PublicUser = ReturnType<typeof presentUser>;
+
+export function presentSession(session: Session, expiresAt: Date) {
+  return {
+    id: session.id,
+    createdAt: session.createdAt.toISOString(),
+    lastSeenAt: session.lastSeenAt.toISOString(),
+    expiresAt: expiresAt.toISOString(),
+    assuranceLevel: session.assuranceLevel,
+  };
+}

@@ -1,0 +1,50 @@
+import type { Challenge, EmailIntent, OneTimeToken, OneTimeTokenPurpose, SecurityEvent, SecurityEventType, Session, User } from "./types";
+
+/**
+ * Everything the flows need from storage. One implementation (src/db/repository.ts) serves PostgreSQL and
+ * PGlite; flows that change several rows run inside `transaction` so nothing is half-written.
+ */
+export interface Repository {
+  transaction<T>(work: (repo: Repository) => Promise<T>): Promise<T>;
+
+  findUserById(id: string): Promise<User | null>;
+  findUserByEmail(email: string): Promise<User | null>;
+  /** User and password hash in one query: sign-in's only read. */
+  findCredentialsByEmail(email: string): Promise<{ user: User; passwordHash: string } | null>;
+  /** Returns null when the email is already taken (unique violation). */
+  createUser(user: { id: string; email: string; name: string; passwordHash: string }): Promise<User | null>;
+  getPasswordHash(userId: string): Promise<string | null>;
+  setPasswordHash(userId: string, passwordHash: string): Promise<void>;
+  markEmailVerified(userId: string, email: string): Promise<User | null>;
+  updateName(userId: string, name: string): Promise<User>;
+  /** Returns null when another account holds the address. */
+  updateEmail(userId: string, email: string): Promise<User | null>;
+
+  setAvatar(userId: string, contentType: string, bytes: Buffer): Promise<User>;
+  deleteAvatar(userId: string): Promise<User>;
+  getAvatar(userId: string): Promise<{ contentType: string; bytes: Buffer; version: number } | null>;
+
+  insertSession(session: Session): Promise<void>;
+  /** One indexed query: the session and its user, by the token's public id. */
+  findSessionWithUser(sessionId: string): Promise<{ session: Session; user: User } | null>;
+  touchSession(sessionId: string, lastSeenAt: Date): Promise<void>;
+  deleteSession(sessionId: string): Promise<void>;
+  deleteUserSession(userId: string, sessionId: string): Promise<boolean>;
+  deleteUserSessions(userId: string, exceptSessionId?: string): Promise<number>;
+  listUserSessions(userId: string, now: Date): Promise<Session[]>;
+
+  insertToken(token: OneTimeToken): Promise<void>;
+  findToken(id: string): Promise<OneTimeToken | null>;
+  /** Atomic single use: true for exactly one caller, and only while unused and unexpired. */
+  consumeToken(id: string, now: Date): Promise<boolean>;
+  /** Kills the user's unused tokens of one purpose (a new link supersedes the old). */
+  invalidateTokens(userId: string, purpose: OneTimeTokenPurpose): Promise<void>;
+
+  insertChallenge(challenge: Challenge): Promise<void>;
+
+  recordEvent(event: { userId: string | null; type: SecurityEventType; ip: string | null; userAgent: string | null; details?: Record<string, unknown> }): Promise<void>;
+  listEvents(userId: string, limit: number): Promise<SecurityEvent[]>;
+
+  /** Written in the caller's transaction; the outbox worker delivers it after commit. */
+  enqueue(message: EmailIntent): Promise<void>;
+}

@@ -1,0 +1,29 @@
+/** Failures a flow can end in; the HTTP layer maps each code to a status. Bad input never throws through. */
+export type FailureCode =
+  | "invalid_request"
+  | "invalid_credentials"
+  | "email_not_verified"
+  | "weak_password"
+  | "invalid_token"
+  | "email_taken"
+  | "rate_limited"
+  | "not_found"
+  | "unauthenticated";
+
+export interface Failure {
+  ok: false;
+  code: FailureCode;
+  message: string;
+  fields?: Record<string, string>;
+  retryAfterSeconds?: number;
+}
+
+export type Result<T> = ({ ok: true } & T) | Failure;
+
+export function fail(code: FailureCode, message: string, extra: Partial<Pick<Failure, "fields" | "retryAfterSeconds">> = {}): Failure {
+  return { ok: false, code, message, ...extra };
+}
+
+export function ok<T extends object>(value: T): { ok: true } & T {
+  return { ok: true, ...value };
+}

@@ -1,0 +1,62 @@
+import type { Deps } from "./deps";
+import { createSignInChallenge, secondFactorMethods, type SignInChallenge } from "./factors";
+import { consumeAll, limits } from "./limits";
+import { verifyDummyPassword, verifyPassword } from "./passwords";
+import { normalizeEmail } from "./present";
+import { fail, ok, type Result } from "./result";
+import { createSession } from "./sessions";
+import type { ClientInfo, Session, User } from "./types";
+
+export type SignedIn = { kind: "session"; user: User; session: Session; token: string } | { kind: "challenge"; user: User; challenge: SignInChallenge };
+
+const INVALID_CREDENTIALS = "The email or password is incorrect.";
+
+/**
+ * Email + password sign-in. Unknown email and wrong password answer alike, and both cost one argon2id verify,
+ * so neither the body nor the timing tells whether an account exists.
+ */
+export async function signIn(deps: Deps, input: { email: string; password: string }, client: ClientInfo): Promise<Result<{ result: SignedIn }>> {
+  const email = normalizeEmail(input.email);
+  const limited = await consumeAll(deps.limiter, [
+    [limits.signInPerIp, client.ip],
+    [limits.signInPerAccount, email],
+  ]);
+  if (!limited.allowed) return fail("rate_limited", "Too many sign-in attempts. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+
+  const found = await deps.repo.findCredentialsByEmail(email);
+  if (!found) {
+    await verifyDummyPassword(input.password);
+    return fail("invalid_credentials", INVALID_CREDENTIALS);
+  }
+  if (!(await verifyPassword(found.passwordHash, input.password))) {
+    await deps.repo.recordEvent({ userId: found.user.id, type: "sign_in_failed", ...eventClient(client) });
+    return fail("invalid_credentials", INVALID_CREDENTIALS);
+  }
+  await deps.limiter.reset(limits.signInPerAccount, email);
+  // Revealed only after a correct password, so it tells an attacker nothing they did not already prove.
+  if (!found.user.emailVerifiedAt) {
+    await deps.repo.recordEvent({ userId: found.user.id, type: "sign_in_unverified", ...eventClient(client) });
+    return fail("email_not_verified", "Confirm your email address first. We can send the link again.");
+  }
+  return ok({ result: await completeFirstFactor(deps, found.user, client) });
+}
+
+/**
+ * Every path that proves the first factor (password, email link) ends here: users with a second factor get a
+ * challenge, never a session.
+ */
+export async function completeFirstFactor(deps: Deps, user: User, client: ClientInfo): Promise<SignedIn> {
+  const methods = secondFactorMethods(user);
+  if (methods.length > 0) {
+    const challenge = await createSignInChallenge(deps, user, methods);
+    await deps.repo.recordEvent({ userId: user.id, type: "sign_in_challenged", ...eventClient(client) });
+    return { kind: "challenge", user, challenge };
+  }
+  const { token, session } = await createSession(deps, user.id, client, 1);
+  await deps.repo.recordEvent({ userId: user.id, type: "sign_in", ...eventClient(client) });
+  return { kind: "session", user, session, token };
+}
+
+export function eventClient(client: ClientInfo): { ip: string; userAgent: string | null } {
+  return { ip: client.ip, userAgent: client.userAgent?.slice(0, 512) ?? null };
+}

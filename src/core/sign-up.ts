@@ -1,0 +1,64 @@
+import type { Deps } from "./deps";
+import { randomId } from "./crypto";
+import { consumeAll, limits } from "./limits";
+import { issueLinkToken } from "./link-tokens";
+import { hashPassword, passwordWeakness } from "./passwords";
+import { normalizeEmail } from "./present";
+import { fail, ok, type Result } from "./result";
+import { eventClient } from "./sign-in";
+import type { ClientInfo, User } from "./types";
+import type { Repository } from "./repository";
+
+/**
+ * Sign-up answers the same whether or not the address is taken. The owner of an existing account gets an
+ * email saying someone tried; nobody else learns anything, and both paths cost one argon2id hash.
+ */
+export async function signUp(deps: Deps, input: { email: string; password: string; name: string }, client: ClientInfo): Promise<Result<{}>> {
+  const email = normalizeEmail(input.email);
+  const name = input.name.trim();
+  const limited = await consumeAll(deps.limiter, [[limits.signUpPerIp, client.ip]]);
+  if (!limited.allowed) return fail("rate_limited", "Too many sign-ups from your network. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+
+  const weakness = passwordWeakness(input.password, { email, name });
+  if (weakness) return fail("weak_password", weakness, { fields: { password: weakness } });
+  const passwordHash = await hashPassword(input.password);
+
+  await deps.repo.transaction(async (repo) => {
+    const existing = await repo.findUserByEmail(email);
+    if (existing) return notifyExistingAccount(deps, repo, existing);
+    const user = await repo.createUser({ id: randomId(), email, name, passwordHash });
+    // Lost a race with a concurrent sign-up for the same address: treat it as existing.
+    if (!user) return;
+    await repo.recordEvent({ userId: user.id, type: "sign_up", ...eventClient(client) });
+    await sendVerificationEmail(deps, repo, user);
+  });
+  deps.messagesQueued();
+  return ok({});
+}
+
+async function notifyExistingAccount(deps: Deps, repo: Repository, user: User): Promise<void> {
+  // An unverified account has not proven its address yet: another verification link is the useful answer.
+  if (!user.emailVerifiedAt) return sendVerificationEmail(deps, repo, user);
+  await repo.enqueue({ channel: "email", template: "sign_up_attempt", recipient: user.email, data: { name: user.name } });
+}
+
+export async function sendVerificationEmail(deps: Deps, repo: Repository, user: User): Promise<void> {
+  const link = await issueLinkToken(deps, repo, "verify_email", user.id, user.email);
+  await repo.enqueue({ channel: "email", template: "verify_email", recipient: user.email, data: { name: user.name, link } });
+}
+
+/** Same answer for unknown, verified and unverified addresses; only the last gets an email. */
+export async function resendVerification(deps: Deps, input: { email: string }, client: ClientInfo): Promise<Result<{}>> {
+  const email = normalizeEmail(input.email);
+  const limited = await consumeAll(deps.limiter, [
+    [limits.resendPerIp, client.ip],
+    [limits.resendPerEmail, email],
+  ]);
+  if (!limited.allowed) return fail("rate_limited", "Too many requests. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+  await deps.repo.transaction(async (repo) => {
+    const user = await repo.findUserByEmail(email);
+    if (user && !user.emailVerifiedAt) await sendVerificationEmail(deps, repo, user);
+  });
+  deps.messagesQueued();
+  return ok({});
+}

@@ -1,0 +1,25 @@
+import type { Deps } from "./deps";
+import { consumeLinkToken } from "./link-tokens";
+import { consumeAll, limits } from "./limits";
+import { fail, ok, type Result } from "./result";
+import { completeFirstFactor, eventClient, type SignedIn } from "./sign-in";
+import type { ClientInfo } from "./types";
+
+const INVALID_LINK = "This link is invalid or has expired. Ask for a new one.";
+
+/** Following the emailed link confirms the address and signs the user in (through the second factor, if any). */
+export async function verifyEmail(deps: Deps, input: { token: string }, client: ClientInfo): Promise<Result<{ result: SignedIn }>> {
+  const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, client.ip]]);
+  if (!limited.allowed) return fail("rate_limited", "Too many attempts. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+
+  const user = await deps.repo.transaction(async (repo) => {
+    const token = await consumeLinkToken(deps, repo, "verify_email", input.token);
+    if (!token) return null;
+    // A link sent to an address the account no longer has proves nothing about the current one.
+    const verified = await repo.markEmailVerified(token.userId, token.email);
+    if (verified) await repo.recordEvent({ userId: verified.id, type: "email_verified", ...eventClient(client) });
+    return verified;
+  });
+  if (!user) return fail("invalid_token", INVALID_LINK);
+  return ok({ result: await completeFirstFactor(deps, user, client) });
+}

@@ -1,0 +1,192 @@
+import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import type { Repository } from "../core/repository";
+import type { User } from "../core/types";
+import type { Database } from "./client";
+import { enqueueMessage } from "./outbox";
+import { avatars, challenges, oneTimeTokens, passwordCredentials, securityEvents, sessions, users } from "./schema";
+import { randomId } from "../core/crypto";
+
+type Sealer = { seal(plain: string): Buffer };
+
+function isUniqueViolation(error: unknown): boolean {
+  // node-postgres and PGlite both surface SQLSTATE 23505, sometimes wrapped by drizzle in `cause`.
+  for (let e = error as { code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.code === "23505") return true;
+  }
+  return false;
+}
+
+/** The one Repository implementation, for node-postgres and PGlite alike. */
+export function createRepository(db: Database, sealer: Sealer): Repository {
+  const repo: Repository = {
+    transaction: (work) => db.transaction((tx) => work(createRepository(tx as unknown as Database, sealer))),
+
+    async findUserById(id) {
+      const [row] = await db.select().from(users).where(eq(users.id, id));
+      return row ?? null;
+    },
+    async findUserByEmail(email) {
+      const [row] = await db.select().from(users).where(eq(users.email, email));
+      return row ?? null;
+    },
+    async findCredentialsByEmail(email) {
+      const [row] = await db
+        .select({ user: users, passwordHash: passwordCredentials.passwordHash })
+        .from(users)
+        .innerJoin(passwordCredentials, eq(passwordCredentials.userId, users.id))
+        .where(eq(users.email, email));
+      return row ?? null;
+    },
+    async createUser({ id, email, name, passwordHash }) {
+      // A savepoint keeps the surrounding transaction usable after a unique violation.
+      try {
+        return await db.transaction(async (tx) => {
+          const [user] = await tx.insert(users).values({ id, email, name }).returning();
+          await tx.insert(passwordCredentials).values({ userId: id, passwordHash });
+          return user!;
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) return null;
+        throw error;
+      }
+    },
+    async getPasswordHash(userId) {
+      const [row] = await db.select({ hash: passwordCredentials.passwordHash }).from(passwordCredentials).where(eq(passwordCredentials.userId, userId));
+      return row?.hash ?? null;
+    },
+    async setPasswordHash(userId, passwordHash) {
+      await db
+        .insert(passwordCredentials)
+        .values({ userId, passwordHash })
+        .onConflictDoUpdate({ target: passwordCredentials.userId, set: { passwordHash, updatedAt: sql`now()` } });
+    },
+    async markEmailVerified(userId, email) {
+      const [row] = await db
+        .update(users)
+        .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())`, updatedAt: sql`now()` })
+        .where(and(eq(users.id, userId), eq(users.email, email)))
+        .returning();
+      return row ?? null;
+    },
+    async updateName(userId, name) {
+      const [row] = await db.update(users).set({ name, updatedAt: sql`now()` }).where(eq(users.id, userId)).returning();
+      return row!;
+    },
+    async updateEmail(userId, email) {
+      try {
+        return await db.transaction(async (tx) => {
+          // The new address is proven by the link that led here.
+          const [row] = await tx.update(users).set({ email, emailVerifiedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(users.id, userId)).returning();
+          return row ?? null;
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) return null;
+        throw error;
+      }
+    },
+
+    async setAvatar(userId, contentType, bytes) {
+      await db
+        .insert(avatars)
+        .values({ userId, contentType, bytes })
+        .onConflictDoUpdate({ target: avatars.userId, set: { contentType, bytes, updatedAt: sql`now()` } });
+      return bumpAvatarVersion(db, userId);
+    },
+    async deleteAvatar(userId) {
+      await db.delete(avatars).where(eq(avatars.userId, userId));
+      // Negative = no avatar; the next upload continues from the old number so cached URLs never repeat.
+      const [row] = await db
+        .update(users)
+        .set({ avatarVersion: sql`-abs(${users.avatarVersion})`, updatedAt: sql`now()` })
+        .where(eq(users.id, userId))
+        .returning();
+      return row!;
+    },
+    async getAvatar(userId) {
+      const [row] = await db
+        .select({ contentType: avatars.contentType, bytes: avatars.bytes, version: users.avatarVersion })
+        .from(avatars)
+        .innerJoin(users, eq(users.id, avatars.userId))
+        .where(eq(avatars.userId, userId));
+      return row ?? null;
+    },
+
+    async insertSession(session) {
+      await db.insert(sessions).values(session);
+    },
+    async findSessionWithUser(sessionId) {
+      const [row] = await db.select({ session: sessions, user: users }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(sessions.id, sessionId));
+      return row ?? null;
+    },
+    async touchSession(sessionId, lastSeenAt) {
+      await db.update(sessions).set({ lastSeenAt }).where(eq(sessions.id, sessionId));
+    },
+    async deleteSession(sessionId) {
+      await db.delete(sessions).where(eq(sessions.id, sessionId));
+    },
+    async deleteUserSession(userId, sessionId) {
+      const deleted = await db.delete(sessions).where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId))).returning({ id: sessions.id });
+      return deleted.length > 0;
+    },
+    async deleteUserSessions(userId, exceptSessionId) {
+      const condition = exceptSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)) : eq(sessions.userId, userId);
+      const deleted = await db.delete(sessions).where(condition).returning({ id: sessions.id });
+      return deleted.length;
+    },
+    async listUserSessions(userId, now) {
+      return db.select().from(sessions).where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, now))).orderBy(desc(sessions.lastSeenAt));
+    },
+
+    async insertToken(token) {
+      await db.insert(oneTimeTokens).values(token);
+    },
+    async findToken(id) {
+      const [row] = await db.select().from(oneTimeTokens).where(eq(oneTimeTokens.id, id));
+      return row ?? null;
+    },
+    async consumeToken(id, now) {
+      const used = await db
+        .update(oneTimeTokens)
+        .set({ usedAt: now })
+        .where(and(eq(oneTimeTokens.id, id), isNull(oneTimeTokens.usedAt), gt(oneTimeTokens.expiresAt, now)))
+        .returning({ id: oneTimeTokens.id });
+      return used.length === 1;
+    },
+    async invalidateTokens(userId, purpose) {
+      await db
+        .update(oneTimeTokens)
+        .set({ usedAt: sql`now()` })
+        .where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt)));
+    },
+
+    async insertChallenge(challenge) {
+      await db.insert(challenges).values(challenge);
+    },
+
+    async recordEvent(event) {
+      await db.insert(securityEvents).values({ id: randomId(), ...event });
+    },
+    async listEvents(userId, limit) {
+      return db
+        .select({ type: securityEvents.type, createdAt: securityEvents.createdAt, ip: securityEvents.ip, userAgent: securityEvents.userAgent })
+        .from(securityEvents)
+        .where(eq(securityEvents.userId, userId))
+        .orderBy(desc(securityEvents.createdAt))
+        .limit(limit) as Promise<Awaited<ReturnType<Repository["listEvents"]>>>;
+    },
+
+    async enqueue(message) {
+      await enqueueMessage(db, sealer, message);
+    },
+  };
+  return repo;
+}
+
+async function bumpAvatarVersion(db: Database, userId: string): Promise<User> {
+  const [row] = await db
+    .update(users)
+    .set({ avatarVersion: sql`abs(${users.avatarVersion}) + 1`, updatedAt: sql`now()` })
+    .where(eq(users.id, userId))
+    .returning();
+  return row!;
+}

@@ -1,0 +1,153 @@
+import { sql } from "drizzle-orm";
+import { boolean, customType, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => "bytea",
+  fromDriver: (value) => Buffer.from(value),
+});
+const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+export const users = pgTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    /** Stored lower-cased and trimmed; unique. */
+    email: text("email").notNull(),
+    emailVerifiedAt: tstz("email_verified_at"),
+    name: text("name").notNull(),
+    /** Bumped on every avatar change, so avatar URLs can be cached forever. */
+    avatarVersion: integer("avatar_version").notNull().default(0),
+    phoneNumber: text("phone_number"),
+    phoneVerifiedAt: tstz("phone_verified_at"),
+    twoFactorSms: boolean("two_factor_sms").notNull().default(false),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    updatedAt: tstz("updated_at").notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("users_email_key").on(t.email), uniqueIndex("users_phone_key").on(t.phoneNumber).where(sql`phone_verified_at is not null`)],
+);
+
+export const passwordCredentials = pgTable("password_credentials", {
+  userId: text("user_id").primaryKey().references(() => users.id, { onDelete: "cascade" }),
+  /** argon2id PHC string. */
+  passwordHash: text("password_hash").notNull(),
+  updatedAt: tstz("updated_at").notNull().defaultNow(),
+});
+
+export const avatars = pgTable("avatars", {
+  userId: text("user_id").primaryKey().references(() => users.id, { onDelete: "cascade" }),
+  contentType: text("content_type").notNull(),
+  bytes: bytea("bytes").notNull(),
+  updatedAt: tstz("updated_at").notNull().defaultNow(),
+});
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    /** Public half of the token (`id.secret`); also the id shown in the sessions list. */
+    id: text("id").primaryKey(),
+    /** SHA-256 of the secret half; the token itself is never stored. */
+    secretHash: bytea("secret_hash").notNull(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    /** 1 = password (or email link), 2 = password + second factor. */
+    assuranceLevel: smallint("assurance_level").notNull().default(1),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    lastSeenAt: tstz("last_seen_at").notNull().defaultNow(),
+    /** Absolute expiry, fixed at creation. Idle expiry is derived from last_seen_at. */
+    expiresAt: tstz("expires_at").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+  },
+  (t) => [index("sessions_user_id_idx").on(t.userId)],
+);
+
+export const oneTimeTokens = pgTable(
+  "one_time_tokens",
+  {
+    id: text("id").primaryKey(),
+    purpose: text("purpose", { enum: ["verify_email", "reset_password", "change_email"] }).notNull(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    /** HMAC(SECRET, id + secret): a database dump alone cannot mint or replay a link. */
+    secretHash: bytea("secret_hash").notNull(),
+    /** The address the link was sent to (the new address for an email change). */
+    email: text("email").notNull(),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    expiresAt: tstz("expires_at").notNull(),
+    usedAt: tstz("used_at"),
+  },
+  (t) => [index("one_time_tokens_user_purpose_idx").on(t.userId, t.purpose)],
+);
+
+/**
+ * Second-factor challenges (sign-in, phone verification). Created by sign-in for users with a second factor;
+ * codes and delivery arrive with the SMS issue. Budgets live on the row so they survive resends.
+ */
+export const challenges = pgTable(
+  "challenges",
+  {
+    id: text("id").primaryKey(),
+    purpose: text("purpose", { enum: ["sign_in", "phone_verification"] }).notNull(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    /** Hash of the client binding (user agent + challenge cookie) so a challenge cannot move between clients. */
+    clientBinding: bytea("client_binding"),
+    phoneNumber: text("phone_number"),
+    codeHash: bytea("code_hash"),
+    codeExpiresAt: tstz("code_expires_at"),
+    attempts: integer("attempts").notNull().default(0),
+    sends: integer("sends").notNull().default(0),
+    resendAt: tstz("resend_at"),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    expiresAt: tstz("expires_at").notNull(),
+    completedAt: tstz("completed_at"),
+  },
+  (t) => [index("challenges_user_id_idx").on(t.userId)],
+);
+
+export const outboxMessages = pgTable(
+  "outbox_messages",
+  {
+    id: text("id").primaryKey(),
+    channel: text("channel", { enum: ["email", "sms"] }).notNull(),
+    template: text("template").notNull(),
+    recipient: text("recipient").notNull(),
+    /**
+     * AES-256-GCM of {subject, text, html}: bodies carry sign-in links and codes, which must not sit in the
+     * database in clear.
+     */
+    payload: bytea("payload").notNull(),
+    status: text("status", { enum: ["pending", "sent", "failed"] }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: tstz("next_attempt_at").notNull().defaultNow(),
+    lastError: text("last_error"),
+    providerMessageId: text("provider_message_id"),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    sentAt: tstz("sent_at"),
+  },
+  (t) => [index("outbox_messages_due_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`), index("outbox_messages_created_idx").on(t.createdAt)],
+);
+
+export const securityEvents = pgTable(
+  "security_events",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    details: jsonb("details").$type<Record<string, unknown>>(),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+  },
+  (t) => [index("security_events_user_created_idx").on(t.userId, t.createdAt)],
+);
+
+/** Fixed-window counters for rate-limiter-flexible (RateLimiterDrizzle) when no REDIS_URL is set. */
+export const rateLimits = pgTable("rate_limits", {
+  key: text("key").primaryKey(),
+  points: integer("points").notNull(),
+  expire: tstz("expire"),
+});
+
+export type UserRow = typeof users.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+export type OneTimeTokenRow = typeof oneTimeTokens.$inferSelect;
+export type OutboxMessageRow = typeof outboxMessages.$inferSelect;
+export type ChallengeRow = typeof challenges.$inferSelect;

@@ -1,0 +1,85 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { MiddlewareHandler } from "hono";
+import { sessionCookieName } from "./cookies";
+import type { AppEnv, AppServices } from "./env";
+import { errorResponse } from "./errors";
+import { clientIp } from "./middleware/client-ip";
+import { originCheck } from "./middleware/origin-check";
+import { loadSession } from "./middleware/session";
+import { accountRoutes } from "./routes/account";
+import { authRoutes } from "./routes/auth";
+import { opsRoutes } from "./routes/ops";
+import { userRoutes } from "./routes/users";
+
+const JSON_BODY_LIMIT_BYTES = 64 * 1024;
+const isAvatarUpload = (method: string, path: string) => method === "PUT" && path === "/api/account/avatar";
+
+/** JSON routes reject any other declared body type instead of validating it as `{}`. */
+const requireJsonBody = (): MiddlewareHandler<AppEnv> =>
+  async function requireJsonBody(c, next) {
+    if (!["POST", "PUT", "PATCH", "DELETE"].includes(c.req.method) || isAvatarUpload(c.req.method, c.req.path)) return next();
+    const hasBody = Number(c.req.header("content-length") ?? 0) > 0 || c.req.header("transfer-encoding") !== undefined;
+    const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
+    if (hasBody && type !== "application/json") return errorResponse(c, "unsupported_media_type", "Send the body as application/json.");
+    return next();
+  };
+
+const requestLog = (): MiddlewareHandler<AppEnv> =>
+  async function requestLog(c, next) {
+    const started = performance.now();
+    await next();
+    // Path only: no query string, body or headers, which is where tokens would be.
+    c.var.services.logger.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, "request");
+  };
+
+export function createApp(services: AppServices) {
+  const { config, logger } = services;
+  const app = new OpenAPIHono<AppEnv>().basePath("/api");
+
+  app.onError((error, c) => {
+    if (error instanceof HTTPException && error.status === 400) return errorResponse(c, "invalid_json", "The request body is not valid JSON.");
+    if (error instanceof HTTPException && error.status === 413) return errorResponse(c, "payload_too_large", "The request body is too large.");
+    logger.error({ err: error, path: c.req.path }, "unhandled error");
+    return errorResponse(c, "internal_error", "Something went wrong on our side. Try again.");
+  });
+  app.notFound((c) => errorResponse(c, "not_found", "No such endpoint."));
+
+  app.use("*", async function provideServices(c, next) {
+    c.set("services", services);
+    await next();
+    // Auth answers are per-user and often carry cookies: never cached by a browser or proxy.
+    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
+  });
+  app.use("*", requestLog());
+  app.use("*", clientIp(config.trustProxy));
+  app.use("*", async function limitJsonBody(c, next) {
+    if (isAvatarUpload(c.req.method, c.req.path)) return next();
+    return bodyLimit({ maxSize: JSON_BODY_LIMIT_BYTES, onError: (c) => errorResponse(c, "payload_too_large", "The request body is larger than 64 KiB.") })(c, next);
+  });
+  app.use("*", requireJsonBody());
+  app.use("*", originCheck(config.trustedOrigins, sessionCookieName(config)));
+  app.use("*", loadSession());
+
+  app.route("/auth", authRoutes);
+  app.route("/account", accountRoutes);
+  app.route("/users", userRoutes);
+  app.route("/", opsRoutes);
+
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "Twofold API", version: "0.1.0", description: "Email + password accounts with SMS two-factor sign-in. Errors: `{error:{code,message,fields?}}`." },
+    servers: [{ url: config.appUrl }],
+  });
+  // The reference UI is served from our own node_modules, not a CDN: works offline and under a strict CSP.
+  const scalarBundle = path.resolve("node_modules/@scalar/api-reference/dist/browser/standalone.js");
+  app.get("/docs/scalar.js", async (c) => c.body(await readFile(scalarBundle, "utf8"), 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600" }));
+  app.get("/docs", Scalar({ url: "/api/openapi.json", cdn: "/api/docs/scalar.js", pageTitle: "Twofold API" }));
+  return app;
+}
+
+export type TwofoldApp = ReturnType<typeof createApp>;

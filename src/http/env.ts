@@ -1,0 +1,37 @@
+import type { Logger } from "pino";
+import type { Config } from "../config";
+import type { Deps } from "../core/deps";
+import type { Session, User } from "../core/types";
+import type { Database } from "../db/client";
+
+/** What every route can reach: resolved once at start-up. */
+export interface AppServices {
+  config: Config;
+  deps: Deps;
+  db: Database;
+  logger: Logger;
+  /** Decrypts outbox payloads for the dev inbox. */
+  openSealed(sealed: Buffer): string;
+}
+
+export interface Auth {
+  session: Session;
+  user: User;
+  /** Cookie-authenticated requests are the ones CSRF applies to. */
+  via: "cookie" | "bearer";
+}
+
+/** Bindings passed by the host (Next route or node-server) alongside the Request. */
+export interface HostBindings {
+  /** The TCP peer as the host saw it. */
+  remoteAddress?: string;
+}
+
+export type AppEnv = {
+  Bindings: HostBindings;
+  Variables: {
+    services: AppServices;
+    clientIp: string;
+    auth: Auth | null;
+  };
+};

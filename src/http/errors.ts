@@ -1,0 +1,48 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Failure } from "../core/result";
+
+export type ErrorCode =
+  | Failure["code"]
+  | "invalid_json"
+  | "invalid_origin"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "internal_error"
+  | "service_unavailable";
+
+const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
+  invalid_request: 400,
+  invalid_json: 400,
+  weak_password: 400,
+  invalid_token: 400,
+  invalid_credentials: 401,
+  unauthenticated: 401,
+  email_not_verified: 403,
+  invalid_origin: 403,
+  not_found: 404,
+  email_taken: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+};
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; fields?: Record<string, string> };
+}
+
+/**
+ * The one error shape of API.md; 429s carry Retry-After. Typed `never` so a handler can return it from any typed
+ * route: the OpenAPI route declares the error statuses, not the handler's return type.
+ */
+export function errorResponse(c: Context, code: ErrorCode, message: string, extra: { fields?: Record<string, string>; retryAfterSeconds?: number } = {}): never {
+  if (extra.retryAfterSeconds !== undefined) c.header("Retry-After", String(extra.retryAfterSeconds));
+  const body: ErrorBody = { error: { code, message, ...(extra.fields ? { fields: extra.fields } : {}) } };
+  return c.json(body, statusByCode[code]) as never;
+}
+
+export function failureResponse(c: Context, failure: Failure): never {
+  return errorResponse(c, failure.code, failure.message, failure);
+}

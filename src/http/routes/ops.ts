@@ -1,0 +1,47 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import { listDevOutbox } from "../../delivery/dev-outbox";
+import type { AppEnv } from "../env";
+import { errorResponse } from "../errors";
+import { errors } from "../schemas";
+
+const DevMessage = z
+  .object({
+    id: z.string(),
+    channel: z.enum(["email", "sms"]),
+    to: z.string(),
+    subject: z.string().nullable(),
+    body: z.string(),
+    html: z.string().nullable(),
+    createdAt: z.string().datetime(),
+    status: z.string(),
+  })
+  .openapi("DevOutboxMessage");
+
+export const opsRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    createRoute({
+      method: "get", path: "/health", tags: ["Operations"], summary: "Liveness and database reachability",
+      responses: { 200: { description: "Up", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } }, ...errors([503, "service_unavailable: the database does not answer"]) },
+    }),
+    async (c) => {
+      try {
+        await c.var.services.db.execute(sql`select 1`);
+        return c.json({ status: "ok" as const }, 200);
+      } catch {
+        return errorResponse(c, "service_unavailable", "The database is not reachable.");
+      }
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get", path: "/dev/outbox", tags: ["Operations"], summary: "Development only: every email and SMS, newest first (404 in production)",
+      responses: { 200: { description: "Messages", content: { "application/json": { schema: z.object({ messages: z.array(DevMessage) }) } } }, ...errors([404, "not_found (production)"]) },
+    }),
+    async (c) => {
+      const { config, db, openSealed } = c.var.services;
+      if (!config.devRoutes) return errorResponse(c, "not_found", "Not found.");
+      c.header("Cache-Control", "no-store");
+      return c.json({ messages: await listDevOutbox(db, { open: openSealed }, config) }, 200);
+    },
+  );

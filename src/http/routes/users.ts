@@ -1,0 +1,24 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../env";
+import { errorResponse } from "../errors";
+import { errors } from "../schemas";
+
+export const userRoutes = new OpenAPIHono<AppEnv>().openapi(
+  createRoute({
+    method: "get", path: "/{id}/avatar", tags: ["Account"], summary: "A user's avatar image",
+    request: { params: z.object({ id: z.string().max(100) }) },
+    responses: { 200: { description: "The image, with the type sniffed at upload" }, ...errors([404, "not_found"]) },
+  }),
+  async (c) => {
+    const avatar = await c.var.services.deps.repo.getAvatar(c.req.valid("param").id);
+    if (!avatar) return errorResponse(c, "not_found", "No avatar.");
+    return c.body(new Uint8Array(avatar.bytes), 200, {
+      "Content-Type": avatar.contentType,
+      // Served as an image only: never sniffed into HTML, never run as a document.
+      "X-Content-Type-Options": "nosniff",
+      "Content-Security-Policy": "default-src 'none'; sandbox",
+      // URLs carry ?v=<version>, so a new upload is a new URL.
+      "Cache-Control": "public, max-age=31536000, immutable",
+    }) as never;
+  },
+);

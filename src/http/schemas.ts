@@ -1,0 +1,62 @@
+import { z } from "@hono/zod-openapi";
+
+export const Email = z.string().trim().max(254).email({ message: "Enter a valid email address." }).openapi({ example: "ada@example.com" });
+// Length policy (8–128) is core's, answered as weak_password; this only bounds what we are willing to hash.
+export const Password = z.string().min(1, { message: "Enter a password." }).max(1024).openapi({ example: "correct horse battery staple" });
+export const Name = z.string().trim().min(1, { message: "Enter your name." }).max(100, { message: "Use at most 100 characters." });
+export const Token = z.string().min(1).max(300).openapi({ description: "The token from the emailed link (its #token= fragment)." });
+
+export const User = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    emailVerified: z.boolean(),
+    name: z.string(),
+    avatarUrl: z.string().nullable(),
+    phoneNumber: z.string().nullable().openapi({ description: "Masked, e.g. +1 ••• ••• 4567" }),
+    phoneVerified: z.boolean(),
+    twoFactor: z.object({ sms: z.boolean(), totp: z.boolean(), passkeys: z.number().int(), recoveryCodesLeft: z.number().int() }),
+    createdAt: z.string().datetime(),
+  })
+  .openapi("User");
+
+export const Session = z
+  .object({
+    id: z.string(),
+    createdAt: z.string().datetime(),
+    lastSeenAt: z.string().datetime(),
+    expiresAt: z.string().datetime(),
+    assuranceLevel: z.number().int().openapi({ description: "1 = first factor, 2 = with a second factor" }),
+  })
+  .openapi("Session");
+
+export const SignedIn = z.object({ user: User, session: Session, token: z.string().optional().openapi({ description: "Only for requests without an Origin header (non-browser clients): send as `Authorization: Bearer <token>`." }) });
+
+export const Challenge = z
+  .object({
+    twoFactorRequired: z.literal(true),
+    challenge: z.object({ id: z.string(), methods: z.array(z.string()), phoneHint: z.string().nullable(), expiresAt: z.string().datetime(), resendAt: z.string().datetime() }),
+  })
+  .openapi("TwoFactorChallenge");
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "invalid_request" }),
+      message: z.string(),
+      fields: z.record(z.string(), z.string()).optional(),
+    }),
+  })
+  .openapi("Error");
+
+export const Accepted = z.object({ status: z.string() });
+
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { body: { content: { "application/json": { schema } }, required: true } };
+}
+
+export function errors(...entries: Array<[number, string]>) {
+  return Object.fromEntries(entries.map(([status, description]) => [status, { description, content: { "application/json": { schema: ErrorBody } } }]));
+}
+
+export const noContent = { 204: { description: "Done." } };

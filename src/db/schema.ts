@@ -110,8 +110,8 @@ export const outboxMessages = pgTable(
     template: text("template").notNull(),
     recipient: text("recipient").notNull(),
     /**
-     * AES-256-GCM of {subject, text, html}: bodies carry sign-in links and codes, which must not sit in the
-     * database in clear.
+     * AES-256-GCM of the template data (rendered at send time): it carries sign-in links and codes, which must
+     * not sit in the database in clear.
      */
     payload: bytea("payload").notNull(),
     status: text("status", { enum: ["pending", "sent", "failed"] }).notNull().default("pending"),

@@ -1,0 +1,118 @@
+import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
+import { randomId, sealer } from "../core/crypto";
+import { assertEmailData, type EmailTemplate } from "../delivery/email/templates";
+import type { Database } from "./client";
+import { type OutboxMessageRow, outboxMessages } from "./schema";
+
+/**
+ * The transactional outbox: flows write a message in the same transaction as the change that caused it
+ * (a token row, a password change), and the worker delivers it after commit. A rolled-back flow sends
+ * nothing; a crash after commit loses nothing.
+ */
+
+export type OutboxChannel = "email" | "sms";
+
+// A union so the SMS issue can add `{ channel: "sms"; template: SmsTemplate; … }` without touching callers.
+export type OutboxMessageInput = { channel: "email"; template: EmailTemplate; recipient: string; data: Record<string, string> };
+
+export type OutboxMessage = OutboxMessageRow;
+
+/** The one key purpose for outbox payloads; enqueue, worker and dev outbox must agree on it. */
+export function outboxSealer(secret: Buffer) {
+  return sealer(secret, "outbox");
+}
+
+/** Milliseconds from the database's clock, so every worker agrees on "due" whatever its own clock says. */
+function nowPlus(ms: number) {
+  return sql`now() + make_interval(secs => ${ms / 1000})`;
+}
+
+/**
+ * Call inside the caller's transaction. The data holds single-use links, so only its sealed form
+ * (AES-256-GCM under SECRET) is stored: a database dump or backup does not hand out password resets.
+ */
+export async function enqueueMessage(db: Database, sealer: { seal(plain: string): Buffer }, message: OutboxMessageInput): Promise<string> {
+  assertEmailData(message.template, message.data);
+  const id = randomId();
+  await db.insert(outboxMessages).values({
+    id,
+    channel: message.channel,
+    template: message.template,
+    recipient: message.recipient,
+    payload: sealer.seal(JSON.stringify(message.data)),
+  });
+  return id;
+}
+
+/**
+ * Claims the oldest due message in one statement and returns it with `attempts` already counted.
+ * SKIP LOCKED lets concurrent workers pass over a row another is claiming, and pushing next_attempt_at
+ * forward by `leaseMs` keeps it from being claimed again while it is being sent. If the worker dies, the
+ * lease runs out and another worker retries it.
+ */
+export async function claimDueMessage(db: Database, options: { channels: OutboxChannel[]; leaseMs: number }): Promise<OutboxMessage | null> {
+  if (options.channels.length === 0) return null;
+  const due = db
+    .select({ id: outboxMessages.id })
+    .from(outboxMessages)
+    .where(and(eq(outboxMessages.status, "pending"), inArray(outboxMessages.channel, options.channels), lte(outboxMessages.nextAttemptAt, sql`now()`)))
+    .orderBy(asc(outboxMessages.nextAttemptAt))
+    .limit(1)
+    .for("update", { skipLocked: true });
+  const [claimed] = await db
+    .update(outboxMessages)
+    .set({ attempts: sql`${outboxMessages.attempts} + 1`, nextAttemptAt: nowPlus(options.leaseMs) })
+    .where(inArray(outboxMessages.id, due))
+    .returning();
+  return claimed ?? null;
+}
+
+/**
+ * The outcome writers below only touch the row while it is still the claim they were given (same attempt,
+ * still pending), so a worker whose lease ran out cannot overwrite a newer attempt's result.
+ * Each returns false when the claim was lost.
+ */
+function sameClaim(claim: { id: string; attempts: number }) {
+  return and(eq(outboxMessages.id, claim.id), eq(outboxMessages.status, "pending"), eq(outboxMessages.attempts, claim.attempts));
+}
+
+export async function markSent(db: Database, claim: { id: string; attempts: number }, providerMessageId: string | undefined): Promise<boolean> {
+  const rows = await db
+    .update(outboxMessages)
+    .set({ status: "sent", sentAt: sql`now()`, providerMessageId: providerMessageId ?? null, lastError: null })
+    .where(sameClaim(claim))
+    .returning({ id: outboxMessages.id });
+  return rows.length > 0;
+}
+
+export async function scheduleRetry(db: Database, claim: { id: string; attempts: number }, delayMs: number, error: string): Promise<boolean> {
+  const rows = await db
+    .update(outboxMessages)
+    .set({ nextAttemptAt: nowPlus(delayMs), lastError: error })
+    .where(sameClaim(claim))
+    .returning({ id: outboxMessages.id });
+  return rows.length > 0;
+}
+
+export async function markFailed(db: Database, claim: { id: string; attempts: number }, error: string): Promise<boolean> {
+  const rows = await db
+    .update(outboxMessages)
+    .set({ status: "failed", lastError: error })
+    .where(sameClaim(claim))
+    .returning({ id: outboxMessages.id });
+  return rows.length > 0;
+}
+
+export async function findMessage(db: Database, id: string): Promise<OutboxMessage | null> {
+  const [row] = await db.select().from(outboxMessages).where(eq(outboxMessages.id, id));
+  return row ?? null;
+}
+
+/** Newest first, for the dev outbox and operators. */
+export async function listRecentMessages(db: Database, limit: number): Promise<OutboxMessage[]> {
+  return db
+    .select()
+    .from(outboxMessages)
+    .orderBy(desc(outboxMessages.createdAt), desc(outboxMessages.id))
+    .limit(Math.max(1, Math.min(limit, 500)));
+}

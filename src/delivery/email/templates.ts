@@ -1,0 +1,139 @@
+import { type Block, type EmailContent, type RenderedEmail, renderLayout } from "./layout";
+
+/**
+ * One template per message type. Each says which data fields it needs and what to write; the layout turns
+ * that into text and escaped HTML. Link lifetimes in the copy match src/core/link-tokens.ts.
+ */
+
+export const EMAIL_TEMPLATES = [
+  "verify_email",
+  "password_reset",
+  "email_change_confirm",
+  "email_change_notice",
+  "password_changed",
+  "sign_up_attempt",
+] as const;
+
+export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
+
+export interface EmailApp {
+  appName: string;
+  appUrl: string;
+}
+
+interface TemplateDefinition {
+  fields: readonly string[];
+  write(data: Record<string, string>, app: EmailApp): EmailContent;
+}
+
+/** Ties the field list to the writer's parameter type, so a template cannot read a field it did not declare. */
+function define<F extends string>(fields: readonly F[], write: (data: Record<F, string>, app: EmailApp) => EmailContent): TemplateDefinition {
+  return { fields, write: write as TemplateDefinition["write"] };
+}
+
+function greeting(name: string): string {
+  return name.trim() ? `Hi ${name.trim()},` : "Hi,";
+}
+
+/**
+ * Links must point at APP_URL. A link built from a request's Host header is the classic password-reset
+ * poisoning bug (the victim's token is sent to the attacker's host); refusing it here is the last line.
+ * The message never includes the link itself: it ends up in logs and last_error.
+ */
+function appLink(link: string, app: EmailApp): string {
+  let url: URL;
+  try {
+    url = new URL(link);
+  } catch {
+    throw new Error("email link is not an absolute URL");
+  }
+  if (url.origin !== new URL(app.appUrl).origin) throw new Error("email link does not point at APP_URL");
+  return url.href;
+}
+
+function appPage(app: EmailApp, path: string): string {
+  return new URL(path, app.appUrl).href;
+}
+
+function resetIfNotYou(app: EmailApp): Block[] {
+  return [
+    "If this was you, there is nothing else to do. If it wasn't, reset your password right away; that also signs out every device:",
+    { label: "Reset your password", url: appPage(app, "/forgot-password") },
+  ];
+}
+
+const templates: Record<EmailTemplate, TemplateDefinition> = {
+  verify_email: define(["name", "link"], (data, app) => ({
+    subject: `Confirm your email for ${app.appName}`,
+    blocks: [
+      greeting(data.name),
+      `Thanks for signing up for ${app.appName}. Please confirm that this is your email address.`,
+      { label: "Confirm your email", url: appLink(data.link, app) },
+      "The link is valid for 24 hours. If you didn't create an account, you can ignore this email.",
+    ],
+  })),
+
+  password_reset: define(["name", "link"], (data, app) => ({
+    subject: `Reset your ${app.appName} password`,
+    blocks: [
+      greeting(data.name),
+      `Someone asked to reset the password of your ${app.appName} account. Choose a new password here:`,
+      { label: "Choose a new password", url: appLink(data.link, app) },
+      "The link is valid for 30 minutes and works once. If you didn't ask for this, ignore this email; your password is unchanged.",
+    ],
+  })),
+
+  email_change_confirm: define(["name", "link", "newEmail"], (data, app) => ({
+    subject: `Confirm your new email for ${app.appName}`,
+    blocks: [
+      greeting(data.name),
+      `You asked to change the email address of your ${app.appName} account to ${data.newEmail}. Confirm that this address is yours:`,
+      { label: "Confirm new email", url: appLink(data.link, app) },
+      "The link is valid for 1 hour. If you didn't ask for this, ignore this email; nothing changes.",
+    ],
+  })),
+
+  email_change_notice: define(["name", "newEmail"], (data, app) => ({
+    subject: `Your ${app.appName} email address is being changed`,
+    blocks: [
+      greeting(data.name),
+      `Someone asked to change the email address of your ${app.appName} account to ${data.newEmail}. ` +
+        "The change happens once the new address is confirmed.",
+      ...resetIfNotYou(app),
+    ],
+  })),
+
+  password_changed: define(["name"], (data, app) => ({
+    subject: `Your ${app.appName} password was changed`,
+    blocks: [greeting(data.name), `The password of your ${app.appName} account was just changed.`, ...resetIfNotYou(app)],
+  })),
+
+  sign_up_attempt: define(["name"], (data, app) => ({
+    subject: `You already have a ${app.appName} account`,
+    blocks: [
+      greeting(data.name),
+      `Someone tried to sign up for ${app.appName} with this email address, but you already have an account. Sign in here:`,
+      { label: "Sign in", url: appPage(app, "/sign-in") },
+      "Forgot your password? Reset it here:",
+      { label: "Reset your password", url: appPage(app, "/forgot-password") },
+      "If it wasn't you, you can ignore this email; your account is unchanged.",
+    ],
+  })),
+};
+
+export function isEmailTemplate(value: string): value is EmailTemplate {
+  return (EMAIL_TEMPLATES as readonly string[]).includes(value);
+}
+
+/** Throws on an unknown template or a missing field: called at enqueue, so a bad message fails the caller's transaction. */
+export function assertEmailData(template: string, data: Record<string, unknown>): asserts template is EmailTemplate {
+  if (!isEmailTemplate(template)) throw new Error(`unknown email template "${template}"`);
+  for (const field of templates[template].fields) {
+    if (typeof data[field] !== "string") throw new Error(`email template "${template}" needs a string "${field}"`);
+  }
+}
+
+export function renderEmail(template: string, data: Record<string, unknown>, app: EmailApp): RenderedEmail {
+  assertEmailData(template, data);
+  return renderLayout(templates[template].write(data as Record<string, string>, app), app.appName);
+}

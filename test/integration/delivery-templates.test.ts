@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { escapeHtml } from "../../src/delivery/email/layout";
+import { EMAIL_TEMPLATES, renderEmail } from "../../src/delivery/email/templates";
+
+const app = { appName: "Twofold", appUrl: "http://localhost:3000" };
+const link = "http://localhost:3000/verify-email#token=abc.def";
+
+const sampleData: Record<(typeof EMAIL_TEMPLATES)[number], Record<string, string>> = {
+  verify_email: { name: "Alice", link },
+  password_reset: { name: "Alice", link },
+  email_change_confirm: { name: "Alice", link, newEmail: "new@example.com" },
+  email_change_notice: { name: "Alice", newEmail: "new@example.com" },
+  password_changed: { name: "Alice" },
+  sign_up_attempt: { name: "Alice" },
+};
+
+describe("email templates", () => {
+  it.each(EMAIL_TEMPLATES)("%s renders a subject, text and HTML", (template) => {
+    const email = renderEmail(template, sampleData[template], app);
+    expect(email.subject).toContain("Twofold");
+    expect(email.text).toContain("Hi Alice,");
+    expect(email.html).toContain("Hi Alice,");
+    expect(email.html).toMatch(/^<!doctype html>/);
+    if ("link" in sampleData[template]) {
+      expect(email.text).toContain(link);
+      expect(email.html).toContain(`href="${link}"`);
+    }
+  });
+
+  it("says what each message is and how long its link lives", () => {
+    const verify = renderEmail("verify_email", sampleData.verify_email, app);
+    expect(verify.subject).toContain("Confirm your email");
+    expect(verify.text).toContain("24 hours");
+
+    const reset = renderEmail("password_reset", sampleData.password_reset, app);
+    expect(reset.text).toContain("30 minutes");
+    expect(reset.text).toContain("your password is unchanged");
+
+    const confirm = renderEmail("email_change_confirm", sampleData.email_change_confirm, app);
+    expect(confirm.text).toContain("1 hour");
+    expect(confirm.text).toContain("new@example.com");
+  });
+
+  it("points the old address and the password notice at password reset", () => {
+    for (const template of ["email_change_notice", "password_changed"] as const) {
+      const email = renderEmail(template, sampleData[template], app);
+      expect(email.text).toContain("http://localhost:3000/forgot-password");
+      expect(email.html).toContain('href="http://localhost:3000/forgot-password"');
+    }
+    expect(renderEmail("email_change_notice", sampleData.email_change_notice, app).text).toContain("new@example.com");
+  });
+
+  it("offers sign-in and reset to someone who already has an account", () => {
+    const email = renderEmail("sign_up_attempt", sampleData.sign_up_attempt, app);
+    expect(email.subject).toContain("already have");
+    expect(email.text).toContain("http://localhost:3000/sign-in");
+    expect(email.text).toContain("http://localhost:3000/forgot-password");
+    expect(email.text).toContain("ignore this email");
+  });
+
+  it("escapes every interpolated value in HTML", () => {
+    const name = `<script>alert("x")</script>`;
+    const newEmail = `"><img src=x onerror=alert(1)>@example.com`;
+    const html = renderEmail("email_change_confirm", { name, link: `${link}&a="b"<`, newEmail }, { ...app, appName: "<b>Two&fold</b>" }).html;
+    expect(html).not.toContain("<script>");
+    expect(html).not.toContain("<img");
+    expect(html).not.toContain("<b>");
+    expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
+    expect(html).toContain("&lt;b&gt;Two&amp;fold&lt;/b&gt;");
+    // Attribute values cannot be broken out of either.
+    expect(html).not.toMatch(/href="[^"]*"[^ >]/);
+  });
+
+  it("keeps the text version unescaped", () => {
+    const email = renderEmail("password_changed", { name: "Zoë & <Co>" }, app);
+    expect(email.text).toContain("Hi Zoë & <Co>,");
+  });
+
+  it("escapes the five HTML-significant characters", () => {
+    expect(escapeHtml(`&<>"'`)).toBe("&amp;&lt;&gt;&quot;&#39;");
+  });
+
+  it("throws on an unknown template or missing data", () => {
+    expect(() => renderEmail("magic_link", { name: "A" }, app)).toThrow(/unknown email template/);
+    expect(() => renderEmail("password_reset", { name: "A" }, app)).toThrow(/"link"/);
+  });
+
+  it("refuses links that do not point at APP_URL (reset-link poisoning), without quoting them", () => {
+    const evil = "https://attacker.example/reset-password#token=secret.token";
+    expect(() => renderEmail("password_reset", { name: "A", link: evil }, app)).toThrow("email link does not point at APP_URL");
+    expect(() => renderEmail("password_reset", { name: "A", link: "javascript:alert(1)" }, app)).toThrow(/APP_URL/);
+    try {
+      renderEmail("password_reset", { name: "A", link: evil }, app);
+    } catch (error) {
+      expect((error as Error).message).not.toContain("secret");
+    }
+  });
+
+  it("greets without a name when there is none", () => {
+    expect(renderEmail("password_changed", { name: "  " }, app).text).toMatch(/^Hi,/);
+  });
+});

@@ -62,7 +62,12 @@ function loadSecret(env: NodeJS.ProcessEnv, production: boolean, dataDir: string
   if (production) throw new ConfigError("SECRET is required in production");
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, "secret");
-  if (existsSync(file)) return Buffer.from(readFileSync(file, "utf8").trim());
+  if (existsSync(file)) {
+    // An emptied or truncated file would otherwise key every HMAC and the outbox sealer with a guessable secret.
+    const stored = Buffer.from(readFileSync(file, "utf8").trim());
+    if (stored.length < 32) throw new ConfigError(`${file} holds fewer than 32 bytes; delete it to generate a new secret`);
+    return stored;
+  }
   const generated = randomBytes(32).toString("base64url");
   writeFileSync(file, generated + "\n", { mode: 0o600 });
   return Buffer.from(generated);

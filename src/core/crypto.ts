@@ -61,7 +61,9 @@ export function sealer(secret: Buffer, purpose: string) {
       return Buffer.concat([iv, cipher.getAuthTag(), body]);
     },
     open(sealed: Buffer): string {
-      const decipher = createDecipheriv("aes-256-gcm", key, sealed.subarray(0, 12));
+      // Without authTagLength, Node accepts a tag as short as 4 bytes: a sealed value under 28 bytes would be
+      // checked against a truncated tag (2^-32 forgery odds for an empty payload). Insist on all 16 bytes.
+      const decipher = createDecipheriv("aes-256-gcm", key, sealed.subarray(0, 12), { authTagLength: 16 });
       decipher.setAuthTag(sealed.subarray(12, 28));
       return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString("utf8");
     },

@@ -1,9 +1,13 @@
+import { parsePhoneNumberFromString } from "libphonenumber-js";
 import type { Session, User } from "./types";
 
 /** `+1 ••• ••• 4567`: enough for the owner to recognise the number, too little to harvest it. */
 export function maskPhoneNumber(e164: string): string {
   const digits = e164.replace(/\D/g, "");
-  return `+${digits.slice(0, digits.length > 11 ? 2 : 1)} ••• ••• ${digits.slice(-4)}`;
+  // Country codes are 1–3 digits and not derivable from the length: guessing by length showed +33 (France)
+  // as "+3" and +353 (Ireland) as "+35". libphonenumber knows the calling-code table.
+  const countryCode = parsePhoneNumberFromString(`+${digits}`)?.countryCallingCode ?? digits.slice(0, digits.length > 11 ? 2 : 1);
+  return `+${countryCode} ••• ••• ${digits.slice(-4)}`;
 }
 
 export function normalizeEmail(email: string): string {

@@ -24,7 +24,8 @@ export function ipInCidr(ip: string, cidr: string): boolean {
   if (bitsText === undefined) return normalizeIp(ip) === normalizeIp(range);
   const a = ipv4ToInt(normalizeIp(ip));
   const b = ipv4ToInt(range);
-  const bits = Number(bitsText);
+  // Number("") is 0: without the digit check a typo like "10.0.0.0/" would trust every address as a proxy.
+  const bits = /^\d{1,2}$/.test(bitsText) ? Number(bitsText) : NaN;
   if (a === null || b === null || !(bits >= 0 && bits <= 32)) return false;
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
   return ((a & mask) >>> 0) === ((b & mask) >>> 0);

@@ -1,0 +1,191 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config";
+
+const SECRET = "a-config-test-secret-of-enough-length-0123";
+const temporaryDirs: string[] = [];
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "twofold-config-"));
+  temporaryDirs.push(dir);
+  return dir;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** A minimal development environment; never reads the real process.env or writes ./data. */
+function env(overrides: Env = {}): Env {
+  return { NODE_ENV: "development", SECRET, DATA_DIR: tempDir(), ...overrides };
+}
+
+/** loadConfig with a plain record (Next.js's types make NODE_ENV mandatory on ProcessEnv). */
+function load(vars: Env) {
+  return loadConfig(vars as NodeJS.ProcessEnv);
+}
+
+afterEach(() => {
+  for (const dir of temporaryDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("loadConfig defaults", () => {
+  it("serves on 3000 at http://localhost:3000 with 7-day idle and 30-day absolute sessions", () => {
+    const config = load(env());
+    expect(config.port).toBe(3000);
+    expect(config.appUrl).toBe("http://localhost:3000");
+    expect(config.trustedOrigins).toEqual(["http://localhost:3000"]);
+    expect(config.sessionIdleTimeoutSeconds).toBe(7 * 24 * 3600);
+    expect(config.sessionAbsoluteTimeoutSeconds).toBe(30 * 24 * 3600);
+    expect(config.trustProxy).toEqual({ kind: "none" });
+    expect(config.production).toBe(false);
+    expect(config.devRoutes).toBe(true);
+    expect(config.appName).toBe("Twofold");
+    expect(config.emailFrom).toBe("Twofold <no-reply@localhost>");
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+  });
+
+  it("derives the default APP_URL from PORT", () => {
+    expect(load(env({ PORT: "4100" })).appUrl).toBe("http://localhost:4100");
+  });
+
+  it("treats empty variables as unset", () => {
+    const config = load(env({ PORT: "", APP_URL: "", DATABASE_URL: "", SMTP_URL: "", TRUST_PROXY: "" }));
+    expect(config.port).toBe(3000);
+    expect(config.appUrl).toBe("http://localhost:3000");
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.smtpUrl).toBeUndefined();
+  });
+
+  it("reads session timeouts", () => {
+    const config = load(env({ SESSION_IDLE_TIMEOUT_SECONDS: "600", SESSION_ABSOLUTE_TIMEOUT_SECONDS: "3600" }));
+    expect(config.sessionIdleTimeoutSeconds).toBe(600);
+    expect(config.sessionAbsoluteTimeoutSeconds).toBe(3600);
+  });
+});
+
+describe("APP_URL and TRUSTED_ORIGINS", () => {
+  it("keeps an https APP_URL as its origin", () => {
+    const config = load(env({ APP_URL: "https://auth.example.com" }));
+    expect(config.appUrl).toBe("https://auth.example.com");
+    expect(config.trustedOrigins).toEqual(["https://auth.example.com"]);
+    expect(config.emailFrom).toBe("Twofold <no-reply@auth.example.com>");
+  });
+
+  it("reduces APP_URL to an origin (no trailing slash, default port dropped)", () => {
+    expect(load(env({ APP_URL: "https://auth.example.com:443/" })).appUrl).toBe("https://auth.example.com");
+    expect(load(env({ APP_URL: "https://Auth.Example.com:8443" })).appUrl).toBe("https://auth.example.com:8443");
+  });
+
+  it("throws on a relative or garbage APP_URL", () => {
+    expect(() => load(env({ APP_URL: "auth.example.com" }))).toThrow(ConfigError);
+    expect(() => load(env({ APP_URL: "not a url" }))).toThrow(/APP_URL/);
+  });
+
+  it("parses TRUSTED_ORIGINS as a comma-separated list after APP_URL", () => {
+    const config = load(env({ APP_URL: "https://auth.example.com", TRUSTED_ORIGINS: " https://app.example.com , http://localhost:5173/,, " }));
+    expect(config.trustedOrigins).toEqual(["https://auth.example.com", "https://app.example.com", "http://localhost:5173"]);
+  });
+
+  it("throws on an invalid trusted origin", () => {
+    expect(() => load(env({ TRUSTED_ORIGINS: "https://ok.example.com,nope" }))).toThrow(/TRUSTED_ORIGINS/);
+  });
+});
+
+describe("TRUST_PROXY", () => {
+  it.each([
+    [undefined, { kind: "none" }],
+    ["", { kind: "none" }],
+    ["0", { kind: "none" }],
+    ["false", { kind: "none" }],
+    ["true", { kind: "hops", hops: 1 }],
+    ["1", { kind: "hops", hops: 1 }],
+    ["2", { kind: "hops", hops: 2 }],
+    ["10.0.0.0/8", { kind: "cidrs", cidrs: ["10.0.0.0/8"] }],
+    [" 10.0.0.0/8 , 192.168.1.5,, ", { kind: "cidrs", cidrs: ["10.0.0.0/8", "192.168.1.5"] }],
+  ])("parses %j", (raw, expected) => {
+    expect(load(env({ TRUST_PROXY: raw })).trustProxy).toEqual(expected);
+  });
+});
+
+describe("invalid numbers throw at start-up", () => {
+  it.each(["abc", "0", "-1", "3.5", "3000abc", "1e3x", " "])("PORT=%j", (port) => {
+    expect(() => load(env({ PORT: port }))).toThrow(ConfigError);
+    expect(() => load(env({ PORT: port }))).toThrow(/PORT/);
+  });
+
+  it("session timeouts must be positive integers", () => {
+    expect(() => load(env({ SESSION_IDLE_TIMEOUT_SECONDS: "0" }))).toThrow(/SESSION_IDLE_TIMEOUT_SECONDS/);
+    expect(() => load(env({ SESSION_ABSOLUTE_TIMEOUT_SECONDS: "1.5" }))).toThrow(/SESSION_ABSOLUTE_TIMEOUT_SECONDS/);
+  });
+});
+
+describe("SECRET", () => {
+  it("uses the given SECRET as bytes", () => {
+    expect(load(env()).secret.equals(Buffer.from(SECRET))).toBe(true);
+  });
+
+  it("throws in production without SECRET", () => {
+    expect(() => load({ NODE_ENV: "production", SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir() })).toThrow(ConfigError);
+    expect(() => load({ NODE_ENV: "production", SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir() })).toThrow(/SECRET is required/);
+  });
+
+  it("does not write a secret file in production", () => {
+    const dir = tempDir();
+    expect(() => load({ NODE_ENV: "production", SMTP_URL: "smtp://mail:25", DATA_DIR: dir })).toThrow();
+    expect(existsSync(path.join(dir, "secret"))).toBe(false);
+  });
+
+  it("throws on a SECRET shorter than 32 bytes, in any environment", () => {
+    expect(() => load(env({ SECRET: "x".repeat(31) }))).toThrow(/at least 32 bytes/);
+    expect(() => load({ NODE_ENV: "production", SMTP_URL: "smtp://mail:25", SECRET: "short", DATA_DIR: tempDir() })).toThrow(ConfigError);
+    expect(load(env({ SECRET: "x".repeat(32) })).secret).toHaveLength(32);
+  });
+
+  it("counts the SECRET's length in bytes", () => {
+    // 16 two-byte characters are 32 bytes.
+    expect(load(env({ SECRET: "é".repeat(16) })).secret).toHaveLength(32);
+  });
+
+  it("requires SMTP_URL in production", () => {
+    expect(() => load({ NODE_ENV: "production", SECRET, DATA_DIR: tempDir() })).toThrow(/SMTP_URL/);
+    const config = load({ NODE_ENV: "production", SECRET, SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir() });
+    expect(config.production).toBe(true);
+    expect(config.devRoutes).toBe(false);
+  });
+
+  it("generates a development secret into DATA_DIR once, then reuses it", () => {
+    const dir = path.join(tempDir(), "nested", "data");
+    const first = load({ NODE_ENV: "development", DATA_DIR: dir });
+    const file = path.join(dir, "secret");
+    expect(existsSync(file)).toBe(true);
+    expect(first.secret.length).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(file, "utf8").trim()).toBe(first.secret.toString());
+    // Only the owner can read it.
+    if (process.platform !== "win32") expect(statSync(file).mode & 0o077).toBe(0);
+
+    const second = load({ NODE_ENV: "development", DATA_DIR: dir });
+    expect(second.secret.equals(first.secret)).toBe(true);
+    expect(readFileSync(file, "utf8").trim()).toBe(first.secret.toString());
+  });
+
+  it("refuses a stored development secret that is empty or short instead of keying HMACs with it", () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "secret"), "\n");
+    expect(() => load({ NODE_ENV: "development", DATA_DIR: dir })).toThrow(ConfigError);
+    writeFileSync(path.join(dir, "secret"), "too-short\n");
+    expect(() => load({ NODE_ENV: "development", DATA_DIR: dir })).toThrow(/fewer than 32 bytes/);
+  });
+
+  it("generates a different secret for a different DATA_DIR", () => {
+    const a = load({ NODE_ENV: "development", DATA_DIR: tempDir() });
+    const b = load({ NODE_ENV: "development", DATA_DIR: tempDir() });
+    expect(a.secret.equals(b.secret)).toBe(false);
+  });
+
+  it("resolves DATA_DIR to an absolute path", () => {
+    const dir = tempDir();
+    expect(path.isAbsolute(load(env({ DATA_DIR: dir })).dataDir)).toBe(true);
+  });
+});

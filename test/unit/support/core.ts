@@ -1,0 +1,83 @@
+import { randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { vi } from "vitest";
+import type { Deps } from "../../../src/core/deps";
+import type { User } from "../../../src/core/types";
+import { openDatabase, type DatabaseHandle } from "../../../src/db/client";
+import { outboxSealer } from "../../../src/db/outbox";
+import { createRateLimiter } from "../../../src/db/rate-limiter";
+import { createRepository } from "../../../src/db/repository";
+import { users } from "../../../src/db/schema";
+
+export const TEST_SECRET = Buffer.from("unit-test-secret-unit-test-secret-0123456789");
+export const DAY_SECONDS = 24 * 3600;
+/** Creating PGlite runs initdb and the migrations: ~2 s alone, far longer on a busy machine. */
+export const PGLITE_OPEN_TIMEOUT_MS = 90_000;
+
+/** A clock that only moves when told to, so expiry tests are exact. */
+export function manualClock(start = new Date("2030-01-01T00:00:00.000Z")) {
+  let current = start.getTime();
+  return {
+    now: () => new Date(current),
+    advanceSeconds(seconds: number) {
+      current += seconds * 1000;
+    },
+    set(date: Date) {
+      current = date.getTime();
+    },
+  };
+}
+
+export interface CoreHarness {
+  handle: DatabaseHandle;
+  deps: Deps;
+  clock: ReturnType<typeof manualClock>;
+  messagesQueued: ReturnType<typeof vi.fn>;
+  limiter: ReturnType<typeof createRateLimiter>;
+}
+
+/** One in-memory PGlite with migrations applied, the real repository and rate limiter, and a manual clock. */
+export async function openCoreHarness(): Promise<CoreHarness> {
+  const handle = await openDatabase({ inMemory: true });
+  const clock = manualClock();
+  const messagesQueued = vi.fn();
+  const limiter = createRateLimiter({ db: handle.db });
+  const deps: Deps = {
+    repo: createRepository(handle.db, outboxSealer(TEST_SECRET)),
+    config: {
+      appName: "Twofold",
+      appUrl: "http://localhost:3000",
+      secret: TEST_SECRET,
+      sessionIdleTimeoutSeconds: 7 * DAY_SECONDS,
+      sessionAbsoluteTimeoutSeconds: 30 * DAY_SECONDS,
+    },
+    limiter,
+    now: clock.now,
+    messagesQueued,
+  };
+  return { handle, deps, clock, messagesQueued, limiter };
+}
+
+let counter = 0;
+export function uniqueEmail(label = "user"): string {
+  return `${label}-${(counter++).toString(36)}-${randomBytes(4).toString("hex")}@example.com`;
+}
+
+/** A user row straight through the repository (the hash is a placeholder: these tests never check it). */
+export async function insertUser(deps: Deps, overrides: { email?: string; name?: string; passwordHash?: string } = {}): Promise<User> {
+  const user = await deps.repo.createUser({
+    id: randomBytes(16).toString("base64url"),
+    email: overrides.email ?? uniqueEmail(),
+    name: overrides.name ?? "Ada Lovelace",
+    passwordHash: overrides.passwordHash ?? "$argon2id$placeholder",
+  });
+  if (!user) throw new Error("createUser returned null");
+  return user;
+}
+
+/** Sets columns no flow writes yet (phone, 2FA), directly in the database. */
+export async function updateUserRow(handle: DatabaseHandle, userId: string, values: Partial<typeof users.$inferInsert>): Promise<User> {
+  const [row] = await handle.db.update(users).set(values).where(eq(users.id, userId)).returning();
+  if (!row) throw new Error("no such user");
+  return row;
+}

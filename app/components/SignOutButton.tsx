@@ -1,0 +1,23 @@
+"use client";
+import { useState } from "react";
+import { api } from "@/app/lib/api";
+import { Button } from "./Button";
+
+/** POSTs sign-out, then loads the home page fresh so no signed-in UI lingers in the router cache. */
+export function SignOutButton({ variant = "secondary", size = "small" }: { variant?: "secondary" | "primary"; size?: "small" | "normal" }) {
+  const [pending, setPending] = useState(false);
+  async function signOut() {
+    setPending(true);
+    try {
+      await api.signOut();
+    } catch {
+      // Already signed out (or the session expired): the result the user wanted either way.
+    }
+    window.location.assign("/");
+  }
+  return (
+    <Button variant={variant} size={size} pending={pending} pendingText="Signing out…" onClick={signOut}>
+      Sign out
+    </Button>
+  );
+}

@@ -1,0 +1,127 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useState, useTransition, type FormEvent } from "react";
+import { api } from "@/app/lib/api";
+import { useForm } from "@/app/lib/use-form";
+import { Button } from "@/app/components/Button";
+import { Field } from "@/app/components/Field";
+import { FormError } from "@/app/components/FormError";
+import { Notice } from "@/app/components/Notice";
+
+const text = (data: FormData, name: string) => String(data.get(name) ?? "");
+
+export function NameForm({ name }: { name: string }) {
+  const router = useRouter();
+  const form = useForm();
+  const [saved, setSaved] = useState(false);
+  const [refreshing, startRefresh] = useTransition();
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    setSaved(false);
+    await form.run(async () => {
+      await api.updateProfile({ name: text(data, "name").trim() });
+      setSaved(true);
+      // Re-render the server parts (header, identity card) with the new name.
+      startRefresh(() => router.refresh());
+    });
+  }
+
+  return (
+    <form onSubmit={onSubmit}>
+      <FormError error={form.error} ref={form.errorRef} fieldIds={{ name: "profile-name" }} />
+      <Field id="profile-name" name="name" label="Name" defaultValue={name} autoComplete="name" required maxLength={100} error={form.fieldError("name")} />
+      <div>
+        <Button type="submit" pending={form.pending || refreshing} pendingText="Saving…">
+          Save name
+        </Button>
+      </div>
+      <Notice>{saved && <p>Name saved.</p>}</Notice>
+    </form>
+  );
+}
+
+export function ChangeEmailForm() {
+  const form = useForm({ codeFields: { invalid_credentials: "currentPassword", email_taken: "newEmail" } });
+  const [sentTo, setSentTo] = useState<string | null>(null);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const formElement = event.currentTarget;
+    const data = new FormData(formElement);
+    const newEmail = text(data, "newEmail").trim();
+    setSentTo(null);
+    await form.run(async () => {
+      await api.changeEmail({ currentPassword: text(data, "currentPassword"), newEmail });
+      setSentTo(newEmail);
+      formElement.reset();
+    });
+  }
+
+  return (
+    <form onSubmit={onSubmit}>
+      <FormError error={form.error} ref={form.errorRef} fieldIds={{ newEmail: "email-new", currentPassword: "email-current-password" }} />
+      <Field id="email-new" name="newEmail" type="email" label="New email" autoComplete="email" required spellCheck={false} error={form.fieldError("newEmail")} />
+      <Field id="email-current-password" name="currentPassword" type="password" label="Current password" autoComplete="current-password" required error={form.fieldError("currentPassword")} />
+      <div>
+        <Button type="submit" pending={form.pending} pendingText="Sending link…">
+          Change email
+        </Button>
+      </div>
+      <Notice>
+        {sentTo && (
+          <p>
+            Check your new inbox: we sent a confirmation link to <strong>{sentTo}</strong>. Your current address keeps working until you open it.
+          </p>
+        )}
+      </Notice>
+    </form>
+  );
+}
+
+export function ChangePasswordForm() {
+  const router = useRouter();
+  const form = useForm({ codeFields: { invalid_credentials: "currentPassword", weak_password: "newPassword" } });
+  const [changed, setChanged] = useState(false);
+  const [, startRefresh] = useTransition();
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const formElement = event.currentTarget;
+    const data = new FormData(formElement);
+    setChanged(false);
+    await form.run(async () => {
+      await api.changePassword({ currentPassword: text(data, "currentPassword"), newPassword: text(data, "newPassword") });
+      setChanged(true);
+      formElement.reset();
+      // The sessions table below should now show only this device.
+      startRefresh(() => router.refresh());
+    });
+  }
+
+  return (
+    <form onSubmit={onSubmit}>
+      <FormError error={form.error} ref={form.errorRef} fieldIds={{ currentPassword: "password-current", newPassword: "password-new" }} />
+      <Field id="password-current" name="currentPassword" type="password" label="Current password" autoComplete="current-password" required error={form.fieldError("currentPassword")} />
+      <Field
+        id="password-new"
+        name="newPassword"
+        type="password"
+        label="New password"
+        hint="8–128 characters."
+        autoComplete="new-password"
+        required
+        minLength={8}
+        maxLength={128}
+        error={form.fieldError("newPassword")}
+      />
+      <div>
+        <Button type="submit" pending={form.pending} pendingText="Changing password…">
+          Change password
+        </Button>
+      </div>
+      <Notice>{changed && <p>Password changed. Your other sessions were signed out.</p>}</Notice>
+    </form>
+  );
+}

@@ -1,0 +1,77 @@
+"use client";
+import Link from "next/link";
+import { useState, type FormEvent } from "react";
+import { isTwoFactorRequired } from "@/src/client";
+import { api } from "@/app/lib/api";
+import { useForm } from "@/app/lib/use-form";
+import { Button } from "@/app/components/Button";
+import { Card } from "@/app/components/Card";
+import { Field } from "@/app/components/Field";
+import { FormError } from "@/app/components/FormError";
+import { Notice } from "@/app/components/Notice";
+import { ResendVerification } from "@/app/components/ResendVerification";
+
+const fieldIds = { email: "sign-in-email", password: "sign-in-password" };
+
+export function SignInForm({ notice }: { notice?: string }) {
+  const form = useForm();
+  const [email, setEmail] = useState("");
+  const unverified = form.error?.code === "email_not_verified";
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    const address = String(data.get("email") ?? "").trim();
+    setEmail(address);
+    await form.run(async () => {
+      const result = await api.signIn({ email: address, password: String(data.get("password") ?? "") });
+      // Full page load: the header and any cached page must pick up the new session.
+      window.location.assign(isTwoFactorRequired(result) ? "/sign-in/verify" : "/profile");
+      return "navigating";
+    });
+  }
+
+  return (
+    <Card
+      narrow
+      title="Sign in"
+      description="Welcome back."
+      footer={
+        <>
+          New here? <Link href="/sign-up">Create an account</Link>
+        </>
+      }
+    >
+      {notice && !form.error && <Notice tone="info">{notice}</Notice>}
+      {/* Outside the sign-in form: the resend button is a form of its own, and forms cannot nest. */}
+      <FormError
+        error={form.error}
+        ref={form.errorRef}
+        fieldIds={fieldIds}
+        message={unverified ? "Please verify your email address first. Check your inbox for the link we sent." : undefined}
+      >
+        {unverified && (
+          <div style={{ marginTop: "0.75rem" }}>
+            <ResendVerification email={email} hideEmail idPrefix="sign-in-resend" />
+          </div>
+        )}
+      </FormError>
+      <form onSubmit={onSubmit} style={{ marginTop: form.error || notice ? "1rem" : 0 }}>
+        <Field id={fieldIds.email} name="email" type="email" label="Email" autoComplete="email" required autoFocus spellCheck={false} error={form.fieldError("email")} />
+        <Field
+          id={fieldIds.password}
+          name="password"
+          type="password"
+          label="Password"
+          autoComplete="current-password"
+          required
+          error={form.fieldError("password")}
+          labelAction={<Link href="/forgot-password">Forgot password?</Link>}
+        />
+        <Button type="submit" block pending={form.pending} pendingText="Signing in…">
+          Sign in
+        </Button>
+      </form>
+    </Card>
+  );
+}

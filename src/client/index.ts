@@ -1,0 +1,99 @@
+/**
+ * Typed client for the Twofold HTTP API. Framework-free: it needs only `fetch`, so it runs in browsers,
+ * Node ≥ 20, workers, and inside the server itself (pass an in-process `fetch`).
+ */
+import { errorFromResponse, TwofoldError } from "./errors";
+import type { OutboxMessage, SecurityEvent, Session, SignedIn, SignInResult, User, VerifyEmailResult } from "./types";
+
+export * from "./types";
+export { TwofoldError, isTwofoldError, parseRetryAfter } from "./errors";
+
+export interface TwofoldClientOptions {
+  /** Origin (and optional prefix) of the server; "" means same origin, as in the web app. */
+  baseUrl?: string;
+  fetch?: typeof globalThis.fetch;
+  /** Sent on every request, e.g. `{ authorization: "Bearer …" }` for non-browser clients. A function is called per request. */
+  headers?: HeadersInit | (() => HeadersInit);
+}
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export type TwofoldClient = ReturnType<typeof createTwofoldClient>;
+
+export function createTwofoldClient(options: TwofoldClientOptions = {}) {
+  const baseUrl = (options.baseUrl ?? "").replace(/\/+$/, "");
+  // Bound so that `window.fetch` is not called with the client as `this` ("Illegal invocation").
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+
+  async function send(method: Method, path: string, body?: BodyInit | object, contentType?: string): Promise<Response> {
+    const headers = new Headers(typeof options.headers === "function" ? options.headers() : options.headers);
+    headers.set("accept", "application/json");
+    let payload: BodyInit | undefined;
+    if (body instanceof Blob || body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
+      payload = body as BodyInit;
+      if (contentType) headers.set("content-type", contentType);
+    } else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers.set("content-type", "application/json");
+    }
+    let response: Response;
+    try {
+      // credentials: "include" so the session cookie travels even when the app and API are on sibling origins.
+      response = await fetchImpl(baseUrl + path, { method, headers, body: payload, credentials: "include" });
+    } catch (cause) {
+      throw new TwofoldError({
+        status: 0,
+        code: "network_error",
+        message: "Could not reach the server. Check your connection and try again.",
+        details: { cause },
+      });
+    }
+    if (!response.ok) throw await errorFromResponse(response);
+    return response;
+  }
+
+  async function json<T>(method: Method, path: string, body?: object): Promise<T> {
+    const response = await send(method, path, body);
+    return (await response.json()) as T;
+  }
+
+  async function empty(method: Method, path: string, body?: object): Promise<void> {
+    const response = await send(method, path, body);
+    // Drain the body so keep-alive connections are reused in Node.
+    await response.arrayBuffer().catch(() => undefined);
+  }
+
+  return {
+    // Accounts (email + password)
+    signUp: (input: { email: string; password: string; name: string }) =>
+      json<{ status: "verification_sent" }>("POST", "/api/auth/sign-up", input),
+    resendVerification: (input: { email: string }) => empty("POST", "/api/auth/resend-verification", input),
+    verifyEmail: (input: { token: string }) => json<VerifyEmailResult>("POST", "/api/auth/verify-email", input),
+    signIn: (input: { email: string; password: string }) => json<SignInResult>("POST", "/api/auth/sign-in", input),
+    signOut: () => empty("POST", "/api/auth/sign-out"),
+    getSession: () => json<SignedIn>("GET", "/api/auth/session"),
+    forgotPassword: (input: { email: string }) => empty("POST", "/api/auth/forgot-password", input),
+    resetPassword: (input: { token: string; password: string }) => empty("POST", "/api/auth/reset-password", input),
+    confirmEmailChange: (input: { token: string }) => json<{ user: User }>("POST", "/api/auth/confirm-email-change", input),
+
+    // Account (signed in)
+    updateProfile: (input: { name: string }) => json<{ user: User }>("PATCH", "/api/account/profile", input),
+    /** Sends the image as the raw request body; the server accepts png, jpeg and webp up to 1 MiB. */
+    uploadAvatar: async (image: Blob, contentType = image.type): Promise<{ user: User }> => {
+      const response = await send("PUT", "/api/account/avatar", image, contentType || "application/octet-stream");
+      return (await response.json()) as { user: User };
+    },
+    deleteAvatar: () => empty("DELETE", "/api/account/avatar"),
+    changePassword: (input: { currentPassword: string; newPassword: string }) => empty("POST", "/api/account/password", input),
+    changeEmail: (input: { currentPassword: string; newEmail: string }) => empty("POST", "/api/account/email", input),
+    listSessions: () => json<{ sessions: Session[] }>("GET", "/api/account/sessions"),
+    revokeSession: (id: string) => empty("DELETE", `/api/account/sessions/${encodeURIComponent(id)}`),
+    revokeOtherSessions: () => empty("POST", "/api/account/sessions/revoke-others"),
+    listSecurityEvents: () => json<{ events: SecurityEvent[] }>("GET", "/api/account/security-events"),
+
+    // Operations
+    health: () => json<{ status: string }>("GET", "/api/health"),
+    /** Dev mode only (404 in production): emails and SMS the server would have delivered, newest first. */
+    devOutbox: () => json<{ messages: OutboxMessage[] }>("GET", "/api/dev/outbox"),
+  };
+}

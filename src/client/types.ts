@@ -1,0 +1,84 @@
+/** Shapes of the public API (docs: /work/shared/API.md). Times are ISO 8601 strings in UTC. */
+
+export interface TwoFactorState {
+  sms: boolean;
+  totp: boolean;
+  passkeys: number | boolean;
+  recoveryCodesLeft: number;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  emailVerified: boolean;
+  name: string;
+  /** Absolute path or URL of the current avatar, `null` when the user has none. */
+  avatarUrl: string | null;
+  /** Masked (`+1 ••• ••• 4567`) except to its verified owner. */
+  phoneNumber: string | null;
+  phoneVerified: boolean;
+  twoFactor: TwoFactorState;
+  createdAt: string;
+}
+
+export interface Session {
+  id: string;
+  /** True for the session that made this request. */
+  current: boolean;
+  createdAt: string;
+  lastSeenAt: string;
+  ip: string | null;
+  userAgent: string | null;
+  browser: string | null;
+  os: string | null;
+}
+
+export type TwoFactorMethod = "sms" | "totp" | "recovery_code";
+
+export interface TwoFactorChallenge {
+  id: string;
+  methods: TwoFactorMethod[];
+  phoneHint: string | null;
+  expiresAt: string;
+  resendAt: string | null;
+}
+
+export interface SignedIn {
+  user: User;
+  session: Session;
+  /** Only for non-browser clients (no Origin header): send it as `Authorization: Bearer <token>`. */
+  token?: string;
+}
+
+export interface TwoFactorRequired {
+  twoFactorRequired: true;
+  challenge: TwoFactorChallenge;
+}
+
+/** Sign-in (and verify-email, for accounts with a second factor) ends in one of these. */
+export type SignInResult = SignedIn | TwoFactorRequired;
+
+/** Verify-email signs the user in; the session object may be omitted by the server. */
+export type VerifyEmailResult = { user: User; session?: Session } | TwoFactorRequired;
+
+export interface SecurityEvent {
+  type: string;
+  at: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface OutboxMessage {
+  id: string;
+  channel: "email" | "sms";
+  to: string;
+  subject: string | null;
+  body: string;
+  html: string | null;
+  createdAt: string;
+  status: string;
+}
+
+export function isTwoFactorRequired(result: SignInResult | VerifyEmailResult): result is TwoFactorRequired {
+  return (result as TwoFactorRequired).twoFactorRequired === true;
+}

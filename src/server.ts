@@ -98,9 +98,19 @@ export function getServer(): Promise<TwofoldServer> {
   return holder[globalKey]!;
 }
 
-/** Entry point for the Next.js route: the TCP peer comes from the host's own X-Forwarded-For entry. */
-export async function handleApiRequest(req: Request, bindings: HostBindings = {}): Promise<Response> {
+/**
+ * Entry point for the Next.js route. The request has no socket here: the peer is the last X-Forwarded-For hop,
+ * which scripts/server.mjs always appends (and Next itself sets when the header is absent). The hops before it
+ * are believed only as far as TRUST_PROXY says.
+ */
+export async function handleApiRequest(req: Request): Promise<Response> {
   const { app } = await getServer();
-  return app.fetch(req, bindings);
+  return app.fetch(req, hostBindingsFromForwardedFor(req.headers.get("x-forwarded-for")));
+}
+
+export function hostBindingsFromForwardedFor(header: string | null): HostBindings {
+  const hops = (header ?? "").split(",").map((hop) => hop.trim()).filter(Boolean);
+  const remoteAddress = hops.pop();
+  return { remoteAddress, forwardedFor: hops.length > 0 ? hops.join(", ") : "" };
 }
 

@@ -47,6 +47,9 @@ export async function confirmEmailChange(deps: Deps, input: { token: string }, c
       const updated = await repo.updateEmail(token.userId, token.email);
       // Rolls back the token use too: the link stays valid if the address frees up again.
       if (!updated) throw new EmailTaken();
+      // Reset links already sent to the old address would otherwise still set a new password (for 30 minutes):
+      // whoever keeps reading the inbox the owner is moving away from could take the account over.
+      await repo.invalidateTokens(updated.id, "reset_password");
       await repo.recordEvent({ userId: updated.id, type: "email_changed", ...eventClient(client) });
       return updated;
     });

@@ -44,6 +44,9 @@ export function createApp(services: AppServices) {
   app.onError((error, c) => {
     if (error instanceof HTTPException && error.status === 400) return errorResponse(c, "invalid_json", "The request body is not valid JSON.");
     if (error instanceof HTTPException && error.status === 413) return errorResponse(c, "payload_too_large", "The request body is too large.");
+    // The route validator's own media-type gate: reached when requireJsonBody saw no Content-Length (HTTP/2,
+    // a streamed fetch body), so a non-JSON body is still the client's mistake, not a 500.
+    if (error instanceof HTTPException && error.status === 415) return errorResponse(c, "unsupported_media_type", "Send the body as application/json.");
     logger.error({ err: error, path: c.req.path }, "unhandled error");
     return errorResponse(c, "internal_error", "Something went wrong on our side. Try again.");
   });

@@ -7,7 +7,8 @@ export function sessionCookieName(config: Pick<Config, "appUrl">): string {
   return config.appUrl.startsWith("https:") ? "__Host-twofold_session" : "twofold_session";
 }
 
-export function setSessionCookie(c: Context, config: Config, token: string, expiresAt: Date): void {
+/** `now` is the flows' clock (deps.now()): Max-Age must count from the same instant as `expiresAt`. */
+export function setSessionCookie(c: Context, config: Config, token: string, expiresAt: Date, now: Date): void {
   const secure = config.appUrl.startsWith("https:");
   setCookie(c, sessionCookieName(config), token, {
     httpOnly: true,
@@ -15,12 +16,13 @@ export function setSessionCookie(c: Context, config: Config, token: string, expi
     secure,
     path: "/",
     expires: expiresAt,
-    maxAge: Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000)),
-    ...(secure ? { prefix: "host" as const } : {}),
+    maxAge: Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
+    // No `prefix: "host"`: the name already starts with `__Host-`, and Hono would prepend it a second time
+    // (`__Host-__Host-twofold_session`), a name the pages and the CSRF check never look for.
   });
 }
 
 export function clearSessionCookie(c: Context, config: Config): void {
   const secure = config.appUrl.startsWith("https:");
-  deleteCookie(c, sessionCookieName(config), { path: "/", secure, httpOnly: true, sameSite: "Lax", ...(secure ? { prefix: "host" as const } : {}) });
+  deleteCookie(c, sessionCookieName(config), { path: "/", secure, httpOnly: true, sameSite: "Lax" });
 }

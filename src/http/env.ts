@@ -25,6 +25,8 @@ export interface Auth {
 export interface HostBindings {
   /** The TCP peer as the host saw it. */
   remoteAddress?: string;
+  /** The X-Forwarded-For hops before the peer, when the host has split them off the header itself. */
+  forwardedFor?: string;
 }
 
 export type AppEnv = {

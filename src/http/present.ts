@@ -10,7 +10,7 @@ export function signedInResponse(c: Context<AppEnv>, result: SignedIn) {
   const { config, deps } = c.var.services;
   if (result.kind === "challenge") return c.json({ twoFactorRequired: true as const, challenge: result.challenge }, 200);
   const expiresAt = sessionCookieExpiresAt(deps, result.session);
-  setSessionCookie(c, config, result.token, expiresAt);
+  setSessionCookie(c, config, result.token, expiresAt, deps.now());
   // The bearer token goes in the body only for non-browser clients (no Origin header): page scripts never see
   // it, so an XSS bug cannot read the HttpOnly session out of a response.
   const token = c.req.header("origin") ? {} : { token: result.token };

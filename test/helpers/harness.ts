@@ -6,6 +6,7 @@ import pino from "pino";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
+import { sessionCookieName } from "../../src/http/cookies";
 import { createTwofoldServer, type TwofoldServer } from "../../src/server";
 import { databases, type TestDatabase } from "./databases";
 
@@ -51,7 +52,7 @@ export interface ServerContext {
  * One server per database per file: integration tests run against in-memory PGlite and a fresh PostgreSQL
  * database. Tests isolate themselves with unique emails (`uniqueEmail()`) and IPs (each client gets one).
  */
-export function forEachServer(title: string, body: (ctx: ServerContext) => void, options: { env?: NodeJS.ProcessEnv; only?: TestDatabase["kind"] } = {}): void {
+export function forEachServer(title: string, body: (ctx: ServerContext) => void, options: { env?: Partial<NodeJS.ProcessEnv>; only?: TestDatabase["kind"] } = {}): void {
   for (const database of databases.filter((d) => !options.only || d.kind === options.only)) {
     describe(`${title} [${database.kind}]`, () => {
       let server: TwofoldServer | undefined;
@@ -77,7 +78,8 @@ export function forEachServer(title: string, body: (ctx: ServerContext) => void,
           now: clock.now,
           pollIntervalMs: 3_600_000,
         });
-      });
+        // Opening and migrating a database takes seconds under a loaded machine (parallel files): more than the 10 s default.
+      }, 60_000);
       afterAll(async () => {
         await server?.close();
         await handle?.close();
@@ -100,7 +102,7 @@ export function randomIp(): string {
 export interface ClientOptions {
   ip?: string;
   userAgent?: string;
-  /** Send Origin: APP_URL on writes, as a browser on our pages would (default true). */
+  /** Origin sent on writes (default: the server's APP_URL, as a browser on our pages would); null for none. */
   origin?: string | null;
 }
 
@@ -123,13 +125,14 @@ export class TestClient {
     this.ip = options.ip ?? randomIp();
   }
 
+  /** `__Host-twofold_session` when the server's APP_URL is https. */
   get cookieName() {
-    return "twofold_session";
+    return sessionCookieName(this.server.config);
   }
 
   async request<T = any>(method: string, url: string, init: { json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {}): Promise<TestResponse<T>> {
     const headers: Record<string, string> = { "user-agent": this.options.userAgent ?? "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36" };
-    if (method !== "GET" && this.options.origin !== null) headers.origin = this.options.origin ?? APP_URL;
+    if (method !== "GET" && this.options.origin !== null) headers.origin = this.options.origin ?? this.server.config.appUrl;
     if (this.cookie) headers.cookie = `${this.cookieName}=${this.cookie}`;
     if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
     let body = init.body;

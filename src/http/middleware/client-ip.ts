@@ -48,6 +48,7 @@ export function resolveClientIp(remoteAddress: string, forwardedFor: string | un
 
 export const clientIp = (trust: TrustProxy): MiddlewareHandler<AppEnv> =>
   async function clientIp(c, next) {
-    c.set("clientIp", resolveClientIp(c.env?.remoteAddress ?? "0.0.0.0", c.req.header("x-forwarded-for"), trust));
+    const forwardedFor = c.env?.forwardedFor !== undefined ? c.env.forwardedFor : c.req.header("x-forwarded-for");
+    c.set("clientIp", resolveClientIp(c.env?.remoteAddress ?? "0.0.0.0", forwardedFor, trust));
     return next();
   };

@@ -12,14 +12,15 @@ export const loadSession = (): MiddlewareHandler<AppEnv> =>
     const { config, deps } = c.var.services;
     const bearer = c.req.header("authorization")?.match(/^Bearer (\S+)$/)?.[1];
     const cookieName = sessionCookieName(config);
-    const cookie = getCookie(c, cookieName, config.appUrl.startsWith("https:") ? "host" : undefined) ?? getCookie(c, cookieName);
+    // The name already carries `__Host-` over https; Hono's "host" prefix option would prepend it again.
+    const cookie = getCookie(c, cookieName);
     const token = bearer ?? cookie;
     let auth: Auth | null = null;
     if (token) {
       const validation = await validateSessionToken(deps, token);
       if (validation) {
         auth = { session: validation.session, user: validation.user, via: bearer ? "bearer" : "cookie" };
-        if (validation.refreshed && !bearer) setSessionCookie(c, config, token, sessionCookieExpiresAt(deps, validation.session));
+        if (validation.refreshed && !bearer) setSessionCookie(c, config, token, sessionCookieExpiresAt(deps, validation.session), deps.now());
       } else if (!bearer) {
         clearSessionCookie(c, config);
       }

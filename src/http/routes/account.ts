@@ -7,7 +7,7 @@ import { presentUser } from "../../core/present";
 import type { AppEnv } from "../env";
 import { errorResponse, failureResponse } from "../errors";
 import { clientInfo, requireSession, signedIn } from "../middleware/session";
-import { Email, errors, jsonBody, Name, noContent, Password, User } from "../schemas";
+import { Email, errors, Id, jsonBody, Name, noContent, Password, User } from "../schemas";
 import { validationHook } from "../validation";
 
 const tag = ["Account"];
@@ -119,8 +119,8 @@ accountRoutes
   .openapi(
     createRoute({
       method: "delete", path: "/sessions/{id}", tags: tag, summary: "Sign out one session",
-      request: { params: z.object({ id: z.string().max(100) }) },
-      responses: { ...noContent, ...errors([404, "not_found: no such session of yours"], unauthenticated) },
+      request: { params: z.object({ id: Id }) },
+      responses: { ...noContent, ...errors([400, "invalid_request: not an id"], [404, "not_found: no such session of yours"], unauthenticated) },
     }),
     async (c) => {
       const result = await revokeSession(c.var.services.deps, signedIn(c).user, c.req.valid("param").id, clientInfo(c));

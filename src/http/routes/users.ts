@@ -1,13 +1,15 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { errorResponse } from "../errors";
-import { errors } from "../schemas";
+import { errors, Id } from "../schemas";
+import { validationHook } from "../validation";
 
-export const userRoutes = new OpenAPIHono<AppEnv>().openapi(
+// The hook gives a bad id the API's error shape instead of zod's raw output.
+export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(
   createRoute({
     method: "get", path: "/{id}/avatar", tags: ["Account"], summary: "A user's avatar image",
-    request: { params: z.object({ id: z.string().max(100) }) },
-    responses: { 200: { description: "The image, with the type sniffed at upload" }, ...errors([404, "not_found"]) },
+    request: { params: z.object({ id: Id }) },
+    responses: { 200: { description: "The image, with the type sniffed at upload" }, ...errors([400, "invalid_request: not an id"], [404, "not_found"]) },
   }),
   async (c) => {
     const avatar = await c.var.services.deps.repo.getAvatar(c.req.valid("param").id);

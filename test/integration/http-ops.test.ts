@@ -1,0 +1,165 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config";
+import { openDatabase } from "../../src/db/client";
+import { createTwofoldServer } from "../../src/server";
+import { databases } from "../helpers/databases";
+import { APP_URL, capturedLogger, forEachServer, lastEmail, STRONG_PASSWORD, TEST_SECRET, uniqueEmail } from "../helpers/harness";
+
+const tempDir = () => mkdtempSync(path.join(tmpdir(), "twofold-ops-"));
+const get = (app: { request: (url: string, init?: RequestInit) => Response | Promise<Response> }, url: string, init?: RequestInit) => app.request(`${APP_URL}${url}`, init);
+
+// Every path of API.md implemented so far: Accounts, Account (without phone and two-factor), Operations.
+const DOCUMENTED: Array<[string, string]> = [
+  ["post", "/api/auth/sign-up"],
+  ["post", "/api/auth/resend-verification"],
+  ["post", "/api/auth/verify-email"],
+  ["post", "/api/auth/sign-in"],
+  ["post", "/api/auth/sign-out"],
+  ["get", "/api/auth/session"],
+  ["post", "/api/auth/forgot-password"],
+  ["post", "/api/auth/reset-password"],
+  ["post", "/api/auth/confirm-email-change"],
+  ["patch", "/api/account/profile"],
+  ["put", "/api/account/avatar"],
+  ["delete", "/api/account/avatar"],
+  ["get", "/api/users/{id}/avatar"],
+  ["post", "/api/account/password"],
+  ["post", "/api/account/email"],
+  ["get", "/api/account/sessions"],
+  ["delete", "/api/account/sessions/{id}"],
+  ["post", "/api/account/sessions/revoke-others"],
+  ["get", "/api/account/security-events"],
+  ["get", "/api/health"],
+  ["get", "/api/dev/outbox"],
+];
+
+forEachServer("operations endpoints", (ctx) => {
+  it("GET /api/health answers 200 {status:'ok'} while the database answers", async () => {
+    const res = await ctx.client().get("/api/health");
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: "ok" });
+  });
+
+  it("GET /api/openapi.json is OpenAPI 3.1 and documents every implemented path of API.md", async () => {
+    const res = await ctx.client().get("/api/openapi.json");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    const doc = res.body as { openapi: string; info: { title: string }; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    expect(doc.openapi).toMatch(/^3\.1\./);
+    expect(doc.info.title).toBeTruthy();
+    for (const [method, route] of DOCUMENTED) {
+      expect(doc.paths[route]?.[method], `${method.toUpperCase()} ${route}`).toBeDefined();
+      expect(Object.keys(doc.paths[route]![method]!.responses).length, `${method} ${route} responses`).toBeGreaterThan(0);
+    }
+    // The account routes document their 401, so clients know the session is needed.
+    expect(doc.paths["/api/account/sessions"]!.get!.responses).toHaveProperty("401");
+    expect(doc.paths["/api/account/avatar"]!.put!.responses).toHaveProperty("413");
+    expect(doc.paths["/api/account/avatar"]!.put!.responses).toHaveProperty("415");
+  });
+
+  it("GET /api/docs renders the reference from our own bundle, which is served", async () => {
+    const docs = await ctx.client().get("/api/docs");
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(docs.text).toContain("/api/docs/scalar.js");
+    expect(docs.text).toContain("/api/openapi.json");
+    expect(docs.text).not.toMatch(/https:\/\/cdn\.|jsdelivr|unpkg/);
+    const script = await get(ctx.server.app, "/api/docs/scalar.js");
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect((await script.text()).length).toBeGreaterThan(10_000);
+  });
+
+  it("GET /api/dev/outbox lists messages newest first with channel, to, subject, body and createdAt", async () => {
+    const email = uniqueEmail("outbox");
+    await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Outbox" });
+    await ctx.client().post("/api/auth/resend-verification", { email });
+    const res = await ctx.client().get("/api/dev/outbox");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const mine = (res.body.messages as Array<Record<string, string>>).filter((m) => m.to === email);
+    expect(mine).toHaveLength(2);
+    for (const message of mine) {
+      expect(message).toMatchObject({ channel: "email", to: email, subject: expect.stringMatching(/confirm/i), body: expect.stringContaining("#token=") });
+      expect(Date.parse(message.createdAt!)).not.toBeNaN();
+    }
+    expect(Date.parse(mine[0]!.createdAt!)).toBeGreaterThanOrEqual(Date.parse(mine[1]!.createdAt!));
+    // The newest link is the one that works: the resend replaced the first.
+    expect((await ctx.client().post("/api/auth/verify-email", { token: (await lastEmail(ctx.server, email))!.token })).status).toBe(200);
+  });
+});
+
+describe("health with the database gone", () => {
+  for (const database of databases) {
+    it(`answers 503, and other routes a bare 500 without a stack trace [${database.kind}]`, async () => {
+      const handle = await database.open();
+      const log = capturedLogger();
+      const server = await createTwofoldServer({ env: { APP_URL, SECRET: TEST_SECRET, DATA_DIR: tempDir(), NODE_ENV: "test" }, database: handle, logger: log.logger, pollIntervalMs: 3_600_000 });
+      try {
+        expect((await get(server.app, "/api/health")).status).toBe(200);
+        await handle.close();
+        const health = await get(server.app, "/api/health");
+        expect(health.status).toBe(503);
+        expect(await health.json()).toEqual({ error: { code: "service_unavailable", message: expect.any(String) } });
+
+        const signIn = await server.app.request(
+          `${APP_URL}/api/auth/sign-in`,
+          { method: "POST", headers: { "content-type": "application/json", origin: APP_URL }, body: JSON.stringify({ email: "ada@example.com", password: STRONG_PASSWORD }) },
+          { remoteAddress: "10.1.2.3" },
+        );
+        const text = await signIn.text();
+        expect(signIn.status).toBe(500);
+        expect(JSON.parse(text)).toEqual({ error: { code: "internal_error", message: expect.any(String) } });
+        expect(text).not.toMatch(/\bat |node_modules|\.ts:\d+|pool|pglite|postgres/i);
+        // The operator gets the detail in the log; the password never goes there.
+        expect(log.text()).toContain("unhandled error");
+        expect(log.text()).not.toContain(STRONG_PASSWORD);
+      } finally {
+        await server.close();
+      }
+    }, 60_000);
+  }
+});
+
+describe("production mode", () => {
+  it("refuses to start without SECRET or SMTP_URL, or with a short SECRET", () => {
+    const base = { NODE_ENV: "production" as const, APP_URL: "https://auth.example.com", DATA_DIR: tempDir() };
+    expect(() => loadConfig({ ...base, SMTP_URL: "smtp://mail.example.com" })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, SMTP_URL: "smtp://mail.example.com" })).toThrow(/SECRET/);
+    expect(() => loadConfig({ ...base, SECRET: TEST_SECRET })).toThrow(/SMTP_URL/);
+    expect(() => loadConfig({ ...base, SECRET: "too-short", SMTP_URL: "smtp://mail.example.com" })).toThrow(/SECRET/);
+    expect(loadConfig({ ...base, SECRET: TEST_SECRET, SMTP_URL: "smtp://mail.example.com" })).toMatchObject({ production: true, devRoutes: false });
+  });
+
+  it("createTwofoldServer rejects a production configuration without SECRET", async () => {
+    const handle = await openDatabase({ inMemory: true });
+    try {
+      await expect(createTwofoldServer({ env: { NODE_ENV: "production", SMTP_URL: "smtp://127.0.0.1:1", DATA_DIR: tempDir() }, database: handle })).rejects.toThrow(/SECRET/);
+    } finally {
+      await handle.close();
+    }
+  }, 60_000);
+
+  it("answers 404 for GET /api/dev/outbox and still serves health and the docs", async () => {
+    const handle = await openDatabase({ inMemory: true });
+    const server = await createTwofoldServer({
+      env: { NODE_ENV: "production", SECRET: TEST_SECRET, SMTP_URL: "smtp://127.0.0.1:1", APP_URL, DATA_DIR: tempDir() },
+      database: handle,
+      logger: capturedLogger().logger,
+      pollIntervalMs: 3_600_000,
+    });
+    try {
+      const outbox = await get(server.app, "/api/dev/outbox");
+      expect(outbox.status).toBe(404);
+      expect(await outbox.json()).toEqual({ error: { code: "not_found", message: expect.any(String) } });
+      expect((await get(server.app, "/api/health")).status).toBe(200);
+      expect((await get(server.app, "/api/openapi.json")).status).toBe(200);
+    } finally {
+      await server.close();
+      await handle.close();
+    }
+  }, 60_000);
+});

@@ -38,6 +38,8 @@ export async function changePassword(
   await deps.repo.transaction(async (repo) => {
     await repo.setPasswordHash(user.id, newHash);
     await repo.deleteUserSessions(user.id, currentSession.id);
+    // A reset link issued before the change would undo it; the signed-in owner does not need one any more.
+    await repo.invalidateTokens(user.id, "reset_password");
     await repo.recordEvent({ userId: user.id, type: "password_changed", ...eventClient(client) });
     await repo.enqueue({ channel: "email", template: "password_changed", recipient: user.email, data: { name: user.name } });
   });

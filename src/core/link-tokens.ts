@@ -21,17 +21,32 @@ function secretHash(deps: Deps, purpose: OneTimeTokenPurpose, id: string, secret
   return hmac(deps.config.secret, "link-token", purpose, id, secret);
 }
 
-/** Issues a single-use link for `email`; older unused links of the same purpose stop working. */
-export async function issueLinkToken(deps: Deps, repo: Repository, purpose: OneTimeTokenPurpose, userId: string, email: string): Promise<string> {
+export interface LinkOptions {
+  /** Older unused links of the same purpose stop working (default true). */
+  supersede?: boolean;
+  /** Sign-up links: the password the link's sign-up chose. */
+  passwordHash?: string;
+}
+
+/** Issues a single-use link for `email`. */
+export async function issueLinkToken(
+  deps: Deps,
+  repo: Repository,
+  purpose: OneTimeTokenPurpose,
+  userId: string,
+  email: string,
+  options: LinkOptions = {},
+): Promise<string> {
   const now = deps.now();
   const { id, secret, token } = generateSplitToken();
-  await repo.invalidateTokens(userId, purpose);
+  if (options.supersede !== false) await repo.invalidateTokens(userId, purpose);
   await repo.insertToken({
     id,
     purpose,
     userId,
     secretHash: secretHash(deps, purpose, id, secret),
     email,
+    passwordHash: options.passwordHash ?? null,
     createdAt: now,
     expiresAt: new Date(now.getTime() + linkLifetimeSeconds[purpose] * 1000),
     usedAt: null,

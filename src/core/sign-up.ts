@@ -1,7 +1,7 @@
 import type { Deps } from "./deps";
 import { randomId } from "./crypto";
 import { consumeAll, limits } from "./limits";
-import { issueLinkToken } from "./link-tokens";
+import { issueLinkToken, type LinkOptions } from "./link-tokens";
 import { hashPassword, passwordWeakness } from "./passwords";
 import { normalizeEmail } from "./present";
 import { fail, ok, type Result } from "./result";
@@ -25,7 +25,7 @@ export async function signUp(deps: Deps, input: { email: string; password: strin
 
   await deps.repo.transaction(async (repo) => {
     const existing = await repo.findUserByEmail(email);
-    if (existing) return notifyExistingAccount(deps, repo, existing);
+    if (existing) return notifyExistingAccount(deps, repo, existing, passwordHash);
     const user = await repo.createUser({ id: randomId(), email, name, passwordHash });
     // Lost a race with a concurrent sign-up for the same address: treat it as existing.
     if (!user) return;
@@ -36,14 +36,19 @@ export async function signUp(deps: Deps, input: { email: string; password: strin
   return ok({});
 }
 
-async function notifyExistingAccount(deps: Deps, repo: Repository, user: User): Promise<void> {
-  // An unverified account has not proven its address yet: another verification link is the useful answer.
-  if (!user.emailVerifiedAt) return sendVerificationEmail(deps, repo, user);
-  await repo.enqueue({ channel: "email", template: "sign_up_attempt", recipient: user.email, data: { name: user.name } });
+async function notifyExistingAccount(deps: Deps, repo: Repository, user: User, passwordHash: string): Promise<void> {
+  if (user.emailVerifiedAt) {
+    await repo.enqueue({ channel: "email", template: "sign_up_attempt", recipient: user.email, data: { name: user.name } });
+    return;
+  }
+  // Nobody has proven this address yet, so the account may be someone else's pre-registration. This sign-up
+  // gets its own link carrying its own password, and does not cancel earlier links: whichever link the inbox
+  // owner follows decides the password, and a later sign-up by an attacker cannot void the owner's link.
+  await sendVerificationEmail(deps, repo, user, { supersede: false, passwordHash });
 }
 
-export async function sendVerificationEmail(deps: Deps, repo: Repository, user: User): Promise<void> {
-  const link = await issueLinkToken(deps, repo, "verify_email", user.id, user.email);
+export async function sendVerificationEmail(deps: Deps, repo: Repository, user: User, options: LinkOptions = {}): Promise<void> {
+  const link = await issueLinkToken(deps, repo, "verify_email", user.id, user.email, options);
   await repo.enqueue({ channel: "email", template: "verify_email", recipient: user.email, data: { name: user.name, link } });
 }
 

@@ -32,6 +32,8 @@ export interface OneTimeToken {
   userId: string;
   secretHash: Buffer;
   email: string;
+  /** Sign-up links: the password to set when the link is followed. */
+  passwordHash: string | null;
   createdAt: Date;
   expiresAt: Date;
   usedAt: Date | null;

@@ -17,7 +17,11 @@ export async function verifyEmail(deps: Deps, input: { token: string }, client: 
     if (!token) return null;
     // A link sent to an address the account no longer has proves nothing about the current one.
     const verified = await repo.markEmailVerified(token.userId, token.email);
-    if (verified) await repo.recordEvent({ userId: verified.id, type: "email_verified", ...eventClient(client) });
+    if (!verified) return null;
+    // The sign-up whose link was followed chose the password; other pending sign-up links die with it.
+    if (token.passwordHash) await repo.setPasswordHash(verified.id, token.passwordHash);
+    await repo.invalidateTokens(verified.id, "verify_email");
+    await repo.recordEvent({ userId: verified.id, type: "email_verified", ...eventClient(client) });
     return verified;
   });
   if (!user) return fail("invalid_token", INVALID_LINK);

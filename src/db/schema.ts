@@ -70,6 +70,12 @@ export const oneTimeTokens = pgTable(
     secretHash: bytea("secret_hash").notNull(),
     /** The address the link was sent to (the new address for an email change). */
     email: text("email").notNull(),
+    /**
+     * Sign-up links only: the argon2id hash of the password chosen by the sign-up that asked for this link.
+     * Following the link sets it, so an unverified account pre-registered by someone else never keeps their
+     * password once the address owner confirms (account pre-hijacking).
+     */
+    passwordHash: text("password_hash"),
     createdAt: tstz("created_at").notNull().defaultNow(),
     expiresAt: tstz("expires_at").notNull(),
     usedAt: tstz("used_at"),

@@ -49,6 +49,18 @@ forEachServer("POST /api/account/password", (ctx) => {
     expect(events.find((e) => e.type === "password_changed")!.ip).toBe(owner.client.ip);
   });
 
+  it("cancels reset links issued before the change, so an old link cannot undo it", async () => {
+    const { client, email, password } = await signedUpUser(ctx);
+    await ctx.client().post("/api/auth/forgot-password", { email });
+    const reset = await lastEmail(ctx.server, email, /reset/i);
+    expect(reset?.token).toBeTruthy();
+    const changed = await client.post("/api/account/password", { currentPassword: password, newPassword: "a brand new passphrase" });
+    expect(changed.status).toBe(204);
+    const replay = await ctx.client().post("/api/auth/reset-password", { token: reset!.token, password: "what the link holder wants" });
+    expect(replay.status).toBe(400);
+    expect(replay.body.error.code).toBe("invalid_token");
+  });
+
   it("refuses a wrong current password with 401 invalid_credentials and changes nothing", async () => {
     const owner = await signedUpUser(ctx);
     const other = await signIn(ctx, owner.email, STRONG_PASSWORD);

@@ -98,11 +98,30 @@ forEachServer("sign-up, resend-verification, verify-email", (ctx) => {
     const notice = await lastEmail(ctx.server, verified.email);
     expect(notice?.subject).toMatch(/already have/i);
     expect(notice?.token).toBeNull();
-    // Unverified owner: a new link, which supersedes the first one.
+    // Unverified owner: a new link of its own; the first stays valid until one of them is followed.
     const newToken = await verificationToken(ctx, unverified.email);
     expect(newToken).not.toBe(unverified.token);
-    expect((await ctx.client().post("/api/auth/verify-email", { token: unverified.token })).body.error.code).toBe("invalid_token");
     expect((await ctx.client().post("/api/auth/verify-email", { token: newToken })).status).toBe(200);
+    expect((await ctx.client().post("/api/auth/verify-email", { token: unverified.token })).body.error.code).toBe("invalid_token");
+  });
+
+  it("pre-registration cannot hijack: the link the inbox owner follows sets the owner's password", async () => {
+    const email = uniqueEmail("victim");
+    // Mallory registers the victim's address first, then again after the victim, to try to void the victim's link.
+    await ctx.client().post("/api/auth/sign-up", { email, password: "first attacker passphrase", name: "Mallory" });
+    await ctx.client().post("/api/auth/sign-up", { email, password: "the owners own passphrase", name: "Victim" });
+    const victimToken = await verificationToken(ctx, email);
+    await ctx.client().post("/api/auth/sign-up", { email, password: "second attacker passphrase", name: "Mallory" });
+    const malloryToken = await verificationToken(ctx, email);
+    expect(malloryToken).not.toBe(victimToken);
+
+    expect((await ctx.client().post("/api/auth/verify-email", { token: victimToken })).status).toBe(200);
+    for (const password of ["first attacker passphrase", "second attacker passphrase"]) {
+      expect((await ctx.client().post("/api/auth/sign-in", { email, password })).status).toBe(401);
+    }
+    expect((await ctx.client().post("/api/auth/sign-in", { email, password: "the owners own passphrase" })).status).toBe(200);
+    // Mallory's pending link died with the verification.
+    expect((await ctx.client().post("/api/auth/verify-email", { token: malloryToken })).body.error.code).toBe("invalid_token");
   });
 
   it("never replaces the password of an existing account", async () => {

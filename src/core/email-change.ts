@@ -1,6 +1,6 @@
 import type { Deps } from "./deps";
 import { consumeLinkToken, issueLinkToken } from "./link-tokens";
-import { consumeAll, limits } from "./limits";
+import { consumeAll, ipKey, limits } from "./limits";
 import { verifyPassword } from "./passwords";
 import { normalizeEmail } from "./present";
 import { fail, ok, type Result } from "./result";
@@ -38,7 +38,7 @@ export async function requestEmailChange(deps: Deps, user: User, input: { curren
 
 /** The link from the new inbox switches the address; it is taken at this moment if someone else got it first. */
 export async function confirmEmailChange(deps: Deps, input: { token: string }, client: ClientInfo): Promise<Result<{ user: User }>> {
-  const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, client.ip]]);
+  const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, ipKey(client.ip)]]);
   if (!limited.allowed) return fail("rate_limited", "Too many attempts. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
   try {
     const user = await deps.repo.transaction(async (repo) => {

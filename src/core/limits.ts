@@ -42,3 +42,17 @@ export async function consumeAll(limiter: RateLimiter, checks: Array<[RateLimitP
   }
   return { allowed: true };
 }
+
+/**
+ * The rate-limit key for a client address. An IPv6 user is routinely handed a whole /64, so limiting single
+ * IPv6 addresses would give an attacker 2^64 fresh budgets; the /64 prefix is the unit instead.
+ */
+export function ipKey(ip: string): string {
+  if (!ip.includes(":")) return ip;
+  const [head = "", tail = ""] = ip.toLowerCase().split("::");
+  const headGroups = head ? head.split(":") : [];
+  const tailGroups = tail ? tail.split(":") : [];
+  const missing = ip.includes("::") ? 8 - headGroups.length - tailGroups.length : 0;
+  const groups = [...headGroups, ...Array<string>(Math.max(0, missing)).fill("0"), ...tailGroups];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+}

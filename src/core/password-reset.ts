@@ -1,6 +1,6 @@
 import type { Deps } from "./deps";
 import { consumeLinkToken, issueLinkToken, peekLinkToken } from "./link-tokens";
-import { consumeAll, limits } from "./limits";
+import { consumeAll, ipKey, limits } from "./limits";
 import { hashPassword, passwordWeakness } from "./passwords";
 import { normalizeEmail } from "./present";
 import { fail, ok, type Result } from "./result";
@@ -13,7 +13,7 @@ const INVALID_LINK = "This reset link is invalid or has expired. Ask for a new o
 export async function forgotPassword(deps: Deps, input: { email: string }, client: ClientInfo): Promise<Result<{}>> {
   const email = normalizeEmail(input.email);
   const limited = await consumeAll(deps.limiter, [
-    [limits.forgotPerIp, client.ip],
+    [limits.forgotPerIp, ipKey(client.ip)],
     [limits.forgotPerEmail, email],
   ]);
   if (!limited.allowed) return fail("rate_limited", "Too many requests. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
@@ -33,7 +33,7 @@ export async function forgotPassword(deps: Deps, input: { email: string }, clien
  * stolen cookie) is out. It never signs in, so a reset cannot bypass a second factor.
  */
 export async function resetPassword(deps: Deps, input: { token: string; password: string }, client: ClientInfo): Promise<Result<{}>> {
-  const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, client.ip]]);
+  const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, ipKey(client.ip)]]);
   if (!limited.allowed) return fail("rate_limited", "Too many attempts. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
 
   // Checked without burning the link first, so a refused password can be corrected with the same link.

@@ -1,6 +1,6 @@
 import type { Deps } from "./deps";
 import { createSignInChallenge, secondFactorMethods, type SignInChallenge } from "./factors";
-import { consumeAll, limits } from "./limits";
+import { consumeAll, ipKey, limits } from "./limits";
 import { verifyDummyPassword, verifyPassword } from "./passwords";
 import { normalizeEmail } from "./present";
 import { fail, ok, type Result } from "./result";
@@ -18,7 +18,7 @@ const INVALID_CREDENTIALS = "The email or password is incorrect.";
 export async function signIn(deps: Deps, input: { email: string; password: string }, client: ClientInfo): Promise<Result<{ result: SignedIn }>> {
   const email = normalizeEmail(input.email);
   const limited = await consumeAll(deps.limiter, [
-    [limits.signInPerIp, client.ip],
+    [limits.signInPerIp, ipKey(client.ip)],
     [limits.signInPerAccount, email],
   ]);
   if (!limited.allowed) return fail("rate_limited", "Too many sign-in attempts. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });

@@ -1,6 +1,6 @@
 import type { Deps } from "./deps";
 import { randomId } from "./crypto";
-import { consumeAll, limits } from "./limits";
+import { consumeAll, ipKey, limits } from "./limits";
 import { issueLinkToken, type LinkOptions } from "./link-tokens";
 import { hashPassword, passwordWeakness } from "./passwords";
 import { normalizeEmail } from "./present";
@@ -16,7 +16,7 @@ import type { Repository } from "./repository";
 export async function signUp(deps: Deps, input: { email: string; password: string; name: string }, client: ClientInfo): Promise<Result<{}>> {
   const email = normalizeEmail(input.email);
   const name = input.name.trim();
-  const limited = await consumeAll(deps.limiter, [[limits.signUpPerIp, client.ip]]);
+  const limited = await consumeAll(deps.limiter, [[limits.signUpPerIp, ipKey(client.ip)]]);
   if (!limited.allowed) return fail("rate_limited", "Too many sign-ups from your network. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
 
   const weakness = passwordWeakness(input.password, { email, name });
@@ -56,7 +56,7 @@ export async function sendVerificationEmail(deps: Deps, repo: Repository, user: 
 export async function resendVerification(deps: Deps, input: { email: string }, client: ClientInfo): Promise<Result<{}>> {
   const email = normalizeEmail(input.email);
   const limited = await consumeAll(deps.limiter, [
-    [limits.resendPerIp, client.ip],
+    [limits.resendPerIp, ipKey(client.ip)],
     [limits.resendPerEmail, email],
   ]);
   if (!limited.allowed) return fail("rate_limited", "Too many requests. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });

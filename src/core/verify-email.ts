@@ -1,6 +1,6 @@
 import type { Deps } from "./deps";
 import { consumeLinkToken } from "./link-tokens";
-import { consumeAll, limits } from "./limits";
+import { consumeAll, ipKey, limits } from "./limits";
 import { fail, ok, type Result } from "./result";
 import { completeFirstFactor, eventClient, type SignedIn } from "./sign-in";
 import type { ClientInfo } from "./types";
@@ -9,7 +9,7 @@ const INVALID_LINK = "This link is invalid or has expired. Ask for a new one.";
 
 /** Following the emailed link confirms the address and signs the user in (through the second factor, if any). */
 export async function verifyEmail(deps: Deps, input: { token: string }, client: ClientInfo): Promise<Result<{ result: SignedIn }>> {
-  const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, client.ip]]);
+  const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, ipKey(client.ip)]]);
   if (!limited.allowed) return fail("rate_limited", "Too many attempts. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
 
   const user = await deps.repo.transaction(async (repo) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TrustProxy } from "../../src/config";
 import { ipInCidr, resolveClientIp } from "../../src/http/middleware/client-ip";
+import { ipKey } from "../../src/core/limits";
 
 const none: TrustProxy = { kind: "none" };
 const hops = (n: number): TrustProxy => ({ kind: "hops", hops: n });
@@ -141,5 +142,35 @@ describe("resolveClientIp", () => {
     it("trusts nobody through a malformed CIDR", () => {
       expect(resolveClientIp("203.0.113.7", "1.2.3.4", cidrs("10.0.0.0/"))).toBe("203.0.113.7");
     });
+  });
+});
+
+describe("IPv6", () => {
+  it("matches IPv6 ranges and single addresses", () => {
+    expect(ipInCidr("fd00::1", "fd00::/8")).toBe(true);
+    expect(ipInCidr("fe80::1", "fd00::/8")).toBe(false);
+    expect(ipInCidr("2001:db8::1", "2001:db8::1")).toBe(true);
+    expect(ipInCidr("2001:db8::2", "2001:db8::1")).toBe(false);
+    expect(ipInCidr("::1", "::1/128")).toBe(true);
+    // Families never match across each other, and a bad prefix matches nothing.
+    expect(ipInCidr("10.0.0.1", "fd00::/8")).toBe(false);
+    expect(ipInCidr("fd00::1", "fd00::/129")).toBe(false);
+  });
+
+  it("walks back over trusted IPv6 proxies", () => {
+    expect(resolveClientIp("fd00::2", "2001:db8:1::7, fd00::3", { kind: "cidrs", cidrs: ["fd00::/8"] })).toBe("2001:db8:1::7");
+  });
+});
+
+describe("ipKey (rate-limit unit)", () => {
+  it("keeps IPv4 addresses as they are", () => {
+    expect(ipKey("203.0.113.7")).toBe("203.0.113.7");
+  });
+
+  it("folds an IPv6 address to its /64, however it is written", () => {
+    expect(ipKey("2001:db8:1:2:aaaa::1")).toBe("2001:db8:1:2::/64");
+    expect(ipKey("2001:0db8:0001:0002:ffff:0:0:9")).toBe("2001:db8:1:2::/64");
+    expect(ipKey("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(ipKey("::1")).toBe("0:0:0:0::/64");
   });
 });

@@ -1,34 +1,34 @@
+import { BlockList, isIP } from "node:net";
 import type { MiddlewareHandler } from "hono";
 import type { TrustProxy } from "../../config";
 import type { AppEnv } from "../env";
-
-function ipv4ToInt(ip: string): number | null {
-  const parts = ip.split(".");
-  if (parts.length !== 4) return null;
-  let value = 0;
-  for (const part of parts) {
-    const n = Number(part);
-    if (!/^\d{1,3}$/.test(part) || n > 255) return null;
-    value = value * 256 + n;
-  }
-  return value;
-}
 
 function normalizeIp(ip: string): string {
   return ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
 }
 
+/** IPv4 and IPv6 (`fd00::/8`, `2001:db8::1`); a malformed entry matches nothing rather than everything. */
 export function ipInCidr(ip: string, cidr: string): boolean {
+  const address = normalizeIp(ip);
+  const family = isIP(address);
   const [range, bitsText] = cidr.split("/");
-  if (!range) return false;
-  if (bitsText === undefined) return normalizeIp(ip) === normalizeIp(range);
-  const a = ipv4ToInt(normalizeIp(ip));
-  const b = ipv4ToInt(range);
+  if (!family || !range) return false;
+  const rangeAddress = normalizeIp(range);
+  const rangeFamily = isIP(rangeAddress);
+  if (rangeFamily !== family) return false;
+  if (bitsText === undefined) return withAddress(rangeAddress, family).check(address, family === 4 ? "ipv4" : "ipv6");
   // Number("") is 0: without the digit check a typo like "10.0.0.0/" would trust every address as a proxy.
-  const bits = /^\d{1,2}$/.test(bitsText) ? Number(bitsText) : NaN;
-  if (a === null || b === null || !(bits >= 0 && bits <= 32)) return false;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
+  const bits = /^\d{1,3}$/.test(bitsText) ? Number(bitsText) : NaN;
+  if (!(bits >= 0 && bits <= (family === 4 ? 32 : 128))) return false;
+  const list = new BlockList();
+  list.addSubnet(rangeAddress, bits, family === 4 ? "ipv4" : "ipv6");
+  return list.check(address, family === 4 ? "ipv4" : "ipv6");
+}
+
+function withAddress(address: string, family: number): BlockList {
+  const list = new BlockList();
+  list.addAddress(address, family === 4 ? "ipv4" : "ipv6");
+  return list;
 }
 
 /**

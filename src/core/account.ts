@@ -1,7 +1,7 @@
 import type { Deps } from "./deps";
 import { consumeAll, limits } from "./limits";
 import { hashPassword, passwordWeakness, verifyPassword } from "./passwords";
-import { fail, ok, type Result } from "./result";
+import { fail, ok, type Result, rateLimited } from "./result";
 import { sessionCookieExpiresAt } from "./sessions";
 import { eventClient } from "./sign-in";
 import type { ClientInfo, Session, User } from "./types";
@@ -27,7 +27,7 @@ export async function changePassword(
   client: ClientInfo,
 ): Promise<Result<{}>> {
   const limited = await consumeAll(deps.limiter, [[limits.currentPasswordPerUser, user.id]]);
-  if (!limited.allowed) return fail("rate_limited", "Too many attempts. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
   const passwordHash = await deps.repo.getPasswordHash(user.id);
   if (!passwordHash || !(await verifyPassword(passwordHash, input.currentPassword))) {
     return fail("invalid_credentials", "The current password is incorrect.", { fields: { currentPassword: "The current password is incorrect." } });

@@ -3,7 +3,7 @@ import { consumeLinkToken, issueLinkToken } from "./link-tokens";
 import { consumeAll, ipKey, limits } from "./limits";
 import { verifyPassword } from "./passwords";
 import { normalizeEmail } from "./present";
-import { fail, ok, type Result } from "./result";
+import { fail, ok, type Result, rateLimited } from "./result";
 import { eventClient } from "./sign-in";
 import type { ClientInfo, User } from "./types";
 
@@ -19,7 +19,7 @@ export async function requestEmailChange(deps: Deps, user: User, input: { curren
     [limits.currentPasswordPerUser, user.id],
     [limits.emailChangePerUser, user.id],
   ]);
-  if (!limited.allowed) return fail("rate_limited", "Too many attempts. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
   const passwordHash = await deps.repo.getPasswordHash(user.id);
   if (!passwordHash || !(await verifyPassword(passwordHash, input.currentPassword))) {
     return fail("invalid_credentials", "The current password is incorrect.", { fields: { currentPassword: "The current password is incorrect." } });
@@ -39,7 +39,7 @@ export async function requestEmailChange(deps: Deps, user: User, input: { curren
 /** The link from the new inbox switches the address; it is taken at this moment if someone else got it first. */
 export async function confirmEmailChange(deps: Deps, input: { token: string }, client: ClientInfo): Promise<Result<{ user: User }>> {
   const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, ipKey(client.ip)]]);
-  if (!limited.allowed) return fail("rate_limited", "Too many attempts. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
   try {
     const user = await deps.repo.transaction(async (repo) => {
       const token = await consumeLinkToken(deps, repo, "change_email", input.token);

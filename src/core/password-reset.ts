@@ -3,7 +3,7 @@ import { consumeLinkToken, issueLinkToken, peekLinkToken } from "./link-tokens";
 import { consumeAll, ipKey, limits } from "./limits";
 import { hashPassword, passwordWeakness } from "./passwords";
 import { normalizeEmail } from "./present";
-import { fail, ok, type Result } from "./result";
+import { fail, ok, type Result, rateLimited } from "./result";
 import { eventClient } from "./sign-in";
 import type { ClientInfo } from "./types";
 
@@ -16,7 +16,7 @@ export async function forgotPassword(deps: Deps, input: { email: string }, clien
     [limits.forgotPerIp, ipKey(client.ip)],
     [limits.forgotPerEmail, email],
   ]);
-  if (!limited.allowed) return fail("rate_limited", "Too many requests. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds, "Too many requests. Try again later.");
   await deps.repo.transaction(async (repo) => {
     const user = await repo.findUserByEmail(email);
     if (!user) return;
@@ -34,7 +34,7 @@ export async function forgotPassword(deps: Deps, input: { email: string }, clien
  */
 export async function resetPassword(deps: Deps, input: { token: string; password: string }, client: ClientInfo): Promise<Result<{}>> {
   const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, ipKey(client.ip)]]);
-  if (!limited.allowed) return fail("rate_limited", "Too many attempts. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
 
   // Checked without burning the link first, so a refused password can be corrected with the same link.
   const peeked = await peekLinkToken(deps, deps.repo, "reset_password", input.token);

@@ -27,3 +27,8 @@ export function fail(code: FailureCode, message: string, extra: Partial<Pick<Fai
 export function ok<T extends object>(value: T): { ok: true } & T {
   return { ok: true, ...value };
 }
+
+/** A 429 the client can act on: it says when to try again. */
+export function rateLimited(retryAfterSeconds: number, message = "Too many attempts. Try again later."): Failure {
+  return fail("rate_limited", message, { retryAfterSeconds });
+}

@@ -3,7 +3,7 @@ import { createSignInChallenge, secondFactorMethods, type SignInChallenge } from
 import { consumeAll, ipKey, limits } from "./limits";
 import { verifyDummyPassword, verifyPassword } from "./passwords";
 import { normalizeEmail } from "./present";
-import { fail, ok, type Result } from "./result";
+import { fail, ok, type Result, rateLimited } from "./result";
 import { createSession } from "./sessions";
 import type { ClientInfo, Session, User } from "./types";
 
@@ -21,7 +21,7 @@ export async function signIn(deps: Deps, input: { email: string; password: strin
     [limits.signInPerIp, ipKey(client.ip)],
     [limits.signInPerAccount, email],
   ]);
-  if (!limited.allowed) return fail("rate_limited", "Too many sign-in attempts. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds, "Too many sign-in attempts. Try again later.");
 
   const found = await deps.repo.findCredentialsByEmail(email);
   if (!found) {

@@ -4,7 +4,7 @@ import { consumeAll, ipKey, limits } from "./limits";
 import { issueLinkToken, type LinkOptions } from "./link-tokens";
 import { hashPassword, passwordWeakness } from "./passwords";
 import { normalizeEmail } from "./present";
-import { fail, ok, type Result } from "./result";
+import { fail, ok, type Result, rateLimited } from "./result";
 import { eventClient } from "./sign-in";
 import type { ClientInfo, User } from "./types";
 import type { Repository } from "./repository";
@@ -17,7 +17,7 @@ export async function signUp(deps: Deps, input: { email: string; password: strin
   const email = normalizeEmail(input.email);
   const name = input.name.trim();
   const limited = await consumeAll(deps.limiter, [[limits.signUpPerIp, ipKey(client.ip)]]);
-  if (!limited.allowed) return fail("rate_limited", "Too many sign-ups from your network. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds, "Too many sign-ups from your network. Try again later.");
 
   const weakness = passwordWeakness(input.password, { email, name });
   if (weakness) return fail("weak_password", weakness, { fields: { password: weakness } });
@@ -59,7 +59,7 @@ export async function resendVerification(deps: Deps, input: { email: string }, c
     [limits.resendPerIp, ipKey(client.ip)],
     [limits.resendPerEmail, email],
   ]);
-  if (!limited.allowed) return fail("rate_limited", "Too many requests. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds, "Too many requests. Try again later.");
   await deps.repo.transaction(async (repo) => {
     const user = await repo.findUserByEmail(email);
     if (user && !user.emailVerifiedAt) await sendVerificationEmail(deps, repo, user);

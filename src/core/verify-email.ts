@@ -1,7 +1,7 @@
 import type { Deps } from "./deps";
 import { consumeLinkToken } from "./link-tokens";
 import { consumeAll, ipKey, limits } from "./limits";
-import { fail, ok, type Result } from "./result";
+import { fail, ok, type Result, rateLimited } from "./result";
 import { completeFirstFactor, eventClient, type SignedIn } from "./sign-in";
 import type { ClientInfo } from "./types";
 
@@ -10,7 +10,7 @@ const INVALID_LINK = "This link is invalid or has expired. Ask for a new one.";
 /** Following the emailed link confirms the address and signs the user in (through the second factor, if any). */
 export async function verifyEmail(deps: Deps, input: { token: string }, client: ClientInfo): Promise<Result<{ result: SignedIn }>> {
   const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, ipKey(client.ip)]]);
-  if (!limited.allowed) return fail("rate_limited", "Too many attempts. Try again later.", { retryAfterSeconds: limited.retryAfterSeconds });
+  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
 
   const user = await deps.repo.transaction(async (repo) => {
     const token = await consumeLinkToken(deps, repo, "verify_email", input.token);

@@ -55,13 +55,16 @@ export function createApp(services: AppServices) {
   app.use("*", async function provideServices(c, next) {
     c.set("services", services);
     await next();
-    // Auth answers are per-user and often carry cookies: never cached by a browser or proxy.
-    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
+    // Auth answers are per-user and often carry cookies: never cached by a browser or proxy. Set on the
+    // finished response directly: c.header() after next() would rebuild it (and defeat the adapter's fast path).
+    if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
   });
   app.use("*", requestLog());
   app.use("*", clientIp(config.trustProxy));
   app.use("*", async function limitJsonBody(c, next) {
-    if (isAvatarUpload(c.req.method, c.req.path)) return next();
+    // Reading c.req.raw.body on a GET would make the node adapter build a full Request for nothing: the
+    // session check is the hottest path there is.
+    if (c.req.method === "GET" || c.req.method === "HEAD" || isAvatarUpload(c.req.method, c.req.path)) return next();
     return bodyLimit({ maxSize: JSON_BODY_LIMIT_BYTES, onError: (c) => errorResponse(c, "payload_too_large", "The request body is larger than 64 KiB.") })(c, next);
   });
   app.use("*", requireJsonBody());

@@ -30,7 +30,7 @@ export function ResendVerification({ email = "", hideEmail = false, idPrefix }: 
   }
 
   return (
-    <form onSubmit={onSubmit} aria-label="Resend verification email">
+    <form method="post" onSubmit={onSubmit} aria-label="Resend verification email">
       <FormError error={form.error} ref={form.errorRef} fieldIds={{ email: `${idPrefix}-email` }} />
       {!hideEmail && (
         <Field id={`${idPrefix}-email`} name="email" type="email" label="Email" defaultValue={email} autoComplete="email" required spellCheck={false} error={form.fieldError("email")} />

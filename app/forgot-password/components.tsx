@@ -55,7 +55,7 @@ export function ForgotPasswordForm() {
         </>
       }
     >
-      <form onSubmit={onSubmit}>
+      <form method="post" onSubmit={onSubmit}>
         <FormError error={form.error} ref={form.errorRef} fieldIds={{ email: "forgot-email" }} />
         <Field id="forgot-email" name="email" type="email" label="Email" autoComplete="email" required autoFocus spellCheck={false} error={form.fieldError("email")} />
         <Button type="submit" block pending={form.pending} pendingText="Sending link…">

@@ -29,7 +29,7 @@ export function NameForm({ name }: { name: string }) {
   }
 
   return (
-    <form onSubmit={onSubmit}>
+    <form method="post" onSubmit={onSubmit}>
       <FormError error={form.error} ref={form.errorRef} fieldIds={{ name: "profile-name" }} />
       <Field id="profile-name" name="name" label="Name" defaultValue={name} autoComplete="name" required maxLength={100} error={form.fieldError("name")} />
       <div>
@@ -60,7 +60,7 @@ export function ChangeEmailForm() {
   }
 
   return (
-    <form onSubmit={onSubmit}>
+    <form method="post" onSubmit={onSubmit}>
       <FormError error={form.error} ref={form.errorRef} fieldIds={{ newEmail: "email-new", currentPassword: "email-current-password" }} />
       <Field id="email-new" name="newEmail" type="email" label="New email" autoComplete="email" required spellCheck={false} error={form.fieldError("newEmail")} />
       <Field id="email-current-password" name="currentPassword" type="password" label="Current password" autoComplete="current-password" required error={form.fieldError("currentPassword")} />
@@ -101,7 +101,7 @@ export function ChangePasswordForm() {
   }
 
   return (
-    <form onSubmit={onSubmit}>
+    <form method="post" onSubmit={onSubmit}>
       <FormError error={form.error} ref={form.errorRef} fieldIds={{ currentPassword: "password-current", newPassword: "password-new" }} />
       <Field id="password-current" name="currentPassword" type="password" label="Current password" autoComplete="current-password" required error={form.fieldError("currentPassword")} />
       <Field

@@ -46,7 +46,7 @@ export function ResetPasswordForm() {
   }
   return (
     <Card narrow title="Choose a new password" description="After this, every device signed in to your account is signed out.">
-      <form onSubmit={onSubmit}>
+      <form method="post" onSubmit={onSubmit}>
         <FormError error={form.error} ref={form.errorRef} fieldIds={fieldIds} message={tokenRejected ? "This link is invalid or expired." : undefined}>
           {tokenRejected && (
             <p>

@@ -56,7 +56,9 @@ export function SignInForm({ notice }: { notice?: string }) {
           </div>
         )}
       </FormError>
-      <form onSubmit={onSubmit} style={{ marginTop: form.error || notice ? "1rem" : 0 }}>
+      {/* POST, not the default GET: a submit before the page has hydrated must not put the password in the URL
+          (history, server logs). Every form in the app does the same; JavaScript handles the real submit. */}
+      <form method="post" onSubmit={onSubmit} style={{ marginTop: form.error || notice ? "1rem" : 0 }}>
         <Field id={fieldIds.email} name="email" type="email" label="Email" autoComplete="email" required autoFocus spellCheck={false} error={form.fieldError("email")} />
         <Field
           id={fieldIds.password}

@@ -39,7 +39,7 @@ export function SignUpForm() {
         </>
       }
     >
-      <form onSubmit={onSubmit}>
+      <form method="post" onSubmit={onSubmit}>
         <FormError error={form.error} ref={form.errorRef} fieldIds={fieldIds} />
         <Field id={fieldIds.name} name="name" label="Name" autoComplete="name" required maxLength={100} autoFocus error={form.fieldError("name")} />
         <Field id={fieldIds.email} name="email" type="email" label="Email" autoComplete="email" required spellCheck={false} error={form.fieldError("email")} />

@@ -1,0 +1,159 @@
+// Starts one Twofold dev server for the browser tests: a free port, a fresh data directory (so rate limits and
+// accounts start empty), its own Next output folder (`.next-e2e`, so it runs beside `npm start`), and every page
+// compiled once before the first test. The base URL reaches the tests through `inject("baseURL")`.
+//
+// E2E_BASE_URL=http://localhost:3100 reuses a server that is already running (it must have TRUST_PROXY=1, see
+// below); E2E_PORT picks the first port to try (default 3100).
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const resultsDir = path.join(root, "test-results");
+const distDir = ".next-e2e";
+
+/** Every page route, and one that does not exist: the first request to each compiles it. */
+const warmRoutes = [
+  "/",
+  "/sign-up",
+  "/check-email",
+  "/verify-email",
+  "/sign-in",
+  "/sign-in/verify",
+  "/forgot-password",
+  "/reset-password",
+  "/confirm-email",
+  "/profile",
+  "/sign-out",
+  "/dev/inbox",
+  "/this-page-does-not-exist",
+];
+
+// Variables that would point the server at shared infrastructure (a real database, Redis, SMTP, Twilio) or a
+// mode other than development. The e2e server must only touch its own temporary directory.
+const strippedEnv = /^(DATABASE_URL|REDIS_URL|SMTP_URL|EMAIL_FROM|SECRET|TRUSTED_ORIGINS|SMS_.*|TWILIO_.*|NODE_ENV|PORT|HOST|APP_URL|DATA_DIR|NEXT_DIST_DIR|TRUST_PROXY|VITEST.*)$/;
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    baseURL: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  rmSync(path.join(resultsDir, "screenshots"), { recursive: true, force: true });
+  mkdirSync(path.join(resultsDir, "screenshots"), { recursive: true });
+
+  const reused = process.env.E2E_BASE_URL;
+  if (reused) {
+    await waitForHealth(reused, null, 60_000);
+    project.provide("baseURL", reused.replace(/\/$/, ""));
+    return async () => {};
+  }
+
+  const port = await findFreePort(Number(process.env.E2E_PORT || 3100));
+  const baseURL = `http://localhost:${port}`;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "twofold-e2e-"));
+  const logPath = path.join(resultsDir, "e2e-server.log");
+  const logFd = openSync(logPath, "w");
+
+  const env: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([name]) => !strippedEnv.test(name)));
+  Object.assign(env, {
+    PORT: String(port),
+    APP_URL: baseURL,
+    DATA_DIR: dataDir,
+    NEXT_DIST_DIR: distDir,
+    // Each browser context sends its own X-Forwarded-For (test/e2e/support.ts), so per-IP rate limits apply per
+    // test rather than to the whole run, and the sessions table tells the two "devices" apart.
+    TRUST_PROXY: "1",
+    NEXT_TELEMETRY_DISABLED: "1",
+  });
+
+  // `next dev` adds `.next-e2e/types/**` to tsconfig.json's include on start; that is an artefact of this run,
+  // not a change anyone made, so it is undone once the server is up (only if nothing else changed the file).
+  const tsconfigPath = path.join(root, "tsconfig.json");
+  const tsconfigBefore = readFileSync(tsconfigPath, "utf8");
+
+  // Its own process group (detached), so teardown can stop the server and anything it spawned in one signal.
+  const server = spawn(process.execPath, ["scripts/server.mjs", "--dev"], { cwd: root, env: env as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", logFd, logFd] });
+  closeSync(logFd);
+  const exited = new Promise<string>((resolve) => server.once("exit", (code, signal) => resolve(`exited with ${signal ?? `code ${code}`}`)));
+
+  const stop = async () => {
+    await stopProcessGroup(server, exited);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitForHealth(baseURL, exited, 240_000);
+    restoreTsconfig(tsconfigPath, tsconfigBefore);
+    for (const route of warmRoutes) {
+      const response = await fetch(baseURL + route, { redirect: "manual", signal: AbortSignal.timeout(180_000) });
+      await response.arrayBuffer();
+      if (response.status >= 500) throw new Error(`warming ${route}: HTTP ${response.status} (see ${logPath})`);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  project.provide("baseURL", baseURL);
+  return stop;
+}
+
+async function findFreePort(first: number): Promise<number> {
+  for (let port = first; port < first + 100; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer();
+      probe.once("error", () => resolve(false));
+      probe.listen(port, "0.0.0.0", () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port in ${first}–${first + 99}`);
+}
+
+async function waitForHealth(baseURL: string, exited: Promise<string> | null, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let gone: string | null = null;
+  void exited?.then((reason) => (gone = reason));
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    if (gone) throw new Error(`e2e server ${gone} before it was healthy (see test-results/e2e-server.log)`);
+    try {
+      const response = await fetch(`${baseURL}/api/health`, { signal: AbortSignal.timeout(60_000) });
+      if (response.ok) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`e2e server at ${baseURL} not healthy after ${timeoutMs / 1000} s (${last})`);
+}
+
+function restoreTsconfig(file: string, before: string): void {
+  const now = readFileSync(file, "utf8");
+  if (now === before) return;
+  const withoutOurs = now.replace(new RegExp(`,\\s*"${distDir.replace(".", "\\.")}/(?:dev/)?types/\\*\\*/\\*\\.ts"`, "g"), "");
+  if (withoutOurs === before) writeFileSync(file, before);
+}
+
+async function stopProcessGroup(child: ChildProcess, exited: Promise<string>): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // ESRCH: the group is gone already.
+    }
+  };
+  signalGroup("SIGTERM");
+  const timer = new Promise<"timeout">((resolve) => setTimeout(resolve, 15_000, "timeout").unref());
+  await Promise.race([exited, timer]);
+  // Whatever is left in the group (a stuck server, a worker it forked) does not outlive the run.
+  signalGroup("SIGKILL");
+}

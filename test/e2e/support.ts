@@ -1,0 +1,277 @@
+// Shared helpers for the browser tests: the browser, contexts, "wait until React is listening", the dev inbox,
+// accounts, screenshots and a tiny PNG encoder. No fixed sleeps anywhere: every wait is for a condition.
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { deflateSync } from "node:zlib";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
+
+export const baseURL = inject("baseURL");
+
+const screenshotDir = path.resolve(import.meta.dirname, "../../test-results/screenshots");
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/**
+ * One browser per test file; every context a test opens is closed after that test. `page()` is a new page in
+ * a new context: a separate "device" with its own cookies.
+ */
+export function useBrowser() {
+  let browser: Browser | undefined;
+  const open: BrowserContext[] = [];
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((context) => context.close()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  async function context(options?: BrowserContextOptions): Promise<BrowserContext> {
+    if (!browser) throw new Error("browser not launched");
+    const created = await newContext(browser, options);
+    open.push(created);
+    return created;
+  }
+  return { context, page: async (options?: BrowserContextOptions) => (await context(options)).newPage() };
+}
+
+const contextIps = new WeakMap<BrowserContext, string>();
+
+/**
+ * A fresh context (cookies, storage) that looks like its own device: a random 10.x.y.z client address in
+ * X-Forwarded-For, which the e2e server believes (TRUST_PROXY=1). Per-IP rate limits then count per test, and
+ * the sessions table shows which context is which.
+ */
+export async function newContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const ip = `10.${randomBytes(3).join(".")}`;
+  const context = await browser.newContext({
+    baseURL,
+    viewport: { width: 1280, height: 800 },
+    locale: "en-US",
+    timezoneId: "UTC",
+    colorScheme: "light",
+    ...options,
+    extraHTTPHeaders: { "x-forwarded-for": ip, ...options.extraHTTPHeaders },
+  });
+  contextIps.set(context, ip);
+  return context;
+}
+
+export function ipOf(context: BrowserContext): string {
+  const ip = contextIps.get(context);
+  if (!ip) throw new Error("context was not made by newContext()");
+  return ip;
+}
+
+let counter = 0;
+/** An address no other test (or earlier run against the same server) uses. */
+export function uniqueEmail(label: string): string {
+  counter += 1;
+  return `${label}-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}-${counter}@example.com`;
+}
+
+export function pathOf(page: Page): string {
+  return new URL(page.url()).pathname;
+}
+
+/** Waits for a navigation that ends on `pathname` (query and fragment ignored). */
+export async function waitForPath(page: Page, pathname: string): Promise<void> {
+  await page.waitForURL((url) => url.pathname === pathname);
+}
+
+/**
+ * Waits until `locator` is visible and React has hydrated it (and its form): before that, a click on a submit
+ * button would make the browser submit the form natively, as a GET with the fields in the URL. React stores
+ * its props on each DOM node it has hydrated under a `__reactProps$…` key; that key is the signal.
+ */
+export async function ready(locator: Locator): Promise<Locator> {
+  await locator.waitFor({ state: "visible" });
+  const handle = await locator.elementHandle();
+  await locator.page().waitForFunction(
+    (element) => [element, element?.closest("form")].every((node) => !node || Object.keys(node).some((key) => key.startsWith("__reactProps$"))),
+    handle,
+  );
+  await handle?.dispose();
+  return locator;
+}
+
+/** Opens `pathname` and waits until `target(page)` is visible and hydrated. */
+export async function open(page: Page, pathname: string, target: (page: Page) => Locator): Promise<Locator> {
+  await page.goto(pathname);
+  return ready(target(page));
+}
+
+/** Full-page screenshot into test-results/screenshots/<name>.png, without Next's dev-mode badge. */
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({
+    path: path.join(screenshotDir, `${name}.png`),
+    fullPage: true,
+    animations: "disabled",
+    caret: "hide",
+    style: "nextjs-portal { display: none !important; }",
+  });
+}
+
+/** No horizontal scrolling: the document is no wider than the viewport. */
+export async function expectNoHorizontalScroll(page: Page, width: number): Promise<void> {
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(scrollWidth, `${pathOf(page)} is ${scrollWidth}px wide at a ${width}px viewport`).toBeLessThanOrEqual(width);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Dev inbox
+
+/** The newest message in /dev/inbox addressed to `to` whose link goes to `linkPath`: the link locator. */
+export async function inboxLink(page: Page, to: string, linkPath: string): Promise<Locator> {
+  if (pathOf(page) !== "/dev/inbox") await page.goto("/dev/inbox");
+  const prefix = `${baseURL}${linkPath}#token=`;
+  const link = page
+    .getByRole("list", { name: "Messages" })
+    .getByRole("listitem")
+    .filter({ hasText: to })
+    .getByRole("link")
+    .filter({ hasText: prefix })
+    .first();
+  // The page polls the outbox every 2 s and delivery is a queue, so the message may take a moment to appear.
+  await link.waitFor({ state: "visible", timeout: 60_000 });
+  return link;
+}
+
+/** Clicks that link, in this page, as a person reading the dev inbox would. */
+export async function clickInboxLink(page: Page, to: string, linkPath: string): Promise<string> {
+  const link = await inboxLink(page, to, linkPath);
+  const href = await link.getAttribute("href");
+  if (!href) throw new Error("inbox link without href");
+  await link.click();
+  return href;
+}
+
+/** Reads the link's address from the inbox without following it. */
+export async function inboxHref(page: Page, to: string, linkPath: string): Promise<string> {
+  const href = await (await inboxLink(page, to, linkPath)).getAttribute("href");
+  if (!href) throw new Error("inbox link without href");
+  return href;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Accounts
+
+export interface Account {
+  name: string;
+  email: string;
+  password: string;
+}
+
+export function newAccount(label: string): Account {
+  return { name: `${label[0]!.toUpperCase()}${label.slice(1)} Tester`, email: uniqueEmail(label), password: `correct horse ${randomBytes(4).toString("hex")}` };
+}
+
+/** POST to the API from the context (its cookies, its client address), with the Origin a browser would send. */
+export async function apiPost(context: BrowserContext, pathname: string, data: unknown): Promise<number> {
+  const response = await context.request.post(pathname, {
+    data,
+    headers: { origin: baseURL, "x-forwarded-for": ipOf(context) },
+  });
+  await response.dispose();
+  return response.status();
+}
+
+/** Signs up through the API (the sign-up page itself is covered by sign-up.test.ts); the account stays unverified. */
+export async function signUpViaApi(context: BrowserContext, account: Account): Promise<void> {
+  const status = await apiPost(context, "/api/auth/sign-up", account);
+  expect(status, "sign-up").toBe(202);
+}
+
+/** A verified account, signed in on `page` (it ends on /profile) by following the link from the dev inbox. */
+export async function createVerifiedAccount(page: Page, label: string): Promise<Account> {
+  const account = newAccount(label);
+  await signUpViaApi(page.context(), account);
+  await clickInboxLink(page, account.email, "/verify-email");
+  await waitForPath(page, "/profile");
+  return account;
+}
+
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await fillSignIn(page, email, password);
+  await waitForPath(page, "/profile");
+}
+
+/** Opens /sign-in, fills the form and submits it; the caller decides what should happen next. */
+export async function fillSignIn(page: Page, email: string, password: string): Promise<void> {
+  const submit = await open(page, "/sign-in", (p) => p.getByRole("button", { name: "Sign in", exact: true }));
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await submit.click();
+}
+
+/**
+ * The page's own error alert. (`page.getByRole("alert")` alone also finds Next's route announcer, an empty
+ * `role="alert"` element outside <main>.)
+ */
+export function pageAlert(page: Page): Locator {
+  return page.getByRole("main").getByRole("alert");
+}
+
+/** The header's "Sign out" button (the profile card has one too). */
+export function headerSignOut(page: Page): Locator {
+  return page.getByRole("banner").getByRole("button", { name: "Sign out" });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// A real PNG (the avatar upload sniffs magic bytes; the page should also be able to draw it)
+
+export function makePng(width = 96, height = 96): Buffer {
+  const raw = Buffer.alloc((width * 4 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 4 + 1);
+    raw[row] = 0; // filter: none
+    for (let x = 0; x < width; x++) {
+      const offset = row + 1 + x * 4;
+      const inCircle = (x - width / 2) ** 2 + (y - height / 2) ** 2 < (width / 3) ** 2;
+      raw[offset] = inCircle ? 240 : 40;
+      raw[offset + 1] = inCircle ? 180 : 90;
+      raw[offset + 2] = inCircle ? 40 : 200;
+      raw[offset + 3] = 255;
+    }
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA, deflate, no filter set, no interlace
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk("IHDR", header),
+    pngChunk("IDAT", deflateSync(raw)),
+    pngChunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+const crcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes: Buffer): number {
+  let c = 0xffffffff;
+  for (const byte of bytes) c = crcTable[(c ^ byte) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}

@@ -12,10 +12,15 @@ interface ResendVerificationProps {
   email?: string;
   hideEmail?: boolean;
   idPrefix: string;
+  /**
+   * Set only where the account is known to exist and be unverified (sign-in answered email_not_verified after
+   * a correct password), so the confirmation can be plain instead of hedged.
+   */
+  knownUnverified?: boolean;
 }
 
 /** "Send the link again". The API answers the same for unknown addresses, and so does this form. */
-export function ResendVerification({ email = "", hideEmail = false, idPrefix }: ResendVerificationProps) {
+export function ResendVerification({ email = "", hideEmail = false, idPrefix, knownUnverified = false }: ResendVerificationProps) {
   const form = useForm();
   const [sentTo, setSentTo] = useState<string | null>(null);
 
@@ -40,7 +45,9 @@ export function ResendVerification({ email = "", hideEmail = false, idPrefix }: 
           Resend verification email
         </Button>
       </div>
-      <Notice>{sentTo && <p>If {sentTo} has an account waiting for verification, a new link is on its way.</p>}</Notice>
+      <Notice>
+        {sentTo && <p>{knownUnverified ? `A new link is on its way to ${sentTo}.` : `If ${sentTo} has an account waiting for verification, a new link is on its way.`}</p>}
+      </Notice>
     </form>
   );
 }

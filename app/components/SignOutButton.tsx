@@ -4,7 +4,15 @@ import { api } from "@/app/lib/api";
 import { Button } from "./Button";
 
 /** POSTs sign-out, then loads the home page fresh so no signed-in UI lingers in the router cache. */
-export function SignOutButton({ variant = "secondary", size = "small" }: { variant?: "secondary" | "primary"; size?: "small" | "normal" }) {
+export function SignOutButton({
+  variant = "secondary",
+  size = "small",
+  autoFocus,
+}: {
+  variant?: "secondary" | "primary";
+  size?: "small" | "normal";
+  autoFocus?: boolean;
+}) {
   const [pending, setPending] = useState(false);
   async function signOut() {
     setPending(true);
@@ -16,7 +24,7 @@ export function SignOutButton({ variant = "secondary", size = "small" }: { varia
     window.location.assign("/");
   }
   return (
-    <Button variant={variant} size={size} pending={pending} pendingText="Signing out…" onClick={signOut}>
+    <Button variant={variant} size={size} autoFocus={autoFocus} pending={pending} pendingText="Signing out…" onClick={signOut}>
       Sign out
     </Button>
   );

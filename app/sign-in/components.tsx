@@ -52,7 +52,7 @@ export function SignInForm({ notice }: { notice?: string }) {
       >
         {unverified && (
           <div style={{ marginTop: "0.75rem" }}>
-            <ResendVerification email={email} hideEmail idPrefix="sign-in-resend" />
+            <ResendVerification email={email} hideEmail knownUnverified idPrefix="sign-in-resend" />
           </div>
         )}
       </FormError>

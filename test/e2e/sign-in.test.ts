@@ -78,7 +78,7 @@ describe("sign-in and sign-out", () => {
     const resend = await ready(alert.getByRole("button", { name: "Resend verification email" }));
     expect(pathOf(page)).toBe("/sign-in");
     await resend.click();
-    await page.getByText(`If ${account.email} has an account waiting for verification, a new link is on its way.`).waitFor();
+    await page.getByText(`A new link is on its way to ${account.email}.`).waitFor();
     await shot(page, "sign-in-unverified");
 
     // A wrong password for that account says "wrong credentials", not "unverified" (no probing for accounts).

@@ -9,6 +9,8 @@ import http from "node:http";
 import next from "next";
 
 const dev = process.argv.includes("--dev");
+// A self-hosted auth server does not phone home; set NEXT_TELEMETRY_DISABLED=0 to opt in.
+process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 if (!dev) process.env.NODE_ENV ??= "production";
 const port = Number(process.env.PORT || 3000);
 const hostname = process.env.HOST || "0.0.0.0";
@@ -24,8 +26,17 @@ const server = http.createServer((req, res) => {
   req.headers["x-forwarded-for"] = forwarded ? `${forwarded}, ${peer}` : peer;
   handle(req, res);
 });
-server.listen(port, hostname, () => {
-  console.log(`Twofold (${dev ? "development" : "production"}) on ${appUrl}`);
+server.listen(port, hostname, async () => {
+  // Open the database (and apply migrations) and, in development, compile the home page before announcing
+  // the URL, not on the first visitor's request: a first run creates the embedded database.
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/api/health`);
+    if (!response.ok) console.error(`database not ready: HTTP ${response.status}`);
+    if (dev) await fetch(`http://127.0.0.1:${port}/`).then((r) => r.arrayBuffer());
+  } catch (error) {
+    console.error(`not ready: ${error.message}`);
+  }
+  console.log(`Twofold (${dev ? "development" : "production"}) ready on ${appUrl}`);
   if (dev) console.log(`dev inbox: ${appUrl}/dev/inbox`);
 });
 

@@ -39,7 +39,7 @@ export function SecurityEvents({ events }: { events: SecurityEvent[] }) {
                 <div>{labels[event.type] ?? humanise(event.type)}</div>
                 <div className="meta" title={event.userAgent ?? undefined}>
                   {event.ip ?? "Unknown IP"}
-                  {event.userAgent ? ` · ${shortAgent(event.userAgent)}` : ""}
+                  {event.browser || event.os ? ` · ${[event.browser, event.os && `on ${event.os}`].filter(Boolean).join(" ")}` : ""}
                 </div>
               </div>
               <div className="meta">
@@ -56,21 +56,4 @@ export function SecurityEvents({ events }: { events: SecurityEvent[] }) {
 function humanise(type: string): string {
   const words = type.replace(/_/g, " ");
   return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-/** "Chrome 120 on Linux": enough to recognise a device without shipping a UA parser to the page. */
-function shortAgent(userAgent: string): string {
-  // Checked in order: Chrome's agent also says Safari, and Edge's also says Chrome. Safari's own
-  // version is in `Version/`, its `Safari/605` token is the WebKit build.
-  const browsers: [string, RegExp][] = [
-    ["Edge", /Edg\/(\d+)/],
-    ["Firefox", /Firefox\/(\d+)/],
-    ["Chrome", /Chrome\/(\d+)/],
-    ["Safari", /Version\/(\d+)[.\d]* (?:Mobile\/\S+ )?Safari/],
-    ["curl", /curl\/([\d.]+)/],
-  ];
-  const browser = browsers.map(([name, pattern]) => [name, pattern.exec(userAgent)?.[1]] as const).find(([, version]) => version);
-  const os = /(Windows|Mac OS X|Android|iPhone|iPad|Linux)/.exec(userAgent)?.[0]?.replace("Mac OS X", "macOS");
-  const summary = [browser && `${browser[0]} ${browser[1]}`, os && `on ${os}`].filter(Boolean).join(" ");
-  return summary || userAgent.slice(0, 40);
 }

@@ -66,6 +66,9 @@ export interface SecurityEvent {
   at: string;
   ip: string | null;
   userAgent: string | null;
+  /** Parsed by the server, e.g. "Chrome 130" and "Linux"; null when unknown. */
+  browser: string | null;
+  os: string | null;
 }
 
 export interface OutboxMessage {

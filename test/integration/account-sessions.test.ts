@@ -168,13 +168,13 @@ forEachServer("account sessions and security events", (ctx) => {
     const events = res.body.events as Array<{ type: string; at: string; ip: string | null; userAgent: string | null }>;
     expect(events.map((e) => e.type)).toEqual(["password_changed", "session_revoked", "profile_updated", "sign_in_failed", "sign_in", "sign_in", "email_verified", "sign_up"]);
     for (const event of events) {
-      expect(Object.keys(event).sort()).toEqual(["at", "ip", "type", "userAgent"]);
+      expect(Object.keys(event).sort()).toEqual(["at", "browser", "ip", "os", "type", "userAgent"]);
       expect(event.at).toMatch(ISO);
     }
     const times = events.map((e) => Date.parse(e.at));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
-    expect(events[3]).toMatchObject({ type: "sign_in_failed", ip: failed.ip, userAgent: SAFARI_IPHONE });
-    expect(events[4]).toMatchObject({ type: "sign_in", ip: other.client.ip, userAgent: FIREFOX_WINDOWS });
+    expect(events[3]).toMatchObject({ type: "sign_in_failed", ip: failed.ip, userAgent: SAFARI_IPHONE, browser: "Mobile Safari 17", os: "iOS 17" });
+    expect(events[4]).toMatchObject({ type: "sign_in", ip: other.client.ip, userAgent: FIREFOX_WINDOWS, browser: "Firefox 131", os: "Windows 10" });
     expect(events[0]).toMatchObject({ ip: user.client.ip, userAgent: expect.stringContaining("Chrome/130") });
 
     // Never another user's events.

@@ -136,12 +136,21 @@ accountRoutes
     createRoute({
       method: "get", path: "/security-events", tags: tag, summary: "Recent security events of the account",
       responses: {
-        200: { description: "Newest first, at most 50", content: { "application/json": { schema: z.object({ events: z.array(z.object({ type: z.string(), at: z.string().datetime(), ip: z.string().nullable(), userAgent: z.string().nullable() })) }) } } },
+        200: {
+          description: "Newest first, at most 50",
+          content: {
+            "application/json": {
+              schema: z.object({
+                events: z.array(z.object({ type: z.string(), at: z.string().datetime(), ip: z.string().nullable(), userAgent: z.string().nullable(), browser: z.string().nullable(), os: z.string().nullable() })),
+              }),
+            },
+          },
+        },
         ...errors(unauthenticated),
       },
     }),
     async (c) => {
       const events = await c.var.services.deps.repo.listEvents(signedIn(c).user.id, 50);
-      return c.json({ events: events.map((e) => ({ type: e.type, at: e.createdAt.toISOString(), ip: e.ip, userAgent: e.userAgent })) }, 200);
+      return c.json({ events: events.map((e) => ({ type: e.type, at: e.createdAt.toISOString(), ip: e.ip, userAgent: e.userAgent, ...describeUserAgent(e.userAgent) })) }, 200);
     },
   );

@@ -84,7 +84,20 @@ export function createApp(services: AppServices) {
   // The reference UI is served from our own node_modules, not a CDN: works offline and under a strict CSP.
   const scalarBundle = path.resolve("node_modules/@scalar/api-reference/dist/browser/standalone.js");
   app.get("/docs/scalar.js", async (c) => c.body(await readFile(scalarBundle, "utf8"), 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600" }));
-  app.get("/docs", Scalar({ url: "/api/openapi.json", cdn: "/api/docs/scalar.js", pageTitle: "Twofold API" }));
+  app.get(
+    "/docs",
+    Scalar({
+      url: "/api/openapi.json",
+      cdn: "/api/docs/scalar.js",
+      pageTitle: "Twofold API",
+      // A self-hosted auth server's docs page calls nobody: no font CDN, no telemetry, no hosted AI or sharing.
+      withDefaultFonts: false,
+      telemetry: false,
+      showToolbar: "never",
+      showDeveloperTools: "never",
+      agent: { disabled: true },
+    } as Parameters<typeof Scalar>[0]),
+  );
   return app;
 }
 

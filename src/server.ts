@@ -4,6 +4,7 @@ import type { Deps } from "./core/deps";
 import { openDatabase, type DatabaseHandle } from "./db/client";
 import { outboxSealer } from "./db/outbox";
 import { createRateLimiter } from "./db/rate-limiter";
+import { purgeExpired } from "./db/maintenance";
 import { createRepository } from "./db/repository";
 import { createEmailChannel, startOutboxWorker, type OutboxWorker } from "./delivery/worker";
 import { createApp, type TwofoldApp } from "./http/app";
@@ -65,7 +66,16 @@ export async function createTwofoldServer(options: ServerOptions = {}): Promise<
     messagesQueued: () => worker.notify(),
   };
   const app = createApp({ config, deps, db: database.db, logger, openSealed: (sealed) => payloadSealer.open(sealed) });
-  const purge = setInterval(() => limiter.purgeExpired().catch(() => {}), 10 * 60_000);
+  // Housekeeping every 10 minutes: spent rate-limit windows, dead sessions, spent links and challenges.
+  const purge = setInterval(async () => {
+    try {
+      await limiter.purgeExpired();
+      const purged = await purgeExpired(database.db, deps.now(), config.sessionIdleTimeoutSeconds);
+      logger.info(purged, "purged expired rows");
+    } catch (error) {
+      logger.warn({ err: error }, "purge failed; will retry");
+    }
+  }, 10 * 60_000);
   purge.unref();
   logger.info({ database: database.kind, appUrl: config.appUrl, smtp: config.smtpUrl ? "smtp" : "dev outbox" }, "twofold ready");
   return {

@@ -1,0 +1,35 @@
+import { and, isNotNull, lt, or, sql } from "drizzle-orm";
+import type { Database } from "./client";
+import { challenges, oneTimeTokens, sessions } from "./schema";
+
+export interface PurgeResult {
+  sessions: number;
+  linkTokens: number;
+  challenges: number;
+}
+
+// Used or expired links are kept a day so support can still see that a link existed; then they go.
+const SPENT_TOKEN_RETENTION_MS = 24 * 3600 * 1000;
+
+/**
+ * Deletes what can never be used again: sessions past their absolute or idle expiry, spent link tokens and
+ * finished or expired challenges. Expired rows are already refused on use; this keeps tables (and the blast
+ * radius of a dump) small.
+ */
+export async function purgeExpired(db: Database, now: Date, sessionIdleTimeoutSeconds: number): Promise<PurgeResult> {
+  const idleCutoff = new Date(now.getTime() - sessionIdleTimeoutSeconds * 1000);
+  const tokenCutoff = new Date(now.getTime() - SPENT_TOKEN_RETENTION_MS);
+  const deletedSessions = await db
+    .delete(sessions)
+    .where(or(lt(sessions.expiresAt, now), lt(sessions.lastSeenAt, idleCutoff)))
+    .returning({ id: sessions.id });
+  const deletedTokens = await db
+    .delete(oneTimeTokens)
+    .where(or(lt(oneTimeTokens.expiresAt, tokenCutoff), and(isNotNull(oneTimeTokens.usedAt), lt(oneTimeTokens.usedAt, tokenCutoff))))
+    .returning({ id: oneTimeTokens.id });
+  const deletedChallenges = await db
+    .delete(challenges)
+    .where(or(lt(challenges.expiresAt, now), sql`${challenges.completedAt} is not null`))
+    .returning({ id: challenges.id });
+  return { sessions: deletedSessions.length, linkTokens: deletedTokens.length, challenges: deletedChallenges.length };
+}

@@ -20,6 +20,25 @@ export interface Config {
   sessionAbsoluteTimeoutSeconds: number;
   devRoutes: boolean;
   appName: string;
+  sms: SmsConfig;
+}
+
+export type SmsProvider = "twilio" | "twilio-verify" | "outbox";
+
+export interface SmsConfig {
+  provider: SmsProvider;
+  twilio: {
+    accountSid: string;
+    authToken: string;
+    from?: string;
+    messagingServiceSid?: string;
+    verifyServiceSid?: string;
+    apiBase: string;
+    verifyApiBase: string;
+  } | null;
+  /** ISO 3166 alpha-2 codes; null = every country. */
+  allowedCountries: string[] | null;
+  globalHourlyLimit: number;
 }
 
 export type TrustProxy = { kind: "none" } | { kind: "hops"; hops: number } | { kind: "cidrs"; cidrs: string[] };
@@ -39,6 +58,33 @@ function parseTrustProxy(raw: string | undefined): TrustProxy {
   if (/^\d+$/.test(raw)) return { kind: "hops", hops: Number(raw) };
   if (raw === "true") return { kind: "hops", hops: 1 };
   return { kind: "cidrs", cidrs: raw.split(",").map((s) => s.trim()).filter(Boolean) };
+}
+
+function loadSmsConfig(env: NodeJS.ProcessEnv, production: boolean): SmsConfig {
+  const accountSid = env.TWILIO_ACCOUNT_SID || undefined;
+  const authToken = env.TWILIO_AUTH_TOKEN || undefined;
+  const twilio =
+    accountSid && authToken
+      ? {
+          accountSid,
+          authToken,
+          from: env.TWILIO_FROM || undefined,
+          messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID || undefined,
+          verifyServiceSid: env.TWILIO_VERIFY_SERVICE_SID || undefined,
+          apiBase: env.TWILIO_API_BASE || "https://api.twilio.com",
+          verifyApiBase: env.TWILIO_VERIFY_API_BASE || "https://verify.twilio.com",
+        }
+      : null;
+  const provider = (env.SMS_PROVIDER || (twilio ? "twilio" : "outbox")) as SmsProvider;
+  if (!["twilio", "twilio-verify", "outbox"].includes(provider)) throw new ConfigError(`SMS_PROVIDER must be twilio, twilio-verify or outbox, got "${provider}"`);
+  if (provider !== "outbox" && !twilio) throw new ConfigError(`SMS_PROVIDER=${provider} needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN`);
+  if (provider === "twilio" && !twilio?.from && !twilio?.messagingServiceSid) throw new ConfigError("SMS_PROVIDER=twilio needs TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID");
+  if (provider === "twilio-verify" && !twilio?.verifyServiceSid) throw new ConfigError("SMS_PROVIDER=twilio-verify needs TWILIO_VERIFY_SERVICE_SID");
+  // Production never silently drops codes into a dev outbox that nobody reads.
+  if (production && provider === "outbox") throw new ConfigError("production needs real SMS: set the Twilio variables (SMS_PROVIDER=twilio or twilio-verify)");
+  const countries = (env.SMS_ALLOWED_COUNTRIES ?? "").split(",").map((c) => c.trim().toUpperCase()).filter(Boolean);
+  if (countries.some((c) => !/^[A-Z]{2}$/.test(c))) throw new ConfigError(`SMS_ALLOWED_COUNTRIES must be ISO country codes like US,CA,GB, got "${env.SMS_ALLOWED_COUNTRIES}"`);
+  return { provider, twilio, allowedCountries: countries.length > 0 ? countries : null, globalHourlyLimit: positiveInt(env, "SMS_GLOBAL_HOURLY_LIMIT", 200) };
 }
 
 function originOf(url: string, name: string): string {
@@ -100,5 +146,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionAbsoluteTimeoutSeconds: positiveInt(env, "SESSION_ABSOLUTE_TIMEOUT_SECONDS", 30 * 24 * 3600),
     devRoutes: !production,
     appName: env.APP_NAME || "Twofold",
+    sms: loadSmsConfig(env, production),
   };
 }

@@ -6,6 +6,7 @@ import { outboxSealer } from "./db/outbox";
 import { createRateLimiter } from "./db/rate-limiter";
 import { purgeExpired } from "./db/maintenance";
 import { createRepository } from "./db/repository";
+import { createSmsProvider } from "./delivery/sms/channel";
 import { createEmailChannel, startOutboxWorker, type OutboxWorker } from "./delivery/worker";
 import { createApp, type TwofoldApp } from "./http/app";
 import type { HostBindings } from "./http/env";
@@ -50,18 +51,21 @@ export async function createTwofoldServer(options: ServerOptions = {}): Promise<
     redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   }
   const limiter = createRateLimiter({ db: database.db, redis });
+  const sms = createSmsProvider(config, logger);
   const worker = startOutboxWorker({
     db: database.db,
     config,
     logger,
     sealer: payloadSealer,
     emailChannel: createEmailChannel(config, logger),
+    smsChannel: sms.channel,
     pollIntervalMs: options.pollIntervalMs,
   });
   const deps: Deps = {
     repo: createRepository(database.db, payloadSealer),
     config,
     limiter,
+    sms: { codes: sms.codes, checkCode: sms.checkCode, deliverNow: (messageId) => worker.deliverNow(messageId) },
     now: options.now ?? (() => new Date()),
     messagesQueued: () => worker.notify(),
   };
@@ -77,7 +81,7 @@ export async function createTwofoldServer(options: ServerOptions = {}): Promise<
     }
   }, 10 * 60_000);
   purge.unref();
-  logger.info({ database: database.kind, appUrl: config.appUrl, smtp: config.smtpUrl ? "smtp" : "dev outbox" }, "twofold ready");
+  logger.info({ database: database.kind, appUrl: config.appUrl, smtp: config.smtpUrl ? "smtp" : "dev outbox", sms: config.sms.provider }, "twofold ready");
   return {
     app,
     config,

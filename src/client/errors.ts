@@ -32,6 +32,12 @@ export function isTwofoldError(error: unknown, code?: string): error is TwofoldE
   return error instanceof TwofoldError && (code === undefined || error.code === code);
 }
 
+/** Wrong-code budget left, from `invalid_code` errors (`error.attemptsLeft`); `null` when the error has none. */
+export function attemptsLeftOf(error: TwofoldError): number | null {
+  const value = error.details.attemptsLeft;
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
 /** `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 10.2.3). */
 export function parseRetryAfter(header: string | null, now = Date.now()): number | null {
   if (!header) return null;

@@ -3,10 +3,22 @@
  * Node ≥ 20, workers, and inside the server itself (pass an in-process `fetch`).
  */
 import { errorFromResponse, TwofoldError } from "./errors";
-import type { OutboxMessage, SecurityEvent, Session, SignedIn, SignInResult, User, VerifyEmailResult } from "./types";
+import type {
+  CodeSent,
+  OutboxMessage,
+  PendingPhoneVerification,
+  PhoneVerification,
+  SecurityEvent,
+  Session,
+  SignedIn,
+  SignInResult,
+  TwoFactorChallengeStatus,
+  User,
+  VerifyEmailResult,
+} from "./types";
 
 export * from "./types";
-export { TwofoldError, isTwofoldError, parseRetryAfter } from "./errors";
+export { TwofoldError, attemptsLeftOf, isTwofoldError, parseRetryAfter } from "./errors";
 
 export interface TwofoldClientOptions {
   /** Origin (and optional prefix) of the server; "" means same origin, as in the web app. */
@@ -76,6 +88,14 @@ export function createTwofoldClient(options: TwofoldClientOptions = {}) {
     resetPassword: (input: { token: string; password: string }) => empty("POST", "/api/auth/reset-password", input),
     confirmEmailChange: (input: { token: string }) => json<{ user: User }>("POST", "/api/auth/confirm-email-change", input),
 
+    // Second factor at sign-in. The browser's challenge cookie names the challenge, so `challengeId` is only
+    // needed by clients without cookies (it comes from `signIn`'s `challenge.id`).
+    getTwoFactorChallenge: () => json<TwoFactorChallengeStatus>("GET", "/api/auth/two-factor/challenge"),
+    sendTwoFactorCode: (input: { challengeId?: string; method: "sms" } = { method: "sms" }) =>
+      json<CodeSent>("POST", "/api/auth/two-factor/send", input),
+    /** Ends in a session (and its cookie) on the right code. */
+    verifyTwoFactor: (input: { challengeId?: string; method: "sms"; code: string }) => json<SignedIn>("POST", "/api/auth/two-factor/verify", input),
+
     // Account (signed in)
     updateProfile: (input: { name: string }) => json<{ user: User }>("PATCH", "/api/account/profile", input),
     /** Sends the image as the raw request body; the server accepts png, jpeg and webp up to 1 MiB. */
@@ -90,6 +110,18 @@ export function createTwofoldClient(options: TwofoldClientOptions = {}) {
     revokeSession: (id: string) => empty("DELETE", `/api/account/sessions/${encodeURIComponent(id)}`),
     revokeOtherSessions: () => empty("POST", "/api/account/sessions/revoke-others"),
     listSecurityEvents: () => json<{ events: SecurityEvent[] }>("GET", "/api/account/security-events"),
+
+    // Phone number and SMS two-factor (signed in). A new number only replaces the old one once its code is verified.
+    /** Texts a code to `phoneNumber` (E.164); answers 202 with the pending verification. */
+    startPhoneVerification: (input: { phoneNumber: string; currentPassword: string }) =>
+      json<PhoneVerification>("POST", "/api/account/phone", input),
+    /** The pending verification, or a 404 `not_found` TwofoldError when there is none. */
+    getPhoneVerification: () => json<PendingPhoneVerification>("GET", "/api/account/phone/verification"),
+    resendPhoneCode: (input: { verificationId: string }) => json<CodeSent>("POST", "/api/account/phone/resend", input),
+    verifyPhone: (input: { verificationId: string; code: string }) => json<{ user: User }>("POST", "/api/account/phone/verify", input),
+    /** Also turns SMS two-factor off. */
+    removePhone: (input: { currentPassword: string }) => empty("DELETE", "/api/account/phone", input),
+    setSmsTwoFactor: (input: { enabled: boolean; currentPassword: string }) => json<{ user: User }>("POST", "/api/account/two-factor/sms", input),
 
     // Operations
     health: () => json<{ status: string }>("GET", "/api/health"),

@@ -43,6 +43,29 @@ export interface TwoFactorChallenge {
   resendAt: string | null;
 }
 
+/** A sign-in challenge as `GET /api/auth/two-factor/challenge` reports it: how many wrong codes it still takes. */
+export interface TwoFactorChallengeStatus extends TwoFactorChallenge {
+  attemptsLeft: number;
+}
+
+/** A code went out (first send or resend): when the next resend is allowed, and when this code stops working. */
+export interface CodeSent {
+  resendAt: string;
+  expiresAt: string;
+}
+
+/** `POST /api/account/phone` (202): the number is pending until its code is verified. */
+export interface PhoneVerification extends CodeSent {
+  verificationId: string;
+  /** Masked, e.g. `+1 ••• ••• 4567`. */
+  phoneHint: string;
+}
+
+/** `GET /api/account/phone/verification`: the pending verification, with its remaining wrong-code budget. */
+export interface PendingPhoneVerification extends PhoneVerification {
+  attemptsLeft: number;
+}
+
 export interface SignedIn {
   user: User;
   session: Session;

@@ -1,12 +1,11 @@
-import { randomId } from "./crypto";
+import { randomId, sha256 } from "./crypto";
+import { CHALLENGE_LIFETIME_SECONDS, sendChallengeCode } from "./codes";
 import type { Deps } from "./deps";
 import { maskPhoneNumber } from "./present";
-import type { User } from "./types";
+import { ok, type Result } from "./result";
+import type { Challenge, ClientInfo, User } from "./types";
 
 export type SecondFactorMethod = "sms";
-
-// A challenge lives 10 minutes: long enough to wait for an SMS, short enough to bound guessing.
-export const SIGN_IN_CHALLENGE_LIFETIME_SECONDS = 10 * 60;
 
 /** The second factors a user must pass before any session is created. */
 export function secondFactorMethods(user: User): SecondFactorMethod[] {
@@ -21,25 +20,44 @@ export interface SignInChallenge {
   resendAt: string;
 }
 
-/**
- * The seam for second factors: sign-in, email verification and every later sign-in path end here, so none of
- * them can hand a 2FA user a session without the challenge. Code delivery arrives with the SMS issue.
- */
-export async function createSignInChallenge(deps: Deps, user: User, methods: SecondFactorMethod[]): Promise<SignInChallenge> {
-  const now = deps.now();
-  const challenge = {
-    id: randomId(24),
-    purpose: "sign_in" as const,
-    userId: user.id,
-    expiresAt: new Date(now.getTime() + SIGN_IN_CHALLENGE_LIFETIME_SECONDS * 1000),
-    resendAt: now,
-  };
-  await deps.repo.insertChallenge(challenge);
+export function presentSignInChallenge(challenge: Challenge, methods: SecondFactorMethod[]): SignInChallenge {
   return {
     id: challenge.id,
     methods,
-    phoneHint: user.phoneNumber ? maskPhoneNumber(user.phoneNumber) : null,
+    phoneHint: challenge.phoneNumber ? maskPhoneNumber(challenge.phoneNumber) : null,
     expiresAt: challenge.expiresAt.toISOString(),
-    resendAt: challenge.resendAt.toISOString(),
+    resendAt: (challenge.resendAt ?? challenge.createdAt).toISOString(),
   };
+}
+
+/** A fresh challenge row: 192-bit id, one user, one purpose, one phone, bound to the client when it has a cookie. */
+export function newChallenge(deps: Deps, user: User, purpose: Challenge["purpose"], phoneNumber: string, client: ClientInfo): Challenge {
+  const now = deps.now();
+  return {
+    id: randomId(24),
+    purpose,
+    userId: user.id,
+    clientBinding: client.challengeBinding ? sha256(client.challengeBinding) : null,
+    phoneNumber,
+    codeHash: null,
+    codeExpiresAt: null,
+    attempts: 0,
+    sends: 0,
+    resendAt: null,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + CHALLENGE_LIFETIME_SECONDS * 1000),
+    completedAt: null,
+  };
+}
+
+/**
+ * The seam every first-factor success passes (password, email link): a user with a second factor gets this
+ * challenge, and its first code, instead of a session.
+ */
+export async function createSignInChallenge(deps: Deps, user: User, methods: SecondFactorMethod[], client: ClientInfo): Promise<Result<{ challenge: SignInChallenge }>> {
+  const challenge = newChallenge(deps, user, "sign_in", user.phoneNumber!, client);
+  await deps.repo.insertChallenge(challenge);
+  const sent = await sendChallengeCode(deps, challenge, "sign_in_code", client);
+  if (!sent.ok) return sent;
+  return ok({ challenge: presentSignInChallenge(sent.challenge, methods) });
 }

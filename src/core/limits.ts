@@ -32,7 +32,19 @@ export const limits = {
   // Re-authentication with the current password is a password guess too.
   currentPasswordPerUser: { name: "current_password_user", points: 10, durationSeconds: minutes(15) },
   emailChangePerUser: { name: "email_change_user", points: 5, durationSeconds: minutes(60) },
+  // SMS costs money per message and is the target of SMS pumping: every send passes all of these first.
+  smsPerPhoneBurst: { name: "sms_phone_10m", points: 3, durationSeconds: minutes(10) },
+  smsPerPhoneDay: { name: "sms_phone_day", points: 10, durationSeconds: minutes(24 * 60) },
+  smsPerAccountDay: { name: "sms_account_day", points: 10, durationSeconds: minutes(24 * 60) },
+  smsPerIpHour: { name: "sms_ip_hour", points: 20, durationSeconds: minutes(60) },
+  // 6 digits ≈ 20 bits: 5 tries per challenge and 10 wrong codes per account per hour keep guessing hopeless.
+  wrongCodesPerAccount: { name: "wrong_codes_account", points: 10, durationSeconds: minutes(60) },
 } satisfies Record<string, RateLimitPolicy>;
+
+/** All SMS in an hour, from SMS_GLOBAL_HOURLY_LIMIT: the ceiling on what an attack can cost. */
+export function smsGlobalHourly(points: number): RateLimitPolicy {
+  return { name: "sms_global_hour", points, durationSeconds: minutes(60) };
+}
 
 /** Consumes every policy in order and stops at the first refusal. */
 export async function consumeAll(limiter: RateLimiter, checks: Array<[RateLimitPolicy, string]>): Promise<RateLimitOutcome> {

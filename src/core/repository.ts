@@ -1,4 +1,4 @@
-import type { Challenge, EmailIntent, OneTimeToken, OneTimeTokenPurpose, SecurityEvent, SecurityEventType, Session, User } from "./types";
+import type { Challenge, ChallengePurpose, MessageIntent, OneTimeToken, OneTimeTokenPurpose, SecurityEvent, SecurityEventType, Session, User } from "./types";
 
 /**
  * Everything the flows need from storage. One implementation (src/db/repository.ts) serves PostgreSQL and
@@ -41,10 +41,32 @@ export interface Repository {
   invalidateTokens(userId: string, purpose: OneTimeTokenPurpose): Promise<void>;
 
   insertChallenge(challenge: Challenge): Promise<void>;
+  findChallenge(id: string): Promise<Challenge | null>;
+  /** The newest open (unfinished, unexpired) challenge of a purpose for a user. */
+  findOpenChallenge(userId: string, purpose: ChallengePurpose, now: Date): Promise<Challenge | null>;
+  /** Ends every open challenge of a purpose for a user (a new one supersedes them). */
+  closeOpenChallenges(userId: string, purpose: ChallengePurpose, now: Date): Promise<void>;
+  recordCodeSent(id: string, code: { codeHash: Buffer | null; codeExpiresAt: Date; resendAt: Date }): Promise<Challenge | null>;
+  /**
+   * Counts one attempt before any code is compared, in one statement: null when the challenge is finished,
+   * expired or out of attempts. Concurrent guesses cannot share an attempt.
+   */
+  countAttempt(id: string, maxAttempts: number, now: Date): Promise<Challenge | null>;
+  /** Atomic single use: true for exactly one caller. */
+  completeChallenge(id: string, now: Date): Promise<boolean>;
+  blockCodeEntry(userId: string, until: Date): Promise<void>;
+
+  /** The account whose verified number this is, if any. */
+  findVerifiedPhoneOwner(phoneNumber: string): Promise<string | null>;
+  /** Returns null when another account verified the number first (unique index). */
+  setVerifiedPhone(userId: string, phoneNumber: string): Promise<User | null>;
+  /** Removes the number and, with it, SMS two-factor. */
+  clearPhone(userId: string): Promise<User>;
+  setTwoFactorSms(userId: string, enabled: boolean): Promise<User>;
 
   recordEvent(event: { userId: string | null; type: SecurityEventType; ip: string | null; userAgent: string | null; details?: Record<string, unknown> }): Promise<void>;
   listEvents(userId: string, limit: number): Promise<SecurityEvent[]>;
 
-  /** Written in the caller's transaction; the outbox worker delivers it after commit. */
-  enqueue(message: EmailIntent): Promise<void>;
+  /** Written in the caller's transaction; the outbox worker delivers it after commit. Returns its id. */
+  enqueue(message: MessageIntent): Promise<string>;
 }

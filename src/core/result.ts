@@ -8,7 +8,18 @@ export type FailureCode =
   | "email_taken"
   | "rate_limited"
   | "not_found"
-  | "unauthenticated";
+  | "unauthenticated"
+  | "invalid_phone"
+  | "unsupported_country"
+  | "phone_taken"
+  | "phone_opted_out"
+  | "phone_not_verified"
+  | "sms_limit"
+  | "sms_unavailable"
+  | "resend_too_soon"
+  | "invalid_code"
+  | "challenge_expired"
+  | "too_many_attempts";
 
 export interface Failure {
   ok: false;
@@ -16,11 +27,13 @@ export interface Failure {
   message: string;
   fields?: Record<string, string>;
   retryAfterSeconds?: number;
+  /** invalid_code: wrong codes this challenge still accepts. */
+  attemptsLeft?: number;
 }
 
 export type Result<T> = ({ ok: true } & T) | Failure;
 
-export function fail(code: FailureCode, message: string, extra: Partial<Pick<Failure, "fields" | "retryAfterSeconds">> = {}): Failure {
+export function fail(code: FailureCode, message: string, extra: Partial<Pick<Failure, "fields" | "retryAfterSeconds" | "attemptsLeft">> = {}): Failure {
   return { ok: false, code, message, ...extra };
 }
 

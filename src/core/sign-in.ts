@@ -38,23 +38,25 @@ export async function signIn(deps: Deps, input: { email: string; password: strin
     await deps.repo.recordEvent({ userId: found.user.id, type: "sign_in_unverified", ...eventClient(client) });
     return fail("email_not_verified", "Confirm your email address first. We can send the link again.");
   }
-  return ok({ result: await completeFirstFactor(deps, found.user, client) });
+  const completed = await completeFirstFactor(deps, found.user, client);
+  return completed.ok ? ok({ result: completed.result }) : completed;
 }
 
 /**
  * Every path that proves the first factor (password, email link) ends here: users with a second factor get a
  * challenge, never a session.
  */
-export async function completeFirstFactor(deps: Deps, user: User, client: ClientInfo): Promise<SignedIn> {
+export async function completeFirstFactor(deps: Deps, user: User, client: ClientInfo): Promise<Result<{ result: SignedIn }>> {
   const methods = secondFactorMethods(user);
   if (methods.length > 0) {
-    const challenge = await createSignInChallenge(deps, user, methods);
+    const started = await createSignInChallenge(deps, user, methods, client);
+    if (!started.ok) return started;
     await deps.repo.recordEvent({ userId: user.id, type: "sign_in_challenged", ...eventClient(client) });
-    return { kind: "challenge", user, challenge };
+    return ok({ result: { kind: "challenge", user, challenge: started.challenge } });
   }
   const { token, session } = await createSession(deps, user.id, client, 1);
   await deps.repo.recordEvent({ userId: user.id, type: "sign_in", ...eventClient(client) });
-  return { kind: "session", user, session, token };
+  return ok({ result: { kind: "session", user, session, token } });
 }
 
 export function eventClient(client: ClientInfo): { ip: string; userAgent: string | null } {

@@ -8,6 +8,7 @@ export interface User {
   phoneNumber: string | null;
   phoneVerifiedAt: Date | null;
   twoFactorSms: boolean;
+  codeEntryBlockedUntil: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -39,12 +40,24 @@ export interface OneTimeToken {
   usedAt: Date | null;
 }
 
+export type ChallengePurpose = "sign_in" | "phone_verification";
+
+/** A second-factor challenge: one purpose, one user, one phone; its budget lives on the row. */
 export interface Challenge {
   id: string;
-  purpose: "sign_in" | "phone_verification";
+  purpose: ChallengePurpose;
   userId: string;
-  expiresAt: Date;
+  /** SHA-256 of the binding secret held by the browser that started it (challenge cookie); null for API clients. */
+  clientBinding: Buffer | null;
+  phoneNumber: string | null;
+  codeHash: Buffer | null;
+  codeExpiresAt: Date | null;
+  attempts: number;
+  sends: number;
   resendAt: Date | null;
+  createdAt: Date;
+  expiresAt: Date;
+  completedAt: Date | null;
 }
 
 export interface SecurityEvent {
@@ -71,7 +84,18 @@ export type SecurityEventType =
   | "avatar_changed"
   | "session_revoked"
   | "other_sessions_revoked"
-  | "rate_limited";
+  | "rate_limited"
+  | "sms_limited"
+  | "sms_failed"
+  | "code_failed"
+  | "code_entry_blocked"
+  | "phone_verification_started"
+  | "phone_added"
+  | "phone_changed"
+  | "phone_removed"
+  | "two_factor_enabled"
+  | "two_factor_disabled"
+  | "sign_in_second_factor";
 
 export type EmailTemplate =
   | "verify_email"
@@ -79,7 +103,14 @@ export type EmailTemplate =
   | "email_change_confirm"
   | "email_change_notice"
   | "password_changed"
-  | "sign_up_attempt";
+  | "sign_up_attempt"
+  | "phone_changed"
+  | "phone_removed"
+  | "two_factor_enabled"
+  | "two_factor_disabled"
+  | "code_entry_blocked";
+
+export type SmsTemplate = "sign_in_code" | "phone_verification_code" | "phone_changed_notice" | "phone_removed_notice";
 
 export interface EmailIntent {
   channel: "email";
@@ -88,8 +119,23 @@ export interface EmailIntent {
   data: Record<string, string>;
 }
 
+export interface SmsIntent {
+  channel: "sms";
+  template: SmsTemplate;
+  /** E.164. */
+  recipient: string;
+  data: Record<string, string>;
+}
+
+export type MessageIntent = EmailIntent | SmsIntent;
+
 /** Who is asking: recorded on sessions and security events, used for rate limits. */
 export interface ClientInfo {
   ip: string;
   userAgent: string | null;
+  /**
+   * A browser's challenge-cookie secret: a challenge created with it can only be continued by the same browser.
+   * Absent for API clients, whose challenge id alone (192 bits) is the handle.
+   */
+  challengeBinding?: string;
 }

@@ -25,5 +25,5 @@ export async function verifyEmail(deps: Deps, input: { token: string }, client: 
     return verified;
   });
   if (!user) return fail("invalid_token", INVALID_LINK);
-  return ok({ result: await completeFirstFactor(deps, user, client) });
+  return completeFirstFactor(deps, user, client);
 }

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
 import { randomId, sealer } from "../core/crypto";
 import { assertEmailData, type EmailTemplate } from "../delivery/email/templates";
+import { assertSmsData, type SmsTemplate } from "../delivery/sms/templates";
 import type { Database } from "./client";
 import { type OutboxMessageRow, outboxMessages } from "./schema";
 
@@ -13,7 +14,9 @@ import { type OutboxMessageRow, outboxMessages } from "./schema";
 export type OutboxChannel = "email" | "sms";
 
 // A union so the SMS issue can add `{ channel: "sms"; template: SmsTemplate; … }` without touching callers.
-export type OutboxMessageInput = { channel: "email"; template: EmailTemplate; recipient: string; data: Record<string, string> };
+export type OutboxMessageInput =
+  | { channel: "email"; template: EmailTemplate; recipient: string; data: Record<string, string> }
+  | { channel: "sms"; template: SmsTemplate; recipient: string; data: Record<string, string> };
 
 export type OutboxMessage = OutboxMessageRow;
 
@@ -32,7 +35,8 @@ function nowPlus(ms: number) {
  * (AES-256-GCM under SECRET) is stored: a database dump or backup does not hand out password resets.
  */
 export async function enqueueMessage(db: Database, sealer: { seal(plain: string): Buffer }, message: OutboxMessageInput): Promise<string> {
-  assertEmailData(message.template, message.data);
+  if (message.channel === "email") assertEmailData(message.template, message.data);
+  else assertSmsData(message.template, message.data);
   const id = randomId();
   await db.insert(outboxMessages).values({
     id,
@@ -65,6 +69,29 @@ export async function claimDueMessage(db: Database, options: { channels: OutboxC
     .where(inArray(outboxMessages.id, due))
     .returning();
   return claimed ?? null;
+}
+
+/**
+ * Claims one specific message if it is still pending and not leased by a worker: used to deliver an SMS code
+ * on the request that queued it. Returns null when a worker got there first (it will deliver it).
+ */
+export async function claimMessageById(db: Database, id: string, leaseMs: number): Promise<OutboxMessage | null> {
+  const [claimed] = await db
+    .update(outboxMessages)
+    .set({ attempts: sql`${outboxMessages.attempts} + 1`, nextAttemptAt: nowPlus(leaseMs) })
+    .where(and(eq(outboxMessages.id, id), eq(outboxMessages.status, "pending"), lte(outboxMessages.nextAttemptAt, sql`now()`)))
+    .returning();
+  return claimed ?? null;
+}
+
+/** The provider's delivery report (status callback), matched by the provider's message id. */
+export async function recordDeliveryStatus(db: Database, providerMessageId: string, status: string, errorCode: string | null): Promise<boolean> {
+  const rows = await db
+    .update(outboxMessages)
+    .set({ deliveryStatus: status.slice(0, 40), deliveryErrorCode: errorCode?.slice(0, 20) ?? null })
+    .where(eq(outboxMessages.providerMessageId, providerMessageId))
+    .returning({ id: outboxMessages.id });
+  return rows.length > 0;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNotNull, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Repository } from "../core/repository";
 import type { User } from "../core/types";
 import type { Database } from "./client";
@@ -167,6 +167,84 @@ export function createRepository(db: Database, sealer: Sealer): Repository {
     async insertChallenge(challenge) {
       await db.insert(challenges).values(challenge);
     },
+    async findChallenge(id) {
+      const [row] = await db.select().from(challenges).where(eq(challenges.id, id));
+      return row ?? null;
+    },
+    async findOpenChallenge(userId, purpose, now) {
+      const [row] = await db
+        .select()
+        .from(challenges)
+        .where(and(eq(challenges.userId, userId), eq(challenges.purpose, purpose), isNull(challenges.completedAt), gt(challenges.expiresAt, now)))
+        .orderBy(desc(challenges.createdAt))
+        .limit(1);
+      return row ?? null;
+    },
+    async closeOpenChallenges(userId, purpose, now) {
+      await db
+        .update(challenges)
+        .set({ expiresAt: now })
+        .where(and(eq(challenges.userId, userId), eq(challenges.purpose, purpose), isNull(challenges.completedAt), gt(challenges.expiresAt, now)));
+    },
+    async recordCodeSent(id, code) {
+      const [row] = await db
+        .update(challenges)
+        .set({ codeHash: code.codeHash, codeExpiresAt: code.codeExpiresAt, resendAt: code.resendAt, sends: sql`${challenges.sends} + 1` })
+        .where(and(eq(challenges.id, id), isNull(challenges.completedAt)))
+        .returning();
+      return row ?? null;
+    },
+    async countAttempt(id, maxAttempts, now) {
+      const [row] = await db
+        .update(challenges)
+        .set({ attempts: sql`${challenges.attempts} + 1` })
+        .where(and(eq(challenges.id, id), isNull(challenges.completedAt), gt(challenges.expiresAt, now), lt(challenges.attempts, maxAttempts)))
+        .returning();
+      return row ?? null;
+    },
+    async completeChallenge(id, now) {
+      const done = await db
+        .update(challenges)
+        .set({ completedAt: now })
+        .where(and(eq(challenges.id, id), isNull(challenges.completedAt)))
+        .returning({ id: challenges.id });
+      return done.length === 1;
+    },
+    async blockCodeEntry(userId, until) {
+      await db.update(users).set({ codeEntryBlockedUntil: until }).where(eq(users.id, userId));
+    },
+
+    async findVerifiedPhoneOwner(phoneNumber) {
+      const [row] = await db.select({ id: users.id }).from(users).where(and(eq(users.phoneNumber, phoneNumber), isNotNull(users.phoneVerifiedAt)));
+      return row?.id ?? null;
+    },
+    async setVerifiedPhone(userId, phoneNumber) {
+      try {
+        return await db.transaction(async (tx) => {
+          const [row] = await tx
+            .update(users)
+            .set({ phoneNumber, phoneVerifiedAt: sql`now()`, updatedAt: sql`now()` })
+            .where(eq(users.id, userId))
+            .returning();
+          return row ?? null;
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) return null;
+        throw error;
+      }
+    },
+    async clearPhone(userId) {
+      const [row] = await db
+        .update(users)
+        .set({ phoneNumber: null, phoneVerifiedAt: null, twoFactorSms: false, updatedAt: sql`now()` })
+        .where(eq(users.id, userId))
+        .returning();
+      return row!;
+    },
+    async setTwoFactorSms(userId, enabled) {
+      const [row] = await db.update(users).set({ twoFactorSms: enabled, updatedAt: sql`now()` }).where(eq(users.id, userId)).returning();
+      return row!;
+    },
 
     async recordEvent(event) {
       await db.insert(securityEvents).values({ id: randomId(), ...event });
@@ -180,9 +258,7 @@ export function createRepository(db: Database, sealer: Sealer): Repository {
         .limit(limit) as Promise<Awaited<ReturnType<Repository["listEvents"]>>>;
     },
 
-    async enqueue(message) {
-      await enqueueMessage(db, sealer, message);
-    },
+    enqueue: (message) => enqueueMessage(db, sealer, message),
   };
   return repo;
 }

@@ -20,6 +20,8 @@ export const users = pgTable(
     phoneNumber: text("phone_number"),
     phoneVerifiedAt: tstz("phone_verified_at"),
     twoFactorSms: boolean("two_factor_sms").notNull().default(false),
+    /** Set after too many wrong codes across challenges; no code is checked for this account until then. */
+    codeEntryBlockedUntil: tstz("code_entry_blocked_until"),
     createdAt: tstz("created_at").notNull().defaultNow(),
     updatedAt: tstz("updated_at").notNull().defaultNow(),
   },
@@ -125,10 +127,14 @@ export const outboxMessages = pgTable(
     nextAttemptAt: tstz("next_attempt_at").notNull().defaultNow(),
     lastError: text("last_error"),
     providerMessageId: text("provider_message_id"),
+    /** From the provider's status callback (Twilio: delivered, undelivered, failed …) and its error code. */
+    deliveryStatus: text("delivery_status"),
+    deliveryErrorCode: text("delivery_error_code"),
     createdAt: tstz("created_at").notNull().defaultNow(),
     sentAt: tstz("sent_at"),
   },
-  (t) => [index("outbox_messages_due_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`), index("outbox_messages_created_idx").on(t.createdAt)],
+  (t) => [
+    index("outbox_messages_provider_id_idx").on(t.providerMessageId),index("outbox_messages_due_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`), index("outbox_messages_created_idx").on(t.createdAt)],
 );
 
 export const securityEvents = pgTable(

@@ -2,6 +2,7 @@ import type { Config } from "../config";
 import type { Database } from "../db/client";
 import { listRecentMessages, type OutboxMessage } from "../db/outbox";
 import { openPayload, type PayloadOpener, renderStoredEmail } from "./render";
+import { renderSms } from "./sms/templates";
 
 /** Same shape as OutboxMessage in src/client/types.ts (GET /api/dev/outbox). */
 export interface DevOutboxMessage {
@@ -23,9 +24,10 @@ function renderForDev(message: OutboxMessage, opener: PayloadOpener, config: Pic
       const email = renderStoredEmail(message, opener, config);
       return { subject: email.subject, body: email.text, html: email.html };
     }
-    // SMS templates arrive with the SMS issue; until then show the raw fields (a dev page, dev data).
     const data = openPayload(message, opener);
-    return { subject: null, body: Object.entries(data).map(([key, value]) => `${key}: ${value}`).join("\n"), html: null };
+    // With Twilio Verify the code is made by Twilio and never passes through us.
+    const body = data.code === undefined && message.template.endsWith("_code") ? "(code sent by Twilio Verify)" : renderSms(message.template, data, config);
+    return { subject: null, body, html: null };
   } catch (error) {
     // One unreadable message (old SECRET, removed template) must not hide the rest of the list.
     return { subject: null, body: `(cannot be shown: ${(error as Error).message})`, html: null };

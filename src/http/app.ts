@@ -14,15 +14,20 @@ import { loadSession } from "./middleware/session";
 import { accountRoutes } from "./routes/account";
 import { authRoutes } from "./routes/auth";
 import { opsRoutes } from "./routes/ops";
+import { phoneRoutes } from "./routes/phone";
+import { twoFactorRoutes } from "./routes/two-factor";
 import { userRoutes } from "./routes/users";
+import { webhookRoutes } from "./routes/webhooks";
 
 const JSON_BODY_LIMIT_BYTES = 64 * 1024;
 const isAvatarUpload = (method: string, path: string) => method === "PUT" && path === "/api/account/avatar";
+// Providers post form-encoded reports, authenticated by their signature, not by a cookie or Origin.
+const isWebhook = (path: string) => path.startsWith("/api/webhooks/");
 
 /** JSON routes reject any other declared body type instead of validating it as `{}`. */
 const requireJsonBody = (): MiddlewareHandler<AppEnv> =>
   async function requireJsonBody(c, next) {
-    if (!["POST", "PUT", "PATCH", "DELETE"].includes(c.req.method) || isAvatarUpload(c.req.method, c.req.path)) return next();
+    if (!["POST", "PUT", "PATCH", "DELETE"].includes(c.req.method) || isAvatarUpload(c.req.method, c.req.path) || isWebhook(c.req.path)) return next();
     const hasBody = Number(c.req.header("content-length") ?? 0) > 0 || c.req.header("transfer-encoding") !== undefined;
     const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
     if (hasBody && type !== "application/json") return errorResponse(c, "unsupported_media_type", "Send the body as application/json.");
@@ -72,7 +77,10 @@ export function createApp(services: AppServices) {
   app.use("*", loadSession());
 
   app.route("/auth", authRoutes);
+  app.route("/auth/two-factor", twoFactorRoutes);
   app.route("/account", accountRoutes);
+  app.route("/account", phoneRoutes);
+  app.route("/webhooks", webhookRoutes);
   app.route("/users", userRoutes);
   app.route("/", opsRoutes);
 

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { deleteCookie, setCookie } from "hono/cookie";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Config } from "../config";
 
 /** `__Host-` pins the cookie to our host and path `/` with Secure, so a sibling subdomain cannot plant one. */
@@ -25,4 +25,33 @@ export function setSessionCookie(c: Context, config: Config, token: string, expi
 export function clearSessionCookie(c: Context, config: Config): void {
   const secure = config.appUrl.startsWith("https:");
   deleteCookie(c, sessionCookieName(config), { path: "/", secure, httpOnly: true, sameSite: "Lax" });
+}
+
+/**
+ * The sign-in challenge cookie: `challengeId.bindingSecret`. It carries the challenge through the code page
+ * without an id in any URL, and its secret binds the challenge to this browser (only its SHA-256 is stored).
+ * Strict: it is only ever needed by our own pages.
+ */
+export function challengeCookieName(config: Pick<Config, "appUrl">): string {
+  return config.appUrl.startsWith("https:") ? "__Host-twofold_challenge" : "twofold_challenge";
+}
+
+export function setChallengeCookie(c: Context, config: Config, challengeId: string, binding: string, expiresAt: Date, now: Date): void {
+  setCookie(c, challengeCookieName(config), `${challengeId}.${binding}`, {
+    httpOnly: true,
+    sameSite: "Strict",
+    secure: config.appUrl.startsWith("https:"),
+    path: "/",
+    maxAge: Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
+  });
+}
+
+export function clearChallengeCookie(c: Context, config: Config): void {
+  deleteCookie(c, challengeCookieName(config), { path: "/", secure: config.appUrl.startsWith("https:"), httpOnly: true, sameSite: "Strict" });
+}
+
+export function readChallengeCookie(c: Context, config: Config): { challengeId: string; binding: string } | null {
+  const value = getCookie(c, challengeCookieName(config));
+  const match = value ? /^([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{16,128})$/.exec(value) : null;
+  return match ? { challengeId: match[1]!, binding: match[2]! } : null;
 }

@@ -16,6 +16,17 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   invalid_json: 400,
   weak_password: 400,
   invalid_token: 400,
+  invalid_phone: 400,
+  unsupported_country: 400,
+  phone_opted_out: 400,
+  invalid_code: 400,
+  phone_taken: 409,
+  phone_not_verified: 409,
+  challenge_expired: 410,
+  sms_limit: 429,
+  resend_too_soon: 429,
+  too_many_attempts: 429,
+  sms_unavailable: 503,
   invalid_credentials: 401,
   unauthenticated: 401,
   email_not_verified: 403,
@@ -30,16 +41,23 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
 };
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; fields?: Record<string, string> };
+  error: { code: ErrorCode; message: string; fields?: Record<string, string>; attemptsLeft?: number };
 }
 
 /**
  * The one error shape of API.md; 429s carry Retry-After. Typed `never` so a handler can return it from any typed
  * route: the OpenAPI route declares the error statuses, not the handler's return type.
  */
-export function errorResponse(c: Context, code: ErrorCode, message: string, extra: { fields?: Record<string, string>; retryAfterSeconds?: number } = {}): never {
+export function errorResponse(
+  c: Context,
+  code: ErrorCode,
+  message: string,
+  extra: { fields?: Record<string, string>; retryAfterSeconds?: number; attemptsLeft?: number } = {},
+): never {
   if (extra.retryAfterSeconds !== undefined) c.header("Retry-After", String(extra.retryAfterSeconds));
-  const body: ErrorBody = { error: { code, message, ...(extra.fields ? { fields: extra.fields } : {}) } };
+  const body: ErrorBody = {
+    error: { code, message, ...(extra.fields ? { fields: extra.fields } : {}), ...(extra.attemptsLeft !== undefined ? { attemptsLeft: extra.attemptsLeft } : {}) },
+  };
   return c.json(body, statusByCode[code]) as never;
 }
 

@@ -2,13 +2,21 @@ import type { Context } from "hono";
 import type { SignedIn } from "../core/sign-in";
 import { presentSession, presentUser } from "../core/present";
 import { sessionCookieExpiresAt } from "../core/sessions";
-import { setSessionCookie } from "./cookies";
+import type { ClientInfo } from "../core/types";
+import { clearChallengeCookie, setChallengeCookie, setSessionCookie } from "./cookies";
 import type { AppEnv } from "./env";
 
-/** Sign-in and verify-email answer alike: a session (cookie + body) or a second-factor challenge. */
-export function signedInResponse(c: Context<AppEnv>, result: SignedIn) {
+/**
+ * Sign-in, verify-email and the second-factor step answer alike: a session (cookie + body) or a challenge (with
+ * the challenge cookie for browsers, whose binding secret the flow was given in `client`).
+ */
+export function signedInResponse(c: Context<AppEnv>, result: SignedIn, client: ClientInfo) {
   const { config, deps } = c.var.services;
-  if (result.kind === "challenge") return c.json({ twoFactorRequired: true as const, challenge: result.challenge }, 200);
+  if (result.kind === "challenge") {
+    if (client.challengeBinding) setChallengeCookie(c, config, result.challenge.id, client.challengeBinding, new Date(result.challenge.expiresAt), deps.now());
+    return c.json({ twoFactorRequired: true as const, challenge: result.challenge }, 200);
+  }
+  clearChallengeCookie(c, config);
   const expiresAt = sessionCookieExpiresAt(deps, result.session);
   setSessionCookie(c, config, result.token, expiresAt, deps.now());
   // The bearer token goes in the body only for non-browser clients (no Origin header): page scripts never see

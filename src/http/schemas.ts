@@ -53,6 +53,7 @@ export const ErrorBody = z
       code: z.string().openapi({ example: "invalid_request" }),
       message: z.string(),
       fields: z.record(z.string(), z.string()).optional(),
+      attemptsLeft: z.number().int().optional().openapi({ description: "invalid_code: wrong codes this challenge still accepts" }),
     }),
   })
   .openapi("Error");
@@ -68,3 +69,7 @@ export function errors(...entries: Array<[number, string]>) {
 }
 
 export const noContent = { 204: { description: "Done." } };
+
+export const Code = z.string().regex(/^\d{6}$/, { message: "Enter the 6-digit code." }).openapi({ example: "123456" });
+export const PhoneNumber = z.string().trim().min(1, { message: "Enter a mobile number." }).max(32).openapi({ example: "+14155552671", description: "E.164" });
+export const ChallengeId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, { message: "Unknown challenge." });

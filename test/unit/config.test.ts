@@ -150,7 +150,8 @@ describe("SECRET", () => {
 
   it("requires SMTP_URL in production", () => {
     expect(() => load({ NODE_ENV: "production", SECRET, DATA_DIR: tempDir() })).toThrow(/SMTP_URL/);
-    const config = load({ NODE_ENV: "production", SECRET, SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir() });
+    const twilio = { TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000", TWILIO_AUTH_TOKEN: "token", TWILIO_FROM: "+15005550006" };
+    const config = load({ NODE_ENV: "production", SECRET, SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir(), ...twilio });
     expect(config.production).toBe(true);
     expect(config.devRoutes).toBe(false);
   });
@@ -187,5 +188,33 @@ describe("SECRET", () => {
   it("resolves DATA_DIR to an absolute path", () => {
     const dir = tempDir();
     expect(path.isAbsolute(load(env({ DATA_DIR: dir })).dataDir)).toBe(true);
+  });
+});
+
+describe("SMS configuration", () => {
+  const twilio = { TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000", TWILIO_AUTH_TOKEN: "token" };
+
+  it("uses the dev outbox without Twilio variables, and Twilio when they are set", () => {
+    expect(load({ DATA_DIR: tempDir() }).sms.provider).toBe("outbox");
+    expect(load({ DATA_DIR: tempDir(), ...twilio, TWILIO_FROM: "+15005550006" }).sms.provider).toBe("twilio");
+  });
+
+  it("refuses incomplete provider settings at start-up", () => {
+    expect(() => load({ DATA_DIR: tempDir(), ...twilio })).toThrow(/TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID/);
+    expect(() => load({ DATA_DIR: tempDir(), ...twilio, SMS_PROVIDER: "twilio-verify" })).toThrow(/TWILIO_VERIFY_SERVICE_SID/);
+    expect(() => load({ DATA_DIR: tempDir(), SMS_PROVIDER: "twilio" })).toThrow(/TWILIO_ACCOUNT_SID/);
+    expect(() => load({ DATA_DIR: tempDir(), SMS_PROVIDER: "carrier-pigeon" })).toThrow(/SMS_PROVIDER/);
+  });
+
+  it("refuses the dev outbox in production", () => {
+    expect(() => load({ NODE_ENV: "production", SECRET, SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir() })).toThrow(/real SMS/);
+  });
+
+  it("parses the country allow-list and the global hourly budget", () => {
+    const config = load({ DATA_DIR: tempDir(), SMS_ALLOWED_COUNTRIES: "us, ca,GB", SMS_GLOBAL_HOURLY_LIMIT: "50" });
+    expect(config.sms.allowedCountries).toEqual(["US", "CA", "GB"]);
+    expect(config.sms.globalHourlyLimit).toBe(50);
+    expect(load({ DATA_DIR: tempDir() }).sms).toMatchObject({ allowedCountries: null, globalHourlyLimit: 200 });
+    expect(() => load({ DATA_DIR: tempDir(), SMS_ALLOWED_COUNTRIES: "USA" })).toThrow(/SMS_ALLOWED_COUNTRIES/);
   });
 });

@@ -10,6 +10,7 @@ function user(overrides: Partial<User> = {}): User {
     name: "Ada Lovelace",
     avatarVersion: 0,
     phoneNumber: null,
+    codeEntryBlockedUntil: null,
     phoneVerifiedAt: null,
     twoFactorSms: false,
     createdAt: new Date("2030-01-01T12:00:00Z"),

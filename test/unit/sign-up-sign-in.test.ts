@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { SIGN_IN_CHALLENGE_LIFETIME_SECONDS } from "../../src/core/factors";
+import { CHALLENGE_LIFETIME_SECONDS as SIGN_IN_CHALLENGE_LIFETIME_SECONDS } from "../../src/core/codes";
 import { limits } from "../../src/core/limits";
 import { consumeLinkToken } from "../../src/core/link-tokens";
 import { hashPassword } from "../../src/core/passwords";
@@ -76,7 +76,9 @@ async function twoFactorUser(): Promise<User> {
 describe("completeFirstFactor", () => {
   it("creates a session for a user without a second factor", async () => {
     const user = await verifiedUser();
-    const result = await completeFirstFactor(h.deps, user, freshClient());
+    const completed = await completeFirstFactor(h.deps, user, freshClient());
+    if (!completed.ok) throw new Error(completed.code);
+    const result = completed.result;
     expect(result.kind).toBe("session");
     if (result.kind !== "session") return;
     expect(result.session.assuranceLevel).toBe(1);
@@ -87,7 +89,9 @@ describe("completeFirstFactor", () => {
 
   it("returns a challenge, and creates no session, for a user with SMS two-factor", async () => {
     const user = await twoFactorUser();
-    const result = await completeFirstFactor(h.deps, user, freshClient());
+    const completed = await completeFirstFactor(h.deps, user, freshClient());
+    if (!completed.ok) throw new Error(completed.code);
+    const result = completed.result;
     expect(result.kind).toBe("challenge");
     if (result.kind !== "challenge") return;
     expect("token" in result).toBe(false);
@@ -110,7 +114,9 @@ describe("completeFirstFactor", () => {
     ["two-factor is off", { twoFactorSms: false, phoneVerifiedAt: new Date() }],
   ])("creates a session when %s", async (_label, values) => {
     const user = await updateUserRow(h.handle, (await verifiedUser()).id, { phoneNumber: uniquePhone(), ...values });
-    const result = await completeFirstFactor(h.deps, user, freshClient());
+    const completed = await completeFirstFactor(h.deps, user, freshClient());
+    if (!completed.ok) throw new Error(completed.code);
+    const result = completed.result;
     expect(result.kind).toBe("session");
     expect(await challengesOf(user.id)).toHaveLength(0);
   });

@@ -12,6 +12,11 @@ export const EMAIL_TEMPLATES = [
   "email_change_notice",
   "password_changed",
   "sign_up_attempt",
+  "phone_changed",
+  "phone_removed",
+  "two_factor_enabled",
+  "two_factor_disabled",
+  "code_entry_blocked",
 ] as const;
 
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
@@ -119,7 +124,35 @@ const templates: Record<EmailTemplate, TemplateDefinition> = {
       "If it wasn't you, you can ignore this email; your account is unchanged.",
     ],
   })),
+
+  // phoneHint is masked: a notice is no place for a full number.
+  phone_changed: define(["name", "phoneHint"], (data, app) => ({
+    subject: `Your ${app.appName} phone number was changed`,
+    blocks: [greeting(data.name), `The mobile number of your ${app.appName} account is now ${data.phoneHint}. Sign-in codes go to this number.`, ...resetIfNotYou(app)],
+  })),
+  phone_removed: define(["name"], (data, app) => ({
+    subject: `Your ${app.appName} phone number was removed`,
+    blocks: [greeting(data.name), `The mobile number was removed from your ${app.appName} account, and two-step sign-in by text message is off.`, ...resetIfNotYou(app)],
+  })),
+  two_factor_enabled: define(["name", "phoneHint"], (data, app) => ({
+    subject: `Two-step sign-in is on for ${app.appName}`,
+    blocks: [greeting(data.name), `From now on, signing in to ${app.appName} needs your password and a code sent to ${data.phoneHint}.`, ...resetIfNotYou(app)],
+  })),
+  two_factor_disabled: define(["name"], (data, app) => ({
+    subject: `Two-step sign-in is off for ${app.appName}`,
+    blocks: [greeting(data.name), `Signing in to ${app.appName} now needs only your password.`, ...resetIfNotYou(app)],
+  })),
+  code_entry_blocked: define(["name"], (data, app) => ({
+    subject: `Too many wrong sign-in codes on ${app.appName}`,
+    blocks: [
+      greeting(data.name),
+      `Someone entered more than 10 wrong codes for your ${app.appName} account within an hour, so code entry is paused for an hour.`,
+      "If it was you, wait and try again. If it wasn't, someone knows your password:",
+      ...resetIfNotYou(app).slice(1),
+    ],
+  })),
 };
+
 
 export function isEmailTemplate(value: string): value is EmailTemplate {
   return (EMAIL_TEMPLATES as readonly string[]).includes(value);

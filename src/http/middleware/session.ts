@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
+import { randomId } from "../../core/crypto";
 import { sessionCookieExpiresAt, validateSessionToken } from "../../core/sessions";
 import type { ClientInfo } from "../../core/types";
 import { clearSessionCookie, sessionCookieName, setSessionCookie } from "../cookies";
@@ -49,4 +50,12 @@ export function signedIn(c: Context<AppEnv>): Auth {
 
 export function clientInfo(c: Context<AppEnv>): ClientInfo {
   return { ip: c.var.clientIp, userAgent: c.req.header("user-agent") ?? null };
+}
+
+/**
+ * For a flow that may start a second-factor challenge: a browser (it sends Origin) gets a fresh binding secret,
+ * set as the challenge cookie if a challenge is created. API clients get none and hold the challenge by its id.
+ */
+export function clientStartingChallenge(c: Context<AppEnv>): ClientInfo {
+  return { ...clientInfo(c), ...(c.req.header("origin") ? { challengeBinding: randomId(32) } : {}) };
 }

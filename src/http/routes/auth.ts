@@ -9,7 +9,7 @@ import { verifyEmail } from "../../core/verify-email";
 import { clearSessionCookie } from "../cookies";
 import type { AppEnv } from "../env";
 import { errorResponse, failureResponse } from "../errors";
-import { clientInfo } from "../middleware/session";
+import { clientInfo, clientStartingChallenge } from "../middleware/session";
 import { signedInResponse } from "../present";
 import { Accepted, Challenge, Email, errors, jsonBody, Name, noContent, Password, Session, SignedIn, Token, User } from "../schemas";
 import { validationHook } from "../validation";
@@ -51,8 +51,9 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       },
     }),
     async (c) => {
-      const result = await verifyEmail(c.var.services.deps, c.req.valid("json"), clientInfo(c));
-      return result.ok ? signedInResponse(c, result.result) : failureResponse(c, result);
+      const client = clientStartingChallenge(c);
+      const result = await verifyEmail(c.var.services.deps, c.req.valid("json"), client);
+      return result.ok ? signedInResponse(c, result.result, client) : failureResponse(c, result);
     },
   )
   .openapi(
@@ -65,8 +66,9 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       },
     }),
     async (c) => {
-      const result = await signIn(c.var.services.deps, c.req.valid("json"), clientInfo(c));
-      return result.ok ? signedInResponse(c, result.result) : failureResponse(c, result);
+      const client = clientStartingChallenge(c);
+      const result = await signIn(c.var.services.deps, c.req.valid("json"), client);
+      return result.ok ? signedInResponse(c, result.result, client) : failureResponse(c, result);
     },
   )
   .openapi(

@@ -1,0 +1,96 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { pendingPhoneVerification, removePhone, resendPhoneCode, startPhoneVerification, verifyPhone } from "../../core/phone";
+import { presentUser } from "../../core/present";
+import { setSmsTwoFactor } from "../../core/two-factor";
+import type { AppEnv } from "../env";
+import { failureResponse } from "../errors";
+import { clientInfo, requireSession, signedIn } from "../middleware/session";
+import { ChallengeId, Code, errors, jsonBody, Password, PhoneNumber, User } from "../schemas";
+import { validationHook } from "../validation";
+
+const tag = ["Phone and two-factor"];
+const unauthenticated: [number, string] = [401, "unauthenticated, or invalid_credentials (wrong current password)"];
+const expired: [number, string] = [410, "challenge_expired: finished, expired or out of attempts"];
+const userResponse = { 200: { description: "The updated user", content: { "application/json": { schema: z.object({ user: User }) } } } };
+const Verification = z
+  .object({ verificationId: z.string(), phoneHint: z.string(), expiresAt: z.string().datetime(), resendAt: z.string().datetime(), attemptsLeft: z.number().int() })
+  .openapi("PhoneVerification");
+const sendErrors = errors(
+  [400, "invalid_phone, unsupported_country, phone_opted_out"],
+  [429, "resend_too_soon or sms_limit (Retry-After)"],
+  [503, "sms_unavailable: the SMS provider is misconfigured or down"],
+);
+
+export const phoneRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+phoneRoutes.use("*", requireSession());
+
+phoneRoutes
+  .openapi(
+    createRoute({
+      method: "post", path: "/phone", tags: tag, summary: "Add or change the mobile number: a code goes to the new number",
+      request: jsonBody(z.object({ phoneNumber: PhoneNumber, currentPassword: Password })),
+      responses: { 202: { description: "Code sent", content: { "application/json": { schema: Verification } } }, ...sendErrors, ...errors(unauthenticated, [409, "phone_taken"]) },
+    }),
+    async (c) => {
+      const started = await startPhoneVerification(c.var.services.deps, signedIn(c).user, c.req.valid("json"), clientInfo(c));
+      if (!started.ok) return failureResponse(c, started);
+      const { ok: _ok, ...verification } = started;
+      return c.json(verification, 202);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get", path: "/phone/verification", tags: tag, summary: "The phone verification in progress, if any",
+      responses: { 200: { description: "In progress", content: { "application/json": { schema: Verification } } }, ...errors([404, "not_found"], unauthenticated) },
+    }),
+    async (c) => {
+      const pending = await pendingPhoneVerification(c.var.services.deps, signedIn(c).user);
+      if (!pending.ok) return failureResponse(c, pending);
+      const { ok: _ok, ...verification } = pending;
+      return c.json(verification, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post", path: "/phone/resend", tags: tag, summary: "A new code for the number being verified (60 s cooldown)",
+      request: jsonBody(z.object({ verificationId: ChallengeId })),
+      responses: { 202: { description: "Sent", content: { "application/json": { schema: z.object({ resendAt: z.string().datetime(), expiresAt: z.string().datetime() }) } } }, ...sendErrors, ...errors(expired, unauthenticated) },
+    }),
+    async (c) => {
+      const sent = await resendPhoneCode(c.var.services.deps, signedIn(c).user, c.req.valid("json"), clientInfo(c));
+      return sent.ok ? c.json({ resendAt: sent.resendAt, expiresAt: sent.expiresAt }, 202) : failureResponse(c, sent);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post", path: "/phone/verify", tags: tag, summary: "Prove the number with its code; it becomes the account's number",
+      request: jsonBody(z.object({ verificationId: ChallengeId, code: Code })),
+      responses: { ...userResponse, ...errors([400, "invalid_code (with attemptsLeft)"], expired, [409, "phone_taken"], [429, "too_many_attempts"], unauthenticated) },
+    }),
+    async (c) => {
+      const verified = await verifyPhone(c.var.services.deps, signedIn(c).user, c.req.valid("json"), clientInfo(c));
+      return verified.ok ? c.json({ user: presentUser(verified.user) }, 200) : failureResponse(c, verified);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete", path: "/phone", tags: tag, summary: "Remove the number (SMS two-factor goes off with it)",
+      request: jsonBody(z.object({ currentPassword: Password })),
+      responses: { 204: { description: "Removed" }, ...errors(unauthenticated, [429, "rate_limited"]) },
+    }),
+    async (c) => {
+      const removed = await removePhone(c.var.services.deps, signedIn(c).user, c.req.valid("json"), clientInfo(c));
+      return removed.ok ? c.body(null, 204) : failureResponse(c, removed);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post", path: "/two-factor/sms", tags: tag, summary: "Turn SMS two-factor sign-in on or off",
+      request: jsonBody(z.object({ enabled: z.boolean(), currentPassword: Password })),
+      responses: { ...userResponse, ...errors([409, "phone_not_verified"], unauthenticated, [429, "rate_limited"]) },
+    }),
+    async (c) => {
+      const switched = await setSmsTwoFactor(c.var.services.deps, signedIn(c).user, c.req.valid("json"), clientInfo(c));
+      return switched.ok ? c.json({ user: presentUser(switched.user) }, 200) : failureResponse(c, switched);
+    },
+  );

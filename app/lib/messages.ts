@@ -28,3 +28,27 @@ export function errorText(error: TwofoldError): string {
   if (error.status >= 500 || error.code.startsWith("http_")) return "The server could not handle that right now. Please try again in a moment.";
   return error.message;
 }
+
+/**
+ * Errors of the SMS flows (phone number, codes, resends), where the generic sentence would mislead: a 429
+ * here is about texts sent or codes tried, and a 503 means the SMS provider, not the whole server.
+ * `undefined` for every other error, so FormError keeps its usual sentence (and its field list).
+ */
+export function smsErrorText(error: TwofoldError | null): string | undefined {
+  if (!error) return undefined;
+  const wait = error.retryAfterSeconds ? formatWait(error.retryAfterSeconds) : null;
+  switch (error.code) {
+    case "sms_limit":
+      return wait ? `We've sent as many text messages as we can for now. Try again in ${wait}.` : "We've sent as many text messages as we can for now. Try again later.";
+    case "resend_too_soon":
+      return wait ? `Please wait ${wait} before asking for another code.` : "Please wait a moment before asking for another code.";
+    case "too_many_attempts":
+      return `Too many wrong codes. For your security, code entry on this account is paused${wait ? ` for ${wait}` : " for a while"}.`;
+    case "sms_unavailable":
+      return "We can't send text messages right now. Please try again later.";
+    case "phone_opted_out":
+      return "This number has blocked our text messages. Reply START to our last message to it, then try again.";
+    default:
+      return undefined;
+  }
+}

@@ -20,6 +20,17 @@ const labels: Record<string, string> = {
   session_revoked: "A session was signed out",
   other_sessions_revoked: "Signed out everywhere else",
   rate_limited: "Too many attempts, temporarily blocked",
+  sms_limited: "Text message refused: sending limit reached",
+  sms_failed: "A text message could not be delivered",
+  code_failed: "Wrong verification code entered",
+  code_entry_blocked: "Too many wrong codes: code entry paused",
+  phone_verification_started: "Phone verification code sent",
+  phone_added: "Phone number added",
+  phone_changed: "Phone number changed",
+  phone_removed: "Phone number removed",
+  two_factor_enabled: "Two-factor sign-in turned on",
+  two_factor_disabled: "Two-factor sign-in turned off",
+  sign_in_second_factor: "Signed in with a code by text message",
 };
 
 const shownEvents = 20;

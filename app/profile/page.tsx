@@ -1,22 +1,41 @@
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 import { requireUser } from "@/app/lib/guards";
+import { getPendingPhoneVerification } from "@/app/lib/pending-phone";
+import { countryOptions, defaultCountry } from "@/app/lib/phone";
 import { getServerClient } from "@/app/lib/session";
 import { Card } from "@/app/components/Card";
+import { FlashNotice } from "@/app/components/FlashNotice";
 import { AvatarEditor } from "./avatar";
 import { ChangeEmailForm, ChangePasswordForm, NameForm } from "./account-forms";
 import { SecurityEvents } from "./events";
+import { PhoneSettings } from "./phone";
 import { SessionsTable } from "./sessions";
+import { TwoFactorSettings } from "./two-factor";
 
 export const metadata: Metadata = { title: "Your profile" };
 
-export default async function ProfilePage() {
+// Notices are chosen from this list by key; text from the URL is never rendered.
+const notices: Record<string, string> = {
+  "phone-verified": "Your phone number is verified. You can turn on two-factor sign-in below.",
+};
+
+export default async function ProfilePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireUser();
   const client = await getServerClient();
   // Rendered on the server so the page arrives complete; the client parts call router.refresh() after a change.
-  const [{ sessions }, { events }] = await Promise.all([client.listSessions(), client.listSecurityEvents()]);
+  const [{ sessions }, { events }, pending, { notice }, acceptLanguage] = await Promise.all([
+    client.listSessions(),
+    client.listSecurityEvents(),
+    getPendingPhoneVerification(client),
+    searchParams,
+    headers().then((incoming) => incoming.get("accept-language")),
+  ]);
+  const noticeText = typeof notice === "string" ? notices[notice] : undefined;
 
   return (
     <div className="stack profile">
+      {noticeText && <FlashNotice>{noticeText}</FlashNotice>}
       <AvatarEditor user={user} />
       <Card id="name" headingLevel={2} title="Name" description="Shown on your profile and in emails we send you.">
         <NameForm name={user.name} />
@@ -27,6 +46,8 @@ export default async function ProfilePage() {
       <Card id="password" headingLevel={2} title="Password" description="Changing it signs out every other device.">
         <ChangePasswordForm />
       </Card>
+      <PhoneSettings user={user} pending={pending && { phoneHint: pending.phoneHint }} countries={countryOptions()} defaultCountry={defaultCountry(acceptLanguage)} />
+      <TwoFactorSettings user={user} />
       <SessionsTable sessions={sessions} />
       <SecurityEvents events={events} />
     </div>

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { isTwoFactorRequired } from "@/src/client";
 import { api } from "@/app/lib/api";
+import { smsErrorText } from "@/app/lib/messages";
 import { useForm } from "@/app/lib/use-form";
 import { Button } from "@/app/components/Button";
 import { Card } from "@/app/components/Card";
@@ -48,7 +49,8 @@ export function SignInForm({ notice }: { notice?: string }) {
         error={form.error}
         ref={form.errorRef}
         fieldIds={fieldIds}
-        message={unverified ? "Please verify your email address first. Check your inbox for the link we sent." : undefined}
+        // A correct password for a two-factor account can still fail on sending its code (sms_limit, sms_unavailable).
+        message={unverified ? "Please verify your email address first. Check your inbox for the link we sent." : smsErrorText(form.error)}
       >
         {unverified && (
           <div style={{ marginTop: "0.75rem" }}>

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { isTwoFactorRequired } from "@/src/client";
 import { api } from "@/app/lib/api";
-import { errorText, toTwofoldError } from "@/app/lib/messages";
+import { errorText, smsErrorText, toTwofoldError } from "@/app/lib/messages";
 import { useFragmentToken } from "@/app/lib/fragment-token";
 import { Card } from "@/app/components/Card";
 import { ResendVerification } from "@/app/components/ResendVerification";
@@ -29,7 +29,7 @@ export function VerifyEmail() {
       },
       (caught) => {
         const error = toTwofoldError(caught);
-        setState(error.code === "invalid_token" ? { kind: "invalid" } : { kind: "failed", message: errorText(error) });
+        setState(error.code === "invalid_token" ? { kind: "invalid" } : { kind: "failed", message: smsErrorText(error) ?? errorText(error) });
       },
     );
   }, [token]);

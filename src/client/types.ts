@@ -46,12 +46,16 @@ export interface TwoFactorChallenge {
 /** A sign-in challenge as `GET /api/auth/two-factor/challenge` reports it: how many wrong codes it still takes. */
 export interface TwoFactorChallengeStatus extends TwoFactorChallenge {
   attemptsLeft: number;
+  /** When the latest code stops working (5 minutes after it was sent); the challenge itself lives longer. */
+  codeExpiresAt: string | null;
 }
 
 /** A code went out (first send or resend): when the next resend is allowed, and when this code stops working. */
 export interface CodeSent {
   resendAt: string;
   expiresAt: string;
+  /** When this code stops working (5 minutes); `expiresAt` is the end of the whole challenge (10 minutes). */
+  codeExpiresAt: string | null;
 }
 
 /** `POST /api/account/phone` (202): the number is pending until its code is verified. */

@@ -123,6 +123,8 @@ async function isRightCode(deps: Deps, challenge: Challenge, code: string, now: 
 export function describeChallenge(challenge: Challenge) {
   return {
     expiresAt: challenge.expiresAt.toISOString(),
+    /** The latest code's end (5 minutes after it was sent): earlier than the challenge's own `expiresAt`. */
+    codeExpiresAt: challenge.codeExpiresAt?.toISOString() ?? null,
     resendAt: (challenge.resendAt ?? challenge.createdAt).toISOString(),
     attemptsLeft: Math.max(0, MAX_WRONG_CODES_PER_CHALLENGE - challenge.attempts),
   };

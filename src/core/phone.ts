@@ -65,13 +65,13 @@ export async function pendingPhoneVerification(deps: Deps, user: User) {
   return ok(presentVerification(challenge));
 }
 
-export async function resendPhoneCode(deps: Deps, user: User, input: { verificationId: string }, client: ClientInfo): Promise<Result<{ resendAt: string; expiresAt: string }>> {
+export async function resendPhoneCode(deps: Deps, user: User, input: { verificationId: string }, client: ClientInfo): Promise<Result<{ resendAt: string; expiresAt: string; codeExpiresAt: string | null }>> {
   const challenge = await ownVerification(deps, user, input.verificationId);
   if ("ok" in challenge) return challenge;
   const sent = await sendChallengeCode(deps, challenge, "phone_verification_code", client);
   if (!sent.ok) return sent;
-  const { resendAt, expiresAt } = describeChallenge(sent.challenge);
-  return ok({ resendAt, expiresAt });
+  const { resendAt, expiresAt, codeExpiresAt } = describeChallenge(sent.challenge);
+  return ok({ resendAt, expiresAt, codeExpiresAt });
 }
 
 /** The right code makes the number the account's verified number; the old number and the inbox are told. */

@@ -37,13 +37,13 @@ export async function signInChallengeState(deps: Deps, handle: ChallengeHandle) 
 }
 
 /** A new code (the previous one dies), after the 60-second cooldown and within every SMS budget. */
-export async function resendSignInCode(deps: Deps, handle: ChallengeHandle, client: ClientInfo): Promise<Result<{ resendAt: string; expiresAt: string }>> {
+export async function resendSignInCode(deps: Deps, handle: ChallengeHandle, client: ClientInfo): Promise<Result<{ resendAt: string; expiresAt: string; codeExpiresAt: string | null }>> {
   const challenge = await liveSignInChallenge(deps, handle);
   if ("ok" in challenge) return challenge;
   const sent = await sendChallengeCode(deps, challenge, "sign_in_code", client);
   if (!sent.ok) return sent;
-  const { resendAt, expiresAt } = describeChallenge(sent.challenge);
-  return ok({ resendAt, expiresAt });
+  const { resendAt, expiresAt, codeExpiresAt } = describeChallenge(sent.challenge);
+  return ok({ resendAt, expiresAt, codeExpiresAt });
 }
 
 /** The right code ends the challenge and starts a session at assurance level 2, with a token never seen before. */

@@ -3,7 +3,8 @@ import type { SignedIn } from "../core/sign-in";
 import { presentSession, presentUser } from "../core/present";
 import { sessionCookieExpiresAt } from "../core/sessions";
 import type { ClientInfo } from "../core/types";
-import { clearChallengeCookie, setChallengeCookie, setSessionCookie } from "./cookies";
+import { getCookie } from "hono/cookie";
+import { challengeCookieName, clearChallengeCookie, setChallengeCookie, setSessionCookie } from "./cookies";
 import type { AppEnv } from "./env";
 
 /**
@@ -16,7 +17,9 @@ export function signedInResponse(c: Context<AppEnv>, result: SignedIn, client: C
     if (client.challengeBinding) setChallengeCookie(c, config, result.challenge.id, client.challengeBinding, new Date(result.challenge.expiresAt), deps.now());
     return c.json({ twoFactorRequired: true as const, challenge: result.challenge }, 200);
   }
-  clearChallengeCookie(c, config);
+  // Only a request that carries a challenge cookie (the second-factor step) gets it deleted: deleting it on every
+  // sign-in put a second Set-Cookie on answers whose only cookie must be the session (auth-https, http-csrf).
+  if (getCookie(c, challengeCookieName(config)) !== undefined) clearChallengeCookie(c, config);
   const expiresAt = sessionCookieExpiresAt(deps, result.session);
   setSessionCookie(c, config, result.token, expiresAt, deps.now());
   // The bearer token goes in the body only for non-browser clients (no Origin header): page scripts never see

@@ -127,7 +127,7 @@ const templates: Record<EmailTemplate, TemplateDefinition> = {
 
   // phoneHint is masked: a notice is no place for a full number.
   phone_changed: define(["name", "phoneHint"], (data, app) => ({
-    subject: `Your ${app.appName} phone number was changed`,
+    subject: `Your ${app.appName} phone number was updated`,
     blocks: [greeting(data.name), `The mobile number of your ${app.appName} account is now ${data.phoneHint}. Sign-in codes go to this number.`, ...resetIfNotYou(app)],
   })),
   phone_removed: define(["name"], (data, app) => ({

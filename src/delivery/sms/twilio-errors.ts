@@ -75,7 +75,12 @@ export function maskPhoneForLog(phone: string): string {
   return digits.length > kept ? `•••${digits.slice(-kept)}` : "•••";
 }
 
-/** Twilio's messages quote the number back ("The 'To' number +15005550001 is not valid"): mask runs of 5+ digits. */
+/**
+ * Twilio's messages quote the number back ("The 'To' number +15005550001 is not valid"): mask runs of 6+ digits
+ * (numbers, and any 6-digit code). Shorter runs stay: Twilio's own error codes have 5 digits ("failed, 21211"),
+ * and masking them (as a 5+ digit rule did) left last_error and the operator's log without the code that says
+ * what went wrong.
+ */
 export function redactPhoneNumbers(text: string): string {
-  return text.replace(/\+?\d[\d\s().-]{3,}\d/g, maskPhoneForLog);
+  return text.replace(/\+?\d[\d\s().-]{3,}\d/g, (run) => (run.replace(/\D/g, "").length >= 6 ? maskPhoneForLog(run) : run));
 }

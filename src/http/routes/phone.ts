@@ -13,7 +13,7 @@ const unauthenticated: [number, string] = [401, "unauthenticated, or invalid_cre
 const expired: [number, string] = [410, "challenge_expired: finished, expired or out of attempts"];
 const userResponse = { 200: { description: "The updated user", content: { "application/json": { schema: z.object({ user: User }) } } } };
 const Verification = z
-  .object({ verificationId: z.string(), phoneHint: z.string(), expiresAt: z.string().datetime(), resendAt: z.string().datetime(), attemptsLeft: z.number().int() })
+  .object({ verificationId: z.string(), phoneHint: z.string(), expiresAt: z.string().datetime(), resendAt: z.string().datetime(), codeExpiresAt: z.string().datetime().nullable(), attemptsLeft: z.number().int() })
   .openapi("PhoneVerification");
 const sendErrors = errors(
   [400, "invalid_phone, unsupported_country, phone_opted_out"],
@@ -54,11 +54,11 @@ phoneRoutes
     createRoute({
       method: "post", path: "/phone/resend", tags: tag, summary: "A new code for the number being verified (60 s cooldown)",
       request: jsonBody(z.object({ verificationId: ChallengeId })),
-      responses: { 202: { description: "Sent", content: { "application/json": { schema: z.object({ resendAt: z.string().datetime(), expiresAt: z.string().datetime() }) } } }, ...sendErrors, ...errors(expired, unauthenticated) },
+      responses: { 202: { description: "Sent", content: { "application/json": { schema: z.object({ resendAt: z.string().datetime(), expiresAt: z.string().datetime(), codeExpiresAt: z.string().datetime().nullable() }) } } }, ...sendErrors, ...errors(expired, unauthenticated) },
     }),
     async (c) => {
       const sent = await resendPhoneCode(c.var.services.deps, signedIn(c).user, c.req.valid("json"), clientInfo(c));
-      return sent.ok ? c.json({ resendAt: sent.resendAt, expiresAt: sent.expiresAt }, 202) : failureResponse(c, sent);
+      return sent.ok ? c.json({ resendAt: sent.resendAt, expiresAt: sent.expiresAt, codeExpiresAt: sent.codeExpiresAt }, 202) : failureResponse(c, sent);
     },
   )
   .openapi(

@@ -19,6 +19,7 @@ const ChallengeState = z
     phoneHint: z.string().nullable(),
     expiresAt: z.string().datetime(),
     resendAt: z.string().datetime(),
+    codeExpiresAt: z.string().datetime().nullable(),
     attemptsLeft: z.number().int(),
   })
   .openapi("ChallengeState");
@@ -51,7 +52,7 @@ export const twoFactorRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
       method: "post", path: "/send", tags: tag, summary: "Send a new code (the previous one stops working); 60 s cooldown",
       request: jsonBody(z.object({ challengeId: ChallengeId.optional(), method: z.literal("sms") })),
       responses: {
-        202: { description: "Sent", content: { "application/json": { schema: z.object({ resendAt: z.string().datetime(), expiresAt: z.string().datetime() }) } } },
+        202: { description: "Sent", content: { "application/json": { schema: z.object({ resendAt: z.string().datetime(), expiresAt: z.string().datetime(), codeExpiresAt: z.string().datetime().nullable() }) } } },
         ...errors([400, "invalid_phone, unsupported_country, phone_opted_out: the provider refused the number"], expired, [429, "resend_too_soon or sms_limit (Retry-After)"], [503, "sms_unavailable"]),
       },
     }),
@@ -59,7 +60,7 @@ export const twoFactorRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
       const handle = challengeHandle(c, c.req.valid("json").challengeId);
       if (!handle) return noChallenge(c);
       const sent = await resendSignInCode(c.var.services.deps, handle, clientInfo(c));
-      return sent.ok ? c.json({ resendAt: sent.resendAt, expiresAt: sent.expiresAt }, 202) : failureResponse(c, sent);
+      return sent.ok ? c.json({ resendAt: sent.resendAt, expiresAt: sent.expiresAt, codeExpiresAt: sent.codeExpiresAt }, 202) : failureResponse(c, sent);
     },
   )
   .openapi(

@@ -1,0 +1,157 @@
+"use client";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState, useTransition, type FormEvent } from "react";
+import type { CountryCode } from "libphonenumber-js/min";
+import { TwofoldError, type PendingPhoneVerification, type User } from "@/src/client";
+import { api } from "@/app/lib/api";
+import { smsErrorText } from "@/app/lib/messages";
+import { toE164, type CountryOption } from "@/app/lib/phone";
+import { useForm } from "@/app/lib/use-form";
+import { Button } from "@/app/components/Button";
+import { Field } from "@/app/components/Field";
+import { FormError } from "@/app/components/FormError";
+import { Notice } from "@/app/components/Notice";
+import { PasswordConfirm } from "@/app/components/PasswordConfirm";
+import { PhoneNumberField } from "@/app/components/PhoneNumberField";
+
+interface PhoneSettingsProps {
+  user: Pick<User, "phoneNumber" | "phoneVerified" | "twoFactor">;
+  /** A number that was sent a code and still waits for it (`GET /api/account/phone/verification`). */
+  pending: Pick<PendingPhoneVerification, "phoneHint"> | null;
+  countries: CountryOption[];
+  defaultCountry: CountryCode;
+}
+
+/** The phone number used for sign-in codes: what it is, changing it (by code) and removing it (by password). */
+export function PhoneSettings({ user, pending, countries, defaultCountry }: PhoneSettingsProps) {
+  const router = useRouter();
+  const [editing, setEditing] = useState(!user.phoneNumber);
+  // Set when "Change number" opens the form: that button is gone then, so focus moves into the form.
+  const [focusForm, setFocusForm] = useState(false);
+  const [removing, setRemoving] = useState(false);
+  const [removedNotice, setRemovedNotice] = useState<string | null>(null);
+  const [, startRefresh] = useTransition();
+
+  async function remove(currentPassword: string) {
+    await api.removePhone({ currentPassword });
+    setRemoving(false);
+    setRemovedNotice(user.twoFactor.sms ? "Phone number removed. Two-factor sign-in is off." : "Phone number removed.");
+    setEditing(true);
+    // The two-factor card below reads the same user: it must show "off" now.
+    startRefresh(() => router.refresh());
+  }
+
+  return (
+    <section className="card" id="phone" aria-labelledby="phone-title">
+      <header>
+        <h2 id="phone-title">Phone number</h2>
+        <p>For sign-in codes by text message. We don&apos;t use it for anything else.</p>
+      </header>
+      <div className="stack-tight">
+        <div className="status-row">
+          {user.phoneNumber ? (
+            <p>
+              <span className="nowrap strong">{user.phoneNumber}</span>{" "}
+              {user.phoneVerified ? <span className="badge success">Verified</span> : <span className="badge">Not verified</span>}
+            </p>
+          ) : (
+            <p className="muted">No phone number yet.</p>
+          )}
+          {user.phoneNumber && !removing && (
+            <Button variant="danger" size="small" onClick={() => setRemoving(true)}>
+              Remove phone
+            </Button>
+          )}
+        </div>
+        {removing && (
+          <PasswordConfirm idPrefix="phone-remove" submitLabel="Remove phone" pendingText="Removing…" variant="danger" onConfirm={remove} onCancel={() => setRemoving(false)}>
+            <p className="small" style={{ margin: 0 }}>
+              {user.twoFactor.sms ? "Two-factor sign-in will be turned off: after this, your password alone signs you in." : "We'll stop texting this number."} Enter your password to confirm.
+            </p>
+          </PasswordConfirm>
+        )}
+        <Notice>{removedNotice && <p>{removedNotice}</p>}</Notice>
+        {pending && (
+          <div className="alert alert-info">
+            <p>
+              A code is waiting to be entered for <span className="nowrap strong">{pending.phoneHint}</span>. <Link href="/profile/phone">Enter the code</Link>
+            </p>
+          </div>
+        )}
+        {removing ? null : editing ? (
+          <NewPhoneForm
+            countries={countries}
+            defaultCountry={defaultCountry}
+            replacing={Boolean(user.phoneNumber) && !removedNotice}
+            autoFocus={focusForm}
+            onCancel={user.phoneNumber && !removedNotice ? () => setEditing(false) : undefined}
+          />
+        ) : (
+          <div>
+            <Button
+              variant="secondary"
+              onClick={() => {
+                setEditing(true);
+                setFocusForm(true);
+              }}
+            >
+              Change number
+            </Button>
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}
+
+const fieldIds = { phoneNumber: "phone-new-number", currentPassword: "phone-new-password" };
+
+/** Sends a code to the new number; it replaces the current one only once that code is entered. */
+interface NewPhoneFormProps {
+  countries: CountryOption[];
+  defaultCountry: CountryCode;
+  replacing: boolean;
+  autoFocus: boolean;
+  onCancel?: () => void;
+}
+
+function NewPhoneForm({ countries, defaultCountry, replacing, autoFocus, onCancel }: NewPhoneFormProps) {
+  const router = useRouter();
+  const form = useForm({
+    codeFields: { invalid_phone: "phoneNumber", unsupported_country: "phoneNumber", phone_taken: "phoneNumber", phone_opted_out: "phoneNumber", invalid_credentials: "currentPassword" },
+  });
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    await form.run(async () => {
+      const phoneNumber = toE164(String(data.get("country")) as CountryCode, String(data.get("nationalNumber") ?? ""));
+      if (!phoneNumber) throw new TwofoldError({ status: 400, code: "invalid_phone", message: "That doesn't look like a phone number. Check the country and the number." });
+      await api.startPhoneVerification({ phoneNumber, currentPassword: String(data.get("currentPassword") ?? "") });
+      // The verification id stays server-side: the code page asks the API for the pending verification.
+      router.push("/profile/phone");
+      return "navigating";
+    });
+  }
+
+  const phoneError = form.fieldError("phoneNumber");
+  return (
+    <form method="post" onSubmit={onSubmit} aria-label={replacing ? "Change phone number" : "Add a phone number"}>
+      <FormError error={form.error} ref={form.errorRef} fieldIds={fieldIds} message={smsErrorText(form.error)} />
+      {replacing && <p className="muted small" style={{ margin: 0 }}>Your current number stays in use until you enter the code we text to the new one.</p>}
+      <PhoneNumberField idPrefix="phone-new" countries={countries} defaultCountry={defaultCountry} autoFocus={autoFocus} error={phoneError && (smsErrorText(form.error) ?? phoneError)} />
+      <Field id={fieldIds.currentPassword} name="currentPassword" type="password" label="Current password" autoComplete="current-password" required error={form.fieldError("currentPassword")} />
+      <div className="form-row">
+        <Button type="submit" pending={form.pending} pendingText="Sending code…">
+          Send code
+        </Button>
+        {onCancel && (
+          <Button variant="secondary" onClick={onCancel} disabled={form.pending}>
+            Cancel
+          </Button>
+        )}
+      </div>
+    </form>
+  );
+}

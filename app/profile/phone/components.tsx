@@ -1,0 +1,39 @@
+"use client";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import type { PendingPhoneVerification } from "@/src/client";
+import { api } from "@/app/lib/api";
+import { CodeChallenge } from "@/app/components/CodeChallenge";
+
+export function PhoneVerification({ verification }: { verification: PendingPhoneVerification }) {
+  const router = useRouter();
+  const { verificationId } = verification;
+  return (
+    <CodeChallenge
+      idPrefix="phone-verify"
+      title="Verify your phone number"
+      phoneHint={verification.phoneHint}
+      resendAt={verification.resendAt}
+      expiresAt={verification.expiresAt}
+      codeExpiresAt={verification.codeExpiresAt}
+      attemptsLeft={verification.attemptsLeft}
+      verify={async (code) => {
+        await api.verifyPhone({ verificationId, code });
+        // Replace, not push: Back must not return to a code that is already used.
+        router.replace("/profile?notice=phone-verified");
+        return "navigating";
+      }}
+      resend={() => api.resendPhoneCode({ verificationId })}
+      gone={{
+        title: "This code can no longer be used",
+        restart: { href: "/profile#phone", label: "Back to your profile" },
+        children: <p>It expired, or too many wrong codes were entered. To get a new code, enter your number again on your profile.</p>,
+      }}
+      footer={
+        <>
+          Wrong number? <Link href="/profile#phone">Change it on your profile</Link>
+        </>
+      }
+    />
+  );
+}

@@ -1,6 +1,6 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
+import { useState, useTransition, type ReactNode } from "react";
 import type { User } from "@/src/client";
 import { api } from "@/app/lib/api";
 import { Button } from "@/app/components/Button";
@@ -15,7 +15,7 @@ export function TwoFactorSettings({ user }: { user: Pick<User, "phoneNumber" | "
   const router = useRouter();
   const [confirming, setConfirming] = useState(false);
   // A notice describes one state; once the state moves on (the phone was removed above), it no longer applies.
-  const [notice, setNotice] = useState<{ text: string; on: boolean } | null>(null);
+  const [notice, setNotice] = useState<{ text: ReactNode; on: boolean } | null>(null);
   const [refreshing, startRefresh] = useTransition();
   const on = user.twoFactor.sms;
   // Turning off must stay possible even if the number somehow became unverified.
@@ -26,7 +26,14 @@ export function TwoFactorSettings({ user }: { user: Pick<User, "phoneNumber" | "
     setConfirming(false);
     setNotice({
       on: !on,
-      text: on ? "Two-factor sign-in is off. Your password alone now signs you in." : `Two-factor sign-in is on. From now on we'll text a code to ${user.phoneNumber ?? "your phone"} when you sign in.`,
+      // The masked number stays on one line (at 375 px it would otherwise break between its dots).
+      text: on ? (
+        "Two-factor sign-in is off. Your password alone now signs you in."
+      ) : (
+        <>
+          Two-factor sign-in is on. From now on we&apos;ll text a code to <span className="nowrap">{user.phoneNumber ?? "your phone"}</span> when you sign in.
+        </>
+      ),
     });
     startRefresh(() => router.refresh());
   }

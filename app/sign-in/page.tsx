@@ -8,6 +8,7 @@ export const metadata: Metadata = { title: "Sign in" };
 const notices: Record<string, string> = {
   "password-reset": "Your password was changed and every session was signed out. Sign in with your new password.",
   "signed-out": "You're signed out.",
+  "sign-in-ended": "Your last sign-in ended before a code was accepted. Enter your email and password again and we'll text you a new code.",
 };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {

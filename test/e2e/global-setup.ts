@@ -27,6 +27,7 @@ const warmRoutes = [
   "/reset-password",
   "/confirm-email",
   "/profile",
+  "/profile/phone",
   "/sign-out",
   "/dev/inbox",
   "/this-page-does-not-exist",

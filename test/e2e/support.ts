@@ -163,6 +163,68 @@ export async function inboxHref(page: Page, to: string, linkPath: string): Promi
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Text messages (SMS two-factor)
+
+const phonesUsed = new Set<string>();
+
+/**
+ * A US mobile number, `+1 415 555 xxxx` with random last digits, that no other test in this run uses: SMS send
+ * limits count per phone (3 texts per 10 minutes), so every test gets its own. These pass the server's screening.
+ */
+export function newPhoneNumber(): { e164: string; national: string; last4: string } {
+  for (;;) {
+    const last4 = String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, "0");
+    const e164 = `+1415555${last4}`;
+    if (phonesUsed.has(e164)) continue;
+    phonesUsed.add(e164);
+    return { e164, national: `415 555 ${last4}`, last4 };
+  }
+}
+
+/** How the API shows a number: `+1 ••• ••• 1234`. */
+export function maskedPhone(phone: { last4: string }): string {
+  return `+1 ••• ••• ${phone.last4}`;
+}
+
+/**
+ * The code in the newest text to `to` (E.164) that says "… is your <purpose> code", read from /dev/inbox in
+ * `inbox` (a second tab, so the page under test keeps its state). Waits until at least `count` such texts
+ * exist: pass 2 to wait for the second code after a restart or a resend.
+ */
+export async function smsCode(inbox: Page, to: string, purpose: "sign-in" | "phone verification", count = 1): Promise<string> {
+  if (pathOf(inbox) !== "/dev/inbox") await inbox.goto("/dev/inbox");
+  const texts = inbox
+    .getByRole("list", { name: "Messages" })
+    .getByRole("listitem")
+    .filter({ hasText: `To ${to}` })
+    .filter({ hasText: `is your ${purpose} code` });
+  // Newest first; the page polls the outbox every 2 s.
+  await texts.nth(count - 1).waitFor({ state: "visible", timeout: 60_000 });
+  const body = await texts.first().locator(".body").innerText();
+  const code = /^Twofold: (\d{6}) is your /.exec(body)?.[1];
+  if (!code) throw new Error(`no code in the text to ${to}: ${body}`);
+  return code;
+}
+
+/**
+ * Every address a frame of this context navigated to (all tabs, opened now or later), for "no secret in any
+ * URL" checks; and every request URL to the app outside `/_next/` (API calls, RSC fetches, documents).
+ */
+export function recordUrls(context: BrowserContext): { navigations: string[]; requests: string[] } {
+  const recorded = { navigations: [] as string[], requests: [] as string[] };
+  const watch = (page: Page) => {
+    page.on("framenavigated", (frame) => recorded.navigations.push(frame.url()));
+    page.on("request", (request) => {
+      const url = request.url();
+      if (url.startsWith(baseURL) && !new URL(url).pathname.startsWith("/_next/")) recorded.requests.push(url);
+    });
+  };
+  context.pages().forEach(watch);
+  context.on("page", watch);
+  return recorded;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Accounts
 
 export interface Account {

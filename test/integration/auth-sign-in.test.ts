@@ -78,7 +78,8 @@ forEachServer("sign-in", (ctx) => {
     await db.update(users).set({ phoneNumber: "+447700900123", phoneVerifiedAt: new Date(), twoFactorSms: true }).where(eq(users.id, bob.user.id));
     await db.delete(sessions).where(eq(sessions.userId, bob.user.id));
 
-    for (const client of [ctx.client(), ctx.client({ origin: null })]) {
+    const browser = ctx.client();
+    for (const client of [browser, ctx.client({ origin: null })]) {
       const before = Date.now();
       const response = await client.post("/api/auth/sign-in", { email: bob.email, password: bob.password });
       expect(response.status).toBe(200);
@@ -89,7 +90,11 @@ forEachServer("sign-in", (ctx) => {
       const expiresInMs = Date.parse(response.body.challenge.expiresAt) - before;
       expect(expiresInMs).toBeGreaterThan(9 * 60_000);
       expect(expiresInMs).toBeLessThanOrEqual(10 * 60_000 + 1000);
-      expect(response.headers.get("set-cookie")).toBeNull();
+      // No session cookie; a browser (it sends Origin) gets only the challenge cookie that binds the challenge to it.
+      const setCookies = response.headers.getSetCookie();
+      if (client === browser) expect(setCookies).toEqual([expect.stringMatching(/^twofold_challenge=[\w-]+\.[\w-]+;.*HttpOnly.*SameSite=Strict/i)]);
+      else expect(setCookies).toEqual([]);
+      expect(client.cookie).toBeUndefined();
       expect((await client.get("/api/auth/session")).status).toBe(401);
       const [row] = await db.select().from(challenges).where(eq(challenges.id, response.body.challenge.id));
       expect(row).toMatchObject({ userId: bob.user.id, purpose: "sign_in", completedAt: null });

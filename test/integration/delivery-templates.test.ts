@@ -12,6 +12,11 @@ const sampleData: Record<(typeof EMAIL_TEMPLATES)[number], Record<string, string
   email_change_notice: { name: "Alice", newEmail: "new@example.com" },
   password_changed: { name: "Alice" },
   sign_up_attempt: { name: "Alice" },
+  phone_changed: { name: "Alice", phoneHint: "+1 ••• ••• 4567" },
+  phone_removed: { name: "Alice" },
+  two_factor_enabled: { name: "Alice", phoneHint: "+1 ••• ••• 4567" },
+  two_factor_disabled: { name: "Alice" },
+  code_entry_blocked: { name: "Alice" },
 };
 
 describe("email templates", () => {

@@ -8,10 +8,12 @@ import { createTwofoldServer } from "../../src/server";
 import { databases } from "../helpers/databases";
 import { APP_URL, capturedLogger, forEachServer, lastEmail, STRONG_PASSWORD, TEST_SECRET, uniqueEmail } from "../helpers/harness";
 
+// Production refuses to start without real SMS; nothing is sent in these tests (no phone is involved).
+const PRODUCTION_SMS = { TWILIO_ACCOUNT_SID: `AC${"0".repeat(32)}`, TWILIO_AUTH_TOKEN: "f".repeat(32), TWILIO_FROM: "+15005550006" };
 const tempDir = () => mkdtempSync(path.join(tmpdir(), "twofold-ops-"));
 const get = (app: { request: (url: string, init?: RequestInit) => Response | Promise<Response> }, url: string, init?: RequestInit) => app.request(`${APP_URL}${url}`, init);
 
-// Every path of API.md implemented so far: Accounts, Account (without phone and two-factor), Operations.
+// Every path of API.md implemented so far: Accounts, Account, phone and SMS two-factor, Operations.
 const DOCUMENTED: Array<[string, string]> = [
   ["post", "/api/auth/sign-up"],
   ["post", "/api/auth/resend-verification"],
@@ -32,6 +34,16 @@ const DOCUMENTED: Array<[string, string]> = [
   ["delete", "/api/account/sessions/{id}"],
   ["post", "/api/account/sessions/revoke-others"],
   ["get", "/api/account/security-events"],
+  ["get", "/api/auth/two-factor/challenge"],
+  ["post", "/api/auth/two-factor/send"],
+  ["post", "/api/auth/two-factor/verify"],
+  ["post", "/api/account/phone"],
+  ["get", "/api/account/phone/verification"],
+  ["post", "/api/account/phone/resend"],
+  ["post", "/api/account/phone/verify"],
+  ["delete", "/api/account/phone"],
+  ["post", "/api/account/two-factor/sms"],
+  ["post", "/api/webhooks/twilio/status"],
   ["get", "/api/health"],
   ["get", "/api/dev/outbox"],
 ];
@@ -126,18 +138,26 @@ describe("health with the database gone", () => {
 
 describe("production mode", () => {
   it("refuses to start without SECRET or SMTP_URL, or with a short SECRET", () => {
-    const base = { NODE_ENV: "production" as const, APP_URL: "https://auth.example.com", DATA_DIR: tempDir() };
+    const base = { NODE_ENV: "production" as const, APP_URL: "https://auth.example.com", DATA_DIR: tempDir(), ...PRODUCTION_SMS };
     expect(() => loadConfig({ ...base, SMTP_URL: "smtp://mail.example.com" })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, SMTP_URL: "smtp://mail.example.com" })).toThrow(/SECRET/);
     expect(() => loadConfig({ ...base, SECRET: TEST_SECRET })).toThrow(/SMTP_URL/);
     expect(() => loadConfig({ ...base, SECRET: "too-short", SMTP_URL: "smtp://mail.example.com" })).toThrow(/SECRET/);
-    expect(loadConfig({ ...base, SECRET: TEST_SECRET, SMTP_URL: "smtp://mail.example.com" })).toMatchObject({ production: true, devRoutes: false });
+    expect(loadConfig({ ...base, SECRET: TEST_SECRET, SMTP_URL: "smtp://mail.example.com" })).toMatchObject({ production: true, devRoutes: false, sms: { provider: "twilio" } });
+  });
+
+  it("refuses to start without real SMS: no Twilio variables, or SMS_PROVIDER=outbox", () => {
+    const base = { NODE_ENV: "production" as const, APP_URL: "https://auth.example.com", DATA_DIR: tempDir(), SECRET: TEST_SECRET, SMTP_URL: "smtp://mail.example.com" };
+    expect(() => loadConfig(base)).toThrow(ConfigError);
+    expect(() => loadConfig(base)).toThrow(/SMS|Twilio/i);
+    expect(() => loadConfig({ ...base, ...PRODUCTION_SMS, SMS_PROVIDER: "outbox" })).toThrow(/SMS|Twilio/i);
+    expect(() => loadConfig({ ...base, TWILIO_ACCOUNT_SID: PRODUCTION_SMS.TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: PRODUCTION_SMS.TWILIO_AUTH_TOKEN })).toThrow(/TWILIO_FROM/);
   });
 
   it("createTwofoldServer rejects a production configuration without SECRET", async () => {
     const handle = await openDatabase({ inMemory: true });
     try {
-      await expect(createTwofoldServer({ env: { NODE_ENV: "production", SMTP_URL: "smtp://127.0.0.1:1", DATA_DIR: tempDir() }, database: handle })).rejects.toThrow(/SECRET/);
+      await expect(createTwofoldServer({ env: { NODE_ENV: "production", SMTP_URL: "smtp://127.0.0.1:1", DATA_DIR: tempDir(), ...PRODUCTION_SMS }, database: handle })).rejects.toThrow(/SECRET/);
     } finally {
       await handle.close();
     }
@@ -146,7 +166,7 @@ describe("production mode", () => {
   it("answers 404 for GET /api/dev/outbox and still serves health and the docs", async () => {
     const handle = await openDatabase({ inMemory: true });
     const server = await createTwofoldServer({
-      env: { NODE_ENV: "production", SECRET: TEST_SECRET, SMTP_URL: "smtp://127.0.0.1:1", APP_URL, DATA_DIR: tempDir() },
+      env: { NODE_ENV: "production", SECRET: TEST_SECRET, SMTP_URL: "smtp://127.0.0.1:1", APP_URL, DATA_DIR: tempDir(), ...PRODUCTION_SMS },
       database: handle,
       logger: capturedLogger().logger,
       pollIntervalMs: 3_600_000,

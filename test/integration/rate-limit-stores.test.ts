@@ -38,9 +38,10 @@ const stores: Store[] = [
 for (const store of stores) {
   describe(`rate limiter [${store.name}]`, () => {
     let opened: Awaited<ReturnType<Store["open"]>>;
+    // Opening and migrating a database takes seconds on a loaded machine (parallel files): more than the 10 s default.
     beforeAll(async () => {
       opened = await store.open();
-    });
+    }, 60_000);
     afterAll(() => opened.close());
 
     it("allows the policy's points, then refuses with a retry-after within the window", async () => {

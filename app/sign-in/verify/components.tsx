@@ -12,7 +12,8 @@ type State = { kind: "loading" } | { kind: "gone" } | { kind: "failed"; message:
 
 const gone = {
   title: "Your sign-in expired",
-  restart: { href: "/sign-in", label: "Sign in again" },
+  // The sign-in page says why the user is back there (a notice picked by key, see app/sign-in/page.tsx).
+  restart: { href: "/sign-in?notice=sign-in-ended", label: "Sign in again" },
   children: (
     <p>
       For your security, a sign-in waits only a few minutes for its code and ends after too many wrong codes. Start again with your email and

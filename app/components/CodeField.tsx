@@ -45,6 +45,8 @@ export function CodeField({ id, value, onChange, hint, error, disabled, ref }: C
         pattern="[0-9]*"
         maxLength={codeLength}
         autoComplete="one-time-code"
+        // The page exists to take this code: put the cursor there, as the other forms do with their first field.
+        autoFocus
         spellCheck={false}
         required
         value={value}

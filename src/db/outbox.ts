@@ -34,6 +34,9 @@ function nowPlus(ms: number) {
  * Call inside the caller's transaction. The data holds single-use links, so only its sealed form
  * (AES-256-GCM under SECRET) is stored: a database dump or backup does not hand out password resets.
  */
+const REQUEST_DELIVERY_RESERVATION_MS = 30_000;
+const isRequestDelivered = (message: OutboxMessageInput) => message.channel === "sms" && message.template.endsWith("_code");
+
 export async function enqueueMessage(db: Database, sealer: { seal(plain: string): Buffer }, message: OutboxMessageInput): Promise<string> {
   if (message.channel === "email") assertEmailData(message.template, message.data);
   else assertSmsData(message.template, message.data);
@@ -44,6 +47,9 @@ export async function enqueueMessage(db: Database, sealer: { seal(plain: string)
     template: message.template,
     recipient: message.recipient,
     payload: sealer.seal(JSON.stringify(message.data)),
+    // A code SMS is delivered by the request that queued it (deliverNow), so its permanent errors reach that
+    // user; the workers leave it alone for a while and take over only if that request never got to it.
+    ...(isRequestDelivered(message) ? { nextAttemptAt: nowPlus(REQUEST_DELIVERY_RESERVATION_MS) } : {}),
   });
   return id;
 }
@@ -79,7 +85,8 @@ export async function claimMessageById(db: Database, id: string, leaseMs: number
   const [claimed] = await db
     .update(outboxMessages)
     .set({ attempts: sql`${outboxMessages.attempts} + 1`, nextAttemptAt: nowPlus(leaseMs) })
-    .where(and(eq(outboxMessages.id, id), eq(outboxMessages.status, "pending"), lte(outboxMessages.nextAttemptAt, sql`now()`)))
+    // attempts = 0: only the first try belongs to the request; after that the row is the workers'.
+    .where(and(eq(outboxMessages.id, id), eq(outboxMessages.status, "pending"), eq(outboxMessages.attempts, 0)))
     .returning();
   return claimed ?? null;
 }

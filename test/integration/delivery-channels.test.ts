@@ -1,32 +1,17 @@
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DeliveryError } from "../../src/delivery/channel";
 import { createEmailChannel } from "../../src/delivery/email/channel";
 import { isPermanentSmtpError, createSmtpChannel } from "../../src/delivery/email/smtp";
 import { recordingLogger } from "../fakes/logger";
 import { type FakeSmtpServer, startFakeSmtpServer } from "../fakes/smtp";
+import { closedPort, rejectionOf } from "../helpers/network";
 
 const message = { to: "alice@example.com", subject: "Hello", text: "Hi Alice", html: "<p>Hi Alice</p>" };
 const from = "Twofold <no-reply@localhost>";
 
-async function sendError(send: Promise<unknown>): Promise<DeliveryError> {
-  const error = await send.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeliveryError);
-  return error as DeliveryError;
-}
 
-/** A port with nothing listening: grab one from the OS, then release it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+
+const sendError = (send: Promise<unknown>) => rejectionOf(send, DeliveryError);
 
 describe("SMTP channel", () => {
   let smtp: FakeSmtpServer;

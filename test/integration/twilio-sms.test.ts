@@ -1,9 +1,8 @@
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DeliveryError, isPermanentFailure } from "../../src/delivery/channel";
 import { createTwilioSmsChannel, SmsDeliveryError, type TwilioSmsOptions } from "../../src/delivery/sms/twilio";
 import { type FakeTwilio, startFakeTwilio } from "../fakes/twilio";
+import { closedPort, rejectionOf } from "../helpers/network";
 
 // The twilio channel, only ever against the fake Twilio (real HTTP, real form encoding, real status codes).
 
@@ -11,24 +10,9 @@ const to = "+905551234567";
 const body = "Twofold: your code is 481516. It expires in 5 minutes. Don't share it.\n\n@localhost #481516";
 const from = "+15005550006";
 
-async function sendError(send: Promise<unknown>): Promise<SmsDeliveryError> {
-  const error = await send.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SmsDeliveryError);
-  expect(error).toBeInstanceOf(DeliveryError);
-  return error as SmsDeliveryError;
-}
 
-/** A port with nothing listening: grab one from the OS, then release it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+
+const sendError = (send: Promise<unknown>) => rejectionOf(send, SmsDeliveryError);
 
 describe("Twilio SMS channel", () => {
   let twilio: FakeTwilio;

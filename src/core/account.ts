@@ -1,10 +1,10 @@
 import type { Deps } from "./deps";
-import { consumeAll, limits } from "./limits";
-import { hashPassword, passwordWeakness, verifyPassword } from "./passwords";
-import { fail, ok, type Result, rateLimited } from "./result";
+import { hashPassword, passwordWeakness } from "./passwords";
+import { fail, ok, type Result } from "./result";
 import { sessionCookieExpiresAt } from "./sessions";
 import { eventClient } from "./sign-in";
 import type { ClientInfo, Session, User } from "./types";
+import { checkCurrentPassword } from "./reauthenticate";
 
 export async function updateProfile(deps: Deps, user: User, input: { name: string }, client: ClientInfo): Promise<Result<{ user: User }>> {
   const updated = await deps.repo.transaction(async (repo) => {
@@ -26,12 +26,8 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string },
   client: ClientInfo,
 ): Promise<Result<{}>> {
-  const limited = await consumeAll(deps.limiter, [[limits.currentPasswordPerUser, user.id]]);
-  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
-  const passwordHash = await deps.repo.getPasswordHash(user.id);
-  if (!passwordHash || !(await verifyPassword(passwordHash, input.currentPassword))) {
-    return fail("invalid_credentials", "The current password is incorrect.", { fields: { currentPassword: "The current password is incorrect." } });
-  }
+  const wrongPassword = await checkCurrentPassword(deps, user, input.currentPassword);
+  if (wrongPassword) return wrongPassword;
   const weakness = passwordWeakness(input.newPassword, { email: user.email, name: user.name });
   if (weakness) return fail("weak_password", weakness, { fields: { newPassword: weakness } });
   const newHash = await hashPassword(input.newPassword);

@@ -13,6 +13,11 @@ export const RESEND_COOLDOWN_SECONDS = 60;
 export const CHALLENGE_LIFETIME_SECONDS = 10 * 60;
 export const CODE_ENTRY_BLOCK_SECONDS = 60 * 60;
 
+/** Still takes codes: not finished, not expired, not out of attempts. */
+export function isChallengeOpen(challenge: Challenge, now: Date): boolean {
+  return !challenge.completedAt && challenge.expiresAt > now && challenge.attempts < MAX_WRONG_CODES_PER_CHALLENGE;
+}
+
 /** HMAC(SECRET, challengeId, code): bound to one challenge, useless to anyone holding only the database. */
 function codeHash(deps: Deps, challengeId: string, code: string): Buffer {
   return hmac(deps.config.secret, "sms-code", challengeId, code);

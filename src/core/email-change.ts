@@ -1,11 +1,11 @@
 import type { Deps } from "./deps";
 import { consumeLinkToken, issueLinkToken } from "./link-tokens";
 import { consumeAll, ipKey, limits } from "./limits";
-import { verifyPassword } from "./passwords";
 import { normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
 import { eventClient } from "./sign-in";
 import type { ClientInfo, User } from "./types";
+import { checkCurrentPassword } from "./reauthenticate";
 
 class EmailTaken extends Error {}
 
@@ -15,15 +15,8 @@ class EmailTaken extends Error {}
  */
 export async function requestEmailChange(deps: Deps, user: User, input: { currentPassword: string; newEmail: string }, client: ClientInfo): Promise<Result<{}>> {
   const newEmail = normalizeEmail(input.newEmail);
-  const limited = await consumeAll(deps.limiter, [
-    [limits.currentPasswordPerUser, user.id],
-    [limits.emailChangePerUser, user.id],
-  ]);
-  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
-  const passwordHash = await deps.repo.getPasswordHash(user.id);
-  if (!passwordHash || !(await verifyPassword(passwordHash, input.currentPassword))) {
-    return fail("invalid_credentials", "The current password is incorrect.", { fields: { currentPassword: "The current password is incorrect." } });
-  }
+  const wrongPassword = await checkCurrentPassword(deps, user, input.currentPassword, [[limits.emailChangePerUser, user.id]]);
+  if (wrongPassword) return wrongPassword;
   if (newEmail === user.email) return fail("invalid_request", "That is already your email address.", { fields: { newEmail: "That is already your email address." } });
 
   await deps.repo.transaction(async (repo) => {

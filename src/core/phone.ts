@@ -1,24 +1,14 @@
-import { checkChallengeCode, describeChallenge, MAX_WRONG_CODES_PER_CHALLENGE, sendChallengeCode } from "./codes";
+import { checkChallengeCode, describeChallenge, isChallengeOpen, sendChallengeCode } from "./codes";
 import type { Deps } from "./deps";
 import { newChallenge } from "./factors";
-import { consumeAll, limits } from "./limits";
-import { verifyPassword } from "./passwords";
 import { checkPhoneNumber } from "./phone-numbers";
 import { maskPhoneNumber } from "./present";
-import { fail, ok, rateLimited, type Failure, type Result } from "./result";
+import { fail, ok, type Failure, type Result } from "./result";
+import { checkCurrentPassword } from "./reauthenticate";
 import { eventClient } from "./sign-in";
 import type { Challenge, ClientInfo, User } from "./types";
 
 const EXPIRED = "This verification has expired or had too many wrong codes. Add the number again.";
-
-/** Re-authentication for phone and two-factor changes: a stolen session alone must not move the second factor. */
-export async function checkCurrentPassword(deps: Deps, user: User, currentPassword: string): Promise<Failure | null> {
-  const limited = await consumeAll(deps.limiter, [[limits.currentPasswordPerUser, user.id]]);
-  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
-  const passwordHash = await deps.repo.getPasswordHash(user.id);
-  if (passwordHash && (await verifyPassword(passwordHash, currentPassword))) return null;
-  return fail("invalid_credentials", "The current password is incorrect.", { fields: { currentPassword: "The current password is incorrect." } });
-}
 
 function presentVerification(challenge: Challenge) {
   return { verificationId: challenge.id, phoneHint: maskPhoneNumber(challenge.phoneNumber!), ...describeChallenge(challenge) };
@@ -55,13 +45,13 @@ async function ownVerification(deps: Deps, user: User, verificationId: string): 
   const challenge = await deps.repo.findChallenge(verificationId);
   const now = deps.now();
   if (!challenge || challenge.userId !== user.id || challenge.purpose !== "phone_verification") return fail("challenge_expired", EXPIRED);
-  if (challenge.completedAt || challenge.expiresAt <= now || challenge.attempts >= MAX_WRONG_CODES_PER_CHALLENGE) return fail("challenge_expired", EXPIRED);
+  if (!isChallengeOpen(challenge, now)) return fail("challenge_expired", EXPIRED);
   return challenge;
 }
 
 export async function pendingPhoneVerification(deps: Deps, user: User) {
   const challenge = await deps.repo.findOpenChallenge(user.id, "phone_verification", deps.now());
-  if (!challenge || challenge.attempts >= MAX_WRONG_CODES_PER_CHALLENGE) return fail("not_found", "No phone verification in progress.");
+  if (!challenge || !isChallengeOpen(challenge, deps.now())) return fail("not_found", "No phone verification in progress.");
   return ok(presentVerification(challenge));
 }
 

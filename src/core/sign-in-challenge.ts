@@ -1,5 +1,5 @@
 import { constantTimeEqual, sha256 } from "./crypto";
-import { checkChallengeCode, describeChallenge, MAX_WRONG_CODES_PER_CHALLENGE, sendChallengeCode } from "./codes";
+import { checkChallengeCode, describeChallenge, isChallengeOpen, sendChallengeCode } from "./codes";
 import type { Deps } from "./deps";
 import { presentSignInChallenge, secondFactorMethods } from "./factors";
 import { fail, ok, type Failure, type Result } from "./result";
@@ -24,7 +24,7 @@ async function liveSignInChallenge(deps: Deps, handle: ChallengeHandle): Promise
   const challenge = await deps.repo.findChallenge(handle.challengeId);
   const now = deps.now();
   const boundElsewhere = challenge?.clientBinding && !(handle.binding && constantTimeEqual(challenge.clientBinding, sha256(handle.binding)));
-  if (!challenge || challenge.purpose !== "sign_in" || boundElsewhere || challenge.completedAt || challenge.expiresAt <= now || challenge.attempts >= MAX_WRONG_CODES_PER_CHALLENGE) {
+  if (!challenge || challenge.purpose !== "sign_in" || boundElsewhere || !isChallengeOpen(challenge, now)) {
     return fail("challenge_expired", EXPIRED);
   }
   return challenge;

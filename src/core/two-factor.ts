@@ -1,5 +1,5 @@
 import type { Deps } from "./deps";
-import { checkCurrentPassword } from "./phone";
+import { checkCurrentPassword } from "./reauthenticate";
 import { maskPhoneNumber } from "./present";
 import { fail, ok, type Result } from "./result";
 import { eventClient } from "./sign-in";

@@ -1,7 +1,7 @@
 import type { Deps } from "./deps";
 import { consumeLinkToken } from "./link-tokens";
 import { consumeAll, ipKey, limits } from "./limits";
-import { fail, ok, type Result, rateLimited } from "./result";
+import { fail, type Result, rateLimited } from "./result";
 import { completeFirstFactor, eventClient, type SignedIn } from "./sign-in";
 import type { ClientInfo } from "./types";
 

@@ -1,8 +1,5 @@
 import type { NextConfig } from "next";
-
-// Pages that receive one-time tokens. The token sits in the URL fragment (never sent anywhere), and
-// `no-referrer` is the second belt: nothing about these URLs leaks to any link followed from the page.
-const tokenPages = ["/verify-email", "/reset-password", "/confirm-email"];
+import { tokenPages } from "./src/http/security-headers";
 
 const nextConfig: NextConfig = {
   // Native addons, WASM and dynamic requires that bundlers break; Node loads them from node_modules.
@@ -11,6 +8,8 @@ const nextConfig: NextConfig = {
   // Lets a second dev server (tests, screenshots) run beside `npm start`: `next dev` locks its dist dir.
   // Use a sibling such as `.next-e2e`, not a folder inside `.next`: Turbopack would watch its logs and reload forever.
   distDir: process.env.NEXT_DIST_DIR || ".next",
+  // Pages get the full set, with the CSP nonce, from proxy.ts (src/http/security-headers.ts); these rules
+  // also cover what the proxy skips (/_next assets) and are the fallback should it not run.
   async headers() {
     // Later entries override earlier ones for the same header, so the general rule comes first.
     return [

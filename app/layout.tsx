@@ -1,6 +1,7 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import Link from "next/link";
+import { connection } from "next/server";
 import { Header } from "./components/Header";
 import { getCurrentUser } from "./lib/session";
 import "./globals.css";
@@ -15,6 +16,9 @@ export const metadata: Metadata = {
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Rendered per request, never prerendered: proxy.ts gives each response a fresh CSP nonce and Next can only
+  // put it on the scripts of a page it renders for that request.
+  await connection();
   // The header is decoration: if the API is down, show it signed out and let the page report the error.
   const user = await getCurrentUser().catch(() => null);
   const dev = process.env.NODE_ENV !== "production";

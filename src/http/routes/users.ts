@@ -19,7 +19,8 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       // Served as an image only: never sniffed into HTML, never run as a document.
       "X-Content-Type-Options": "nosniff",
       "Content-Security-Policy": "default-src 'none'; sandbox",
-      // URLs carry ?v=<version>, so a new upload is a new URL.
+      // Public caching is deliberate: the image is public by id (no session read) and the same for every
+      // viewer. URLs carry ?v=<version>, so a new upload is a new URL.
       "Cache-Control": "public, max-age=31536000, immutable",
     }) as never;
   },

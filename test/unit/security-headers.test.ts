@@ -1,0 +1,148 @@
+import { NextRequest } from "next/server";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { proxy } from "../../proxy";
+import { apiCsp, createNonce, docsCsp, pageCsp, pageHeaders, permissionsPolicy, strictTransportSecurity, tokenPages } from "../../src/http/security-headers";
+
+function directives(csp: string): Map<string, string[]> {
+  return new Map(
+    csp.split(";").map((part) => {
+      const [name, ...sources] = part.trim().split(/\s+/);
+      return [name!, sources];
+    }),
+  );
+}
+
+/** What every document policy must say, in any mode. */
+function expectDocumentBasics(csp: string) {
+  const parsed = directives(csp);
+  expect(parsed.get("frame-ancestors")).toEqual(["'none'"]);
+  expect(parsed.get("object-src")).toEqual(["'none'"]);
+  expect(parsed.get("base-uri")).toEqual(["'none'"]);
+  expect(parsed.get("form-action")).toEqual(["'self'"]);
+  expect(parsed.get("script-src")).not.toContain("'unsafe-inline'");
+  expect(parsed.get("script-src")).not.toContain("*");
+  expect(parsed.get("script-src")?.some((source) => /^(https?:|data:|blob:)$/.test(source))).toBe(false);
+}
+
+describe("nonces", () => {
+  it("are 128 random bits in base64, different on every call, in the form Next.js extracts", () => {
+    const nonces = Array.from({ length: 1000 }, createNonce);
+    expect(new Set(nonces).size).toBe(nonces.length);
+    for (const nonce of nonces.slice(0, 20)) {
+      expect(Buffer.from(nonce, "base64")).toHaveLength(16);
+      // next/dist/server/app-render/get-script-nonce-from-header.js accepts exactly this alphabet.
+      expect(nonce).toMatch(/^[A-Za-z0-9+/_-]+={0,2}$/);
+    }
+  });
+});
+
+describe("page CSP", () => {
+  it("production: the nonce and 'strict-dynamic' for scripts, no 'unsafe-eval', no inline scripts, no websocket", () => {
+    const csp = pageCsp({ nonce: "abc123==", mode: "production" });
+    const parsed = directives(csp);
+    expectDocumentBasics(csp);
+    expect(parsed.get("script-src")).toEqual(["'self'", "'nonce-abc123=='", "'strict-dynamic'"]);
+    expect(csp).not.toContain("unsafe-eval");
+    // Style elements need the nonce too; only style attributes may be inline.
+    expect(parsed.get("style-src")).toEqual(["'self'", "'nonce-abc123=='"]);
+    expect(parsed.get("style-src-attr")).toEqual(["'unsafe-inline'"]);
+    expect(parsed.get("img-src")).toEqual(["'self'", "data:", "blob:"]);
+    expect(parsed.get("connect-src")).toEqual(["'self'"]);
+    expect(parsed.get("default-src")).toEqual(["'self'"]);
+    expect(parsed.has("upgrade-insecure-requests")).toBe(false);
+  });
+
+  it("production over https upgrades stray http:// subresources", () => {
+    expect(directives(pageCsp({ nonce: "n", mode: "production", https: true })).get("upgrade-insecure-requests")).toEqual([]);
+  });
+
+  it("development adds only what the dev tooling needs: 'unsafe-eval', inline styles and the HMR socket", () => {
+    const csp = pageCsp({ nonce: "n0nce", mode: "development", devOrigin: "http://localhost:3000" });
+    const parsed = directives(csp);
+    expectDocumentBasics(csp);
+    expect(parsed.get("script-src")).toEqual(["'self'", "'nonce-n0nce'", "'strict-dynamic'", "'unsafe-eval'"]);
+    expect(parsed.get("style-src")).toEqual(["'self'", "'unsafe-inline'"]);
+    expect(parsed.get("connect-src")).toEqual(["'self'", "ws://localhost:3000"]);
+    expect(directives(pageCsp({ nonce: "n", mode: "development", devOrigin: "https://dev.example.com" })).get("connect-src")).toContain("wss://dev.example.com");
+  });
+});
+
+describe("API and docs CSP", () => {
+  it("JSON may load, run and frame nothing", () => {
+    expect(apiCsp).toBe("default-src 'none'; frame-ancestors 'none'");
+  });
+
+  it("the docs page runs only its nonced scripts and our own bundle, never eval or inline scripts", () => {
+    const csp = docsCsp("d0cs");
+    expectDocumentBasics(csp);
+    const parsed = directives(csp);
+    expect(parsed.get("default-src")).toEqual(["'none'"]);
+    expect(parsed.get("script-src")).toEqual(["'self'", "'nonce-d0cs'"]);
+    expect(parsed.get("connect-src")).toEqual(["'self'"]);
+    expect(csp).not.toContain("unsafe-eval");
+  });
+});
+
+describe("page headers", () => {
+  const base = { nonce: "n", mode: "production" as const };
+
+  it("send HSTS only when APP_URL is https", () => {
+    expect(pageHeaders({ ...base, pathname: "/sign-in", https: true })["Strict-Transport-Security"]).toBe(strictTransportSecurity);
+    expect(strictTransportSecurity).toBe("max-age=63072000; includeSubDomains");
+    expect(pageHeaders({ ...base, pathname: "/sign-in", https: false })).not.toHaveProperty("Strict-Transport-Security");
+  });
+
+  it("keep pages out of shared caches and token pages' URLs out of Referer", () => {
+    const signIn = pageHeaders({ ...base, pathname: "/sign-in", https: false });
+    expect(signIn["Cache-Control"]).toBe("private, no-store");
+    expect(signIn["Referrer-Policy"]).toBe("strict-origin-when-cross-origin");
+    for (const pathname of tokenPages) expect(pageHeaders({ ...base, pathname, https: false })["Referrer-Policy"]).toBe("no-referrer");
+  });
+
+  it("deny powerful features but keep WebOTP for our own code pages", () => {
+    const features = new Map(permissionsPolicy.split(", ").map((entry) => entry.split("=") as [string, string]));
+    expect(features.get("otp-credentials")).toBe("(self)");
+    for (const denied of ["camera", "microphone", "geolocation", "payment", "usb", "serial", "hid", "display-capture"]) expect(features.get(denied), denied).toBe("()");
+    const headers = pageHeaders({ ...base, pathname: "/", https: false });
+    expect(headers).toMatchObject({ "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Cross-Origin-Opener-Policy": "same-origin", "Permissions-Policy": permissionsPolicy });
+  });
+});
+
+describe("proxy", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  /** The response headers, and the request headers Next.js will render the page with. */
+  function run(url: string) {
+    const response = proxy(new NextRequest(url));
+    const forwarded = (name: string) => response.headers.get(`x-middleware-request-${name}`);
+    return { response, csp: response.headers.get("content-security-policy")!, requestCsp: forwarded("content-security-policy"), requestNonce: forwarded("x-nonce") };
+  }
+
+  it("hands Next.js the same nonce it puts in the response's policy, a new one per request", () => {
+    vi.stubEnv("NODE_ENV", "production");
+    vi.stubEnv("APP_URL", "http://localhost:3000");
+    const first = run("http://localhost:3000/sign-in");
+    const second = run("http://localhost:3000/sign-in");
+    for (const { csp, requestCsp, requestNonce } of [first, second]) {
+      expect(requestCsp).toBe(csp);
+      expect(csp).toContain(`'nonce-${requestNonce}'`);
+      expect(csp).not.toContain("unsafe-eval");
+      expectDocumentBasics(csp);
+    }
+    expect(first.requestNonce).not.toBe(second.requestNonce);
+    expect(first.response.headers.get("strict-transport-security")).toBeNull();
+    expect(first.response.headers.get("cache-control")).toBe("private, no-store");
+  });
+
+  it("uses the development policy under `next dev` and HSTS with an https APP_URL", () => {
+    vi.stubEnv("NODE_ENV", "development");
+    vi.stubEnv("APP_URL", "https://auth.example.com");
+    const { response, csp } = run("https://auth.example.com/reset-password");
+    expect(csp).toContain("'unsafe-eval'");
+    expect(directives(csp).get("connect-src")).toContain("wss://auth.example.com");
+    expect(response.headers.get("strict-transport-security")).toBe(strictTransportSecurity);
+    expect(response.headers.get("referrer-policy")).toBe("no-referrer");
+  });
+});

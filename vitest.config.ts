@@ -1,5 +1,11 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  test: { include: ["test/**/*.test.ts"], exclude: ["**/node_modules/**", "test/e2e/**"], testTimeout: 30000, maxWorkers: 2 },
+  test: {
+    include: ["test/**/*.test.ts"],
+    // Browser tests and fault tests (which restart PostgreSQL and kill servers) run on their own, after this.
+    exclude: ["**/node_modules/**", "test/e2e/**", "test/faults/**"],
+    testTimeout: 30000,
+    maxWorkers: 2,
+  },
 });

@@ -40,19 +40,41 @@ server.listen(port, hostname, async () => {
   if (dev) console.log(`dev inbox: ${appUrl}/dev/inbox`);
 });
 
-// SIGTERM: stop accepting, let in-flight requests finish, then stop the outbox worker between messages.
+// SIGTERM: at once, stop accepting connections and stop the outbox worker from claiming messages (it finishes the
+// one in hand); in-flight requests run to their normal answer; then the database closes. Same order as
+// src/http/serve.ts (npm run api).
+// Longest a shutdown may take: above the 10 s Twilio timeout an in-flight code send may need, under the 30 s most
+// supervisors wait before SIGKILL. Exiting on it is a failure (1), not a clean stop.
+const SHUTDOWN_DEADLINE_MS = 25_000;
 let closing = false;
+// close() ends the idle keep-alive connections once; one whose last response goes out during the shutdown would
+// otherwise stay open until the keep-alive timeout.
+server.on("request", (_req, res) => res.on("finish", () => closing && setImmediate(() => server.closeIdleConnections())));
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
     if (closing) return;
     closing = true;
-    server.close(async () => {
-      const twofold = globalThis[Symbol.for("twofold.server")];
-      if (twofold) await (await twofold).close().catch(() => {});
-      await app.close?.();
-      process.exit(0);
-    });
-    server.closeIdleConnections?.();
-    setTimeout(() => process.exit(0), 10_000).unref();
+    console.log(`${signal}: shutting down (finishing in-flight requests and the message in hand)`);
+    setTimeout(() => {
+      console.error(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms; exiting with work unfinished`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    const twofold = globalThis[Symbol.for("twofold.server")];
+    const requestsDone = new Promise((resolve) => server.close(resolve));
+    // next dev keeps hot-reload WebSockets open, which would hold the shutdown to its deadline: development does
+    // not wait for open connections.
+    if (dev) server.closeAllConnections();
+    Promise.all([requestsDone, twofold?.then((t) => t.worker.stop())])
+      .then(async () => {
+        if (twofold) await (await twofold).close();
+        await app.close?.();
+      })
+      .then(
+        () => process.exit(0),
+        (error) => {
+          console.error(`shutdown failed: ${error?.stack ?? error}`);
+          process.exit(1);
+        },
+      );
   });
 }

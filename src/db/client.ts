@@ -16,15 +16,48 @@ export interface DatabaseHandle {
 // Resolved from the working directory: inside the Next.js bundle import.meta.url no longer points at src/.
 const migrationsFolder = process.env.MIGRATIONS_DIR ?? path.resolve("src/db/migrations");
 
+/** Connection-level failures, as opposed to a query's own error: PostgreSQL down, restarting, or unreachable. */
+const unavailableCodes = new Set([
+  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN",
+  "57P01", // admin_shutdown: the server is shutting down (a restart) and cut this connection
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now: starting up or shutting down
+  "53300", // too_many_connections
+]);
+// node-postgres reports a lost or unobtainable connection with these messages and no code.
+const unavailableMessages = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Client was closed and is not queryable)/;
+
+/**
+ * Whether `error` means the database could not be reached (worth a 503 and a retry) rather than a failed query.
+ * Walks `cause`, which is where Drizzle keeps the driver's error.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === "string" && (unavailableCodes.has(e.code) || e.code.startsWith("08"))) return true;
+    if (typeof e.message === "string" && unavailableMessages.test(e.message)) return true;
+  }
+  return false;
+}
+
 /** PostgreSQL when a URL is given, else embedded PGlite in `dataDir`; migrations applied before returning. */
 export async function openDatabase(options: { databaseUrl?: string; dataDir?: string; inMemory?: boolean }): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
     const { Pool } = await import("pg");
     const { drizzle } = await import("drizzle-orm/node-postgres");
     const { migrate } = await import("drizzle-orm/node-postgres/migrator");
-    const pool = new Pool({ connectionString: options.databaseUrl, max: Number(process.env.DATABASE_POOL_SIZE || 10) });
-    // An idle client losing its server (restart, failover) must not crash the process; the pool replaces it.
+    const pool = new Pool({
+      connectionString: options.databaseUrl,
+      max: Number(process.env.DATABASE_POOL_SIZE || 10),
+      // A database that does not answer at all (network partition, failover in progress) fails the request with a
+      // 503 after this long instead of holding it, and a pool slot, indefinitely.
+      connectionTimeoutMillis: 10_000,
+    });
+    // A client losing its server (restart, failover) emits 'error', and an unheard 'error' event kills the
+    // process. The pool listens on idle clients only; a client checked out for a transaction, between two of its
+    // queries, has nobody listening. The failure itself reaches the query that needed the connection, and the
+    // pool discards the broken client when it is released.
     pool.on("error", () => {});
+    pool.on("connect", (client) => client.on("error", () => {}));
     const db = drizzle(pool, { schema });
     await migrate(db, { migrationsFolder });
     return { db: db as unknown as Database, kind: "postgres", close: () => pool.end() };

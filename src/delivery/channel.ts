@@ -8,6 +8,8 @@ export interface OutgoingEmail {
   subject: string;
   text: string;
   html: string;
+  /** The outbox message's id; the same on every attempt at sending this message. */
+  outboxId?: string;
 }
 
 export interface Channel<M = OutgoingEmail> {

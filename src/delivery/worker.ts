@@ -1,5 +1,5 @@
 import type { Config } from "../config";
-import type { Database } from "../db/client";
+import { type Database, isDatabaseUnavailable } from "../db/client";
 import type { SmsDeliveryOutcome } from "../core/deps";
 import { claimDueMessage, claimMessageById, markFailed, markSent, type OutboxChannel, type OutboxMessage, scheduleRetry } from "../db/outbox";
 import { type Channel, type DeliveryLogger, isPermanentFailure, maskEmail, redactEmails } from "./channel";
@@ -16,6 +16,10 @@ export const RETRY_DELAYS_MS = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_60
 export const MAX_ATTEMPTS = 8;
 /** How long a claimed message stays invisible to other workers; longer than any SMTP send may take. */
 export const LEASE_MS = 10 * 60_000;
+/** Pauses between tries at recording a send's outcome while the database is unreachable; the last repeats. */
+const RECORD_RETRY_DELAYS_MS = [200, 500, 1_000, 2_000, 5_000] as const;
+/** How long a request waits for its code's outcome to be recorded before answering anyway (database down). */
+const REQUEST_RECORD_WAIT_MS = 3_000;
 
 export interface OutboxWorkerOptions {
   db: Database;
@@ -38,7 +42,7 @@ export interface OutboxWorker {
   notify(): void;
   /** Deliver until no message is due; rejects on a database error. For tests and shutdown scripts. */
   drain(): Promise<void>;
-  /** Finish the message in hand, then stop polling. */
+  /** Finish the message in hand (and record the outcome of every send already made), then stop polling. */
   stop(): Promise<void>;
   /**
    * Delivers one queued SMS right now, for the request that queued it: a permanent provider error is answered
@@ -63,6 +67,8 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   let stopping = false;
   let running: Promise<void> | null = null;
   let wokenWhileRunning = false;
+  /** Outcomes of request deliveries still being written (the database was down when the send finished). */
+  const recording = new Set<Promise<void>>();
 
   async function attemptSend(message: OutboxMessage): Promise<Outcome> {
     return message.channel === "sms" ? attemptSms(message) : attemptEmail(message);
@@ -94,7 +100,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       return { ok: false, permanent: true, error: `render: ${(error as Error).message}` };
     }
     try {
-      const result = await emailChannel.send({ to: message.recipient, ...email });
+      const result = await emailChannel.send({ to: message.recipient, ...email, outboxId: message.id });
       return { ok: true, providerMessageId: result.providerMessageId };
     } catch (error) {
       return { ok: false, permanent: isPermanentFailure(error), error: String((error as Error)?.message ?? error) };
@@ -107,25 +113,43 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     return Math.round(base * (1 + Math.random() * 0.1));
   }
 
-  async function recordOutcome(message: OutboxMessage, outcome: Outcome): Promise<void> {
+  /**
+   * Writes a send's outcome, waiting out a database outage (a restart, a failover). The message has already been
+   * handed to the provider: were the row left as claimed, its lease would run out and another attempt would send
+   * it again. So this gives up (throws) only once the lease is over, when that resend is due anyway.
+   */
+  async function persist<T>(fields: object, claimedAtMs: number, write: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        const delayMs = RECORD_RETRY_DELAYS_MS[Math.min(attempt, RECORD_RETRY_DELAYS_MS.length - 1)]!;
+        if (!isDatabaseUnavailable(error) || Date.now() + delayMs >= claimedAtMs + leaseMs) throw error;
+        if (attempt === 0) logger.warn({ ...fields, error: (error as Error).message }, "Database unavailable; the outcome of this send will be recorded when it is back");
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
+  async function recordOutcome(message: OutboxMessage, outcome: Outcome, claimedAtMs: number): Promise<void> {
     // Never the body, the link or the full address: logs are read by more people than the database.
     const sms = message.channel === "sms";
     const kind = sms ? "SMS" : "Email";
     const fields = { messageId: message.id, template: message.template, to: sms ? maskPhoneForLog(message.recipient) : maskEmail(message.recipient), attempt: message.attempts };
     let kept: boolean;
     if (outcome.ok) {
-      kept = await markSent(db, message, outcome.providerMessageId);
+      kept = await persist(fields, claimedAtMs, () => markSent(db, message, outcome.providerMessageId));
       if (kept) logger.info(fields, `${kind} sent`);
     } else {
       const error = redactPhoneNumbers(redactEmails(outcome.error)).slice(0, maxErrorLength);
       if (outcome.permanent || message.attempts >= maxAttempts) {
-        kept = await markFailed(db, message, error);
+        kept = await persist(fields, claimedAtMs, () => markFailed(db, message, error));
         const why = outcome.permanent ? "permanent failure" : `gave up after ${message.attempts} attempts`;
         // A rejected API key or sender is an operator's problem that silently breaks every sign-in: shout.
         if (kept) logger.error({ ...fields, error, reason: outcome.reason }, outcome.reason === "configuration" ? `${kind} provider configuration error: fix the credentials or sender` : `${kind} not delivered: ${why}`);
       } else {
         const delayMs = retryDelay(message.attempts);
-        kept = await scheduleRetry(db, message, delayMs, error);
+        kept = await persist(fields, claimedAtMs, () => scheduleRetry(db, message, delayMs, error));
         if (kept) logger.warn({ ...fields, error, retryInMs: delayMs }, `${kind} delivery failed; will retry`);
       }
     }
@@ -134,9 +158,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   /** Claims and delivers one message; false when none is due. */
   async function processNext(): Promise<boolean> {
+    const claimedAtMs = Date.now();
     const message = await claimDueMessage(db, { channels, leaseMs });
     if (!message) return false;
-    await recordOutcome(message, await attemptSend(message));
+    await recordOutcome(message, await attemptSend(message), claimedAtMs);
     return true;
   }
 
@@ -161,7 +186,11 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   function runInBackground(): void {
     if (stopping) return;
-    run().catch((error: unknown) => logger.error({ error: (error as Error)?.message }, "Outbox worker error; retrying on the next poll"));
+    run().catch((error: unknown) => {
+      // The poll is the backoff: nothing is claimed while the database is down, so nothing is lost by waiting.
+      if (isDatabaseUnavailable(error)) logger.warn({ error: (error as Error).message }, "Outbox worker: database unavailable; retrying on the next poll");
+      else logger.error({ error: (error as Error)?.message }, "Outbox worker error; retrying on the next poll");
+    });
   }
 
   const timer = setInterval(runInBackground, options.pollIntervalMs ?? 5_000);
@@ -171,11 +200,21 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   runInBackground();
 
   async function deliverNow(messageId: string): Promise<SmsDeliveryOutcome> {
-    if (!smsChannel || stopping) return { ok: false, permanent: false };
+    // Even once stopping: a shutdown stops the polling loop at once, but requests already in flight still deliver
+    // their own code, as they would have (the host closes the database only after they have finished).
+    if (!smsChannel) return { ok: false, permanent: false };
+    const claimedAtMs = Date.now();
     const message = await claimMessageById(db, messageId, leaseMs);
     if (!message) return { ok: true };
     const outcome = await attemptSend(message);
-    await recordOutcome(message, outcome);
+    // The answer depends on the send alone. Recording it normally takes milliseconds; while the database is
+    // down, the request answers after a short wait and the write carries on (stop() waits for it).
+    const recorded = recordOutcome(message, outcome, claimedAtMs);
+    recording.add(recorded);
+    recorded
+      .catch((error: unknown) => logger.error({ messageId, error: (error as Error)?.message }, "Outbox: could not record a delivery outcome"))
+      .finally(() => recording.delete(recorded));
+    await Promise.race([recorded, new Promise((resolve) => setTimeout(resolve, REQUEST_RECORD_WAIT_MS).unref())]);
     if (outcome.ok) return { ok: true };
     return outcome.permanent ? { ok: false, permanent: true, reason: outcome.reason ?? "rejected" } : { ok: false, permanent: false };
   }
@@ -188,6 +227,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       stopping = true;
       clearInterval(timer);
       await running?.catch(() => {});
+      await Promise.allSettled([...recording]);
     },
   };
 }

@@ -7,9 +7,11 @@ import { HTTPException } from "hono/http-exception";
 import type { MiddlewareHandler } from "hono";
 import { sessionCookieName } from "./cookies";
 import type { AppEnv, AppServices } from "./env";
+import { isDatabaseUnavailable } from "../db/client";
 import { errorResponse } from "./errors";
 import { clientIp } from "./middleware/client-ip";
 import { originCheck } from "./middleware/origin-check";
+import { securityHeaders, withApiSecurityHeaders, withScriptNonce } from "./middleware/security-headers";
 import { loadSession } from "./middleware/session";
 import { accountRoutes } from "./routes/account";
 import { authRoutes } from "./routes/auth";
@@ -18,6 +20,7 @@ import { phoneRoutes } from "./routes/phone";
 import { twoFactorRoutes } from "./routes/two-factor";
 import { userRoutes } from "./routes/users";
 import { webhookRoutes } from "./routes/webhooks";
+import { servesHttps } from "./security-headers";
 
 const JSON_BODY_LIMIT_BYTES = 64 * 1024;
 const isAvatarUpload = (method: string, path: string) => method === "PUT" && path === "/api/account/avatar";
@@ -52,11 +55,20 @@ export function createApp(services: AppServices) {
     // The route validator's own media-type gate: reached when requireJsonBody saw no Content-Length (HTTP/2,
     // a streamed fetch body), so a non-JSON body is still the client's mistake, not a 500.
     if (error instanceof HTTPException && error.status === 415) return errorResponse(c, "unsupported_media_type", "Send the body as application/json.");
+    // PostgreSQL restarting or out of reach is an outage, not a bug: a 503 the client may retry (API.md), and one
+    // warning line without the stack, which would say nothing more and flood the log for the outage's length.
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ path: c.req.path, error: (error as Error).message }, "database unavailable");
+      return errorResponse(c, "service_unavailable", "The service is briefly unavailable. Try again in a few seconds.", { retryAfterSeconds: 5 });
+    }
     logger.error({ err: error, path: c.req.path }, "unhandled error");
     return errorResponse(c, "internal_error", "Something went wrong on our side. Try again.");
   });
-  app.notFound((c) => errorResponse(c, "not_found", "No such endpoint."));
+  // Standalone, a path outside /api meets no middleware at all: its 404 gets the API's headers here.
+  app.notFound((c) => withApiSecurityHeaders(errorResponse(c, "not_found", "No such endpoint."), { https: servesHttps(config.appUrl) }));
 
+  // Outermost, so it also dresses errors, 404s and 413s: see middleware/security-headers.ts.
+  app.use("*", securityHeaders({ https: servesHttps(config.appUrl) }));
   app.use("*", async function provideServices(c, next) {
     c.set("services", services);
     await next();
@@ -91,10 +103,13 @@ export function createApp(services: AppServices) {
   });
   // The reference UI is served from our own node_modules, not a CDN: works offline and under a strict CSP.
   const scalarBundle = path.resolve("node_modules/@scalar/api-reference/dist/browser/standalone.js");
+  // The one public cache entry in the API (with the avatar): the same bytes for everyone, no cookie read,
+  // nothing about a user; every other answer keeps the no-store set in provideServices.
   app.get("/docs/scalar.js", async (c) => c.body(await readFile(scalarBundle, "utf8"), 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600" }));
+  // Scalar renders two <script> tags (the bundle and its start-up call): each gets a per-request nonce.
   app.get(
     "/docs",
-    Scalar({
+    withScriptNonce(Scalar({
       url: "/api/openapi.json",
       cdn: "/api/docs/scalar.js",
       pageTitle: "Twofold API",
@@ -104,7 +119,7 @@ export function createApp(services: AppServices) {
       showToolbar: "never",
       showDeveloperTools: "never",
       agent: { disabled: true },
-    } as Parameters<typeof Scalar>[0]),
+    } as Parameters<typeof Scalar>[0])),
   );
   return app;
 }

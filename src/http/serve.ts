@@ -1,21 +1,44 @@
+import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { getServer } from "../server";
+
+/**
+ * Longest a shutdown may take before the process exits anyway (a provider or the database not answering): above
+ * the 10 s Twilio timeout an in-flight code send may need, under the 30 s most supervisors wait before SIGKILL.
+ */
+const SHUTDOWN_DEADLINE_MS = 25_000;
 
 /** `npm run api`: the same Hono app without Next.js, on the same PORT. */
 const server = await getServer();
 const http = serve({ fetch: (req, env) => server.app.fetch(req, { remoteAddress: env.incoming.socket.remoteAddress }), port: server.config.port }, (info) => {
   server.logger.info({ port: info.port }, `API listening on http://localhost:${info.port}/api`);
-});
+}) as Server;
 
 let closing = false;
+// close() ends the idle keep-alive connections once; one whose last response goes out during the shutdown would
+// otherwise stay open, and keep the process waiting, until the keep-alive timeout.
+http.on("request", (_req, res) => res.on("finish", () => closing && setImmediate(() => http.closeIdleConnections())));
+
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
     if (closing) return;
     closing = true;
-    // Stop accepting, let in-flight requests finish, then stop the worker between messages.
-    http.close(async () => {
-      await server.close();
-      process.exit(0);
-    });
+    server.logger.info({ signal }, "Shutting down: finishing in-flight requests and the message in hand");
+    setTimeout(() => {
+      server.logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, "Shutdown took too long; exiting with work unfinished");
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    // At once: no new connections, and the outbox worker claims nothing more (it finishes the message in hand).
+    // In-flight requests run to their normal answer, texting their codes as usual. Then the database closes.
+    const requestsDone = new Promise<void>((resolve) => http.close(() => resolve()));
+    Promise.all([requestsDone, server.worker.stop()])
+      .then(() => server.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          server.logger.error({ err: error }, "Shutdown failed");
+          process.exit(1);
+        },
+      );
   });
 }

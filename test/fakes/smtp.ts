@@ -32,6 +32,8 @@ export interface FakeSmtpServer {
   failNext(count: number, kind: FailureKind, stage?: FailureStage): void;
   /** Hold every message this long before answering, to widen race windows. */
   setDelay(ms: number): void;
+  /** Hold every message (after its body, before the answer) until the returned function is called. */
+  hold(): () => void;
   /** Resolves once `count` mails have been accepted. */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   close(): Promise<void>;
@@ -52,6 +54,7 @@ export async function startFakeSmtpServer(): Promise<FakeSmtpServer> {
   const received: ReceivedMail[] = [];
   const failures: { kind: FailureKind; stage: FailureStage }[] = [];
   let delayMs = 0;
+  let held: Promise<void> | null = null;
   const waiters = new Set<() => void>();
 
   function takeFailure(stage: FailureStage): SMTPServerError | null {
@@ -71,6 +74,7 @@ export async function startFakeSmtpServer(): Promise<FakeSmtpServer> {
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("end", async () => {
         if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (held) await held;
         const failure = takeFailure("data");
         if (failure) return callback(failure);
         try {
@@ -110,6 +114,14 @@ export async function startFakeSmtpServer(): Promise<FakeSmtpServer> {
     },
     setDelay(ms) {
       delayMs = ms;
+    },
+    hold() {
+      let release!: () => void;
+      held = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        held = null;
+        release();
+      };
     },
     waitFor(count, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {

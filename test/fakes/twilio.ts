@@ -42,8 +42,11 @@ export interface FakeVerification {
   checkAttempts: number;
 }
 
-/** A Twilio error code (answered with its real HTTP status), any raw HTTP answer, or no answer at all. */
-export type ScriptedReply = { error: number; status?: number } | { status: number; body?: string; contentType?: string } | "hang";
+/**
+ * A Twilio error code (answered with its real HTTP status), any raw HTTP answer, no answer at all, or the normal
+ * answer after a delay (a slow Twilio that still accepts the message, even if the client gave up meanwhile).
+ */
+export type ScriptedReply = { error: number; status?: number } | { status: number; body?: string; contentType?: string } | "hang" | { delayMs: number };
 
 export type MessageStatus = "queued" | "sent" | "delivered" | "undelivered" | "failed";
 
@@ -61,6 +64,8 @@ export interface FakeTwilio {
   replyNext(reply: ScriptedReply, count?: number): void;
   failNext(code: number, count?: number): void;
   hangNext(count?: number): void;
+  /** An outage: answer every request with `reply` (after any replyNext script) until replyAll(null). */
+  replyAll(reply: ScriptedReply | null): void;
   /** As if 10 minutes had passed: every pending verification expires. */
   expireVerifications(): void;
   /** POSTs a status callback, signed as Twilio signs it, for a message (default: the last one, to its StatusCallback). */
@@ -134,6 +139,7 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
   const messages: FakeTwilioMessage[] = [];
   const verifications: FakeVerification[] = [];
   const script: ScriptedReply[] = [];
+  let outage: ScriptedReply | null = null;
   const messagesPath = `/2010-04-01/Accounts/${accountSid}/Messages.json`;
   const verifyPath = `/v2/Services/${verifyServiceSid}`;
 
@@ -218,8 +224,13 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     requests.push(record);
     res.on("finish", () => (record.status = res.statusCode));
 
-    const scripted = script.shift();
+    let scripted = script.shift() ?? outage ?? undefined;
     if (scripted === "hang") return; // the socket stays open until the client gives up or close()
+    if (scripted && "delayMs" in scripted) {
+      const { delayMs } = scripted;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      scripted = undefined;
+    }
     if (scripted && "error" in scripted) return sendError(res, scripted.error, { to: form.To, status: scripted.status });
     if (scripted) return res.writeHead(scripted.status, { "content-type": scripted.contentType ?? "text/plain" }).end(scripted.body ?? "");
 
@@ -258,6 +269,9 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     },
     hangNext(count = 1) {
       for (let i = 0; i < count; i++) script.push("hang");
+    },
+    replyAll(reply) {
+      outage = reply;
     },
     expireVerifications() {
       for (const v of verifications) if (v.status === "pending") v.status = "expired";

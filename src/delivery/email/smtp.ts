@@ -38,8 +38,14 @@ export function toDeliveryError(error: unknown): DeliveryError {
   return new DeliveryError(message, isPermanentSmtpError(fields), { cause: error });
 }
 
+/** `Twofold <no-reply@acme.com>` → `acme.com`: Message-IDs are made under the sender's domain (RFC 5322 §3.6.4). */
+function senderDomain(from: string): string {
+  return /@([^\s>]+)>?\s*$/.exec(from)?.[1] ?? "localhost";
+}
+
 /** Real mail through the SMTP server in SMTP_URL (smtp:// with STARTTLS when offered, or smtps://). */
 export function createSmtpChannel(options: { smtpUrl: string; from: string }): Channel {
+  const domain = senderDomain(options.from);
   const transport = nodemailer.createTransport(
     { url: options.smtpUrl, connectionTimeout: connectionTimeoutMs, greetingTimeout: greetingTimeoutMs, socketTimeout: socketTimeoutMs },
     { from: options.from },
@@ -47,7 +53,16 @@ export function createSmtpChannel(options: { smtpUrl: string; from: string }): C
   return {
     async send(message) {
       try {
-        const info = await transport.sendMail({ to: message.to, subject: message.subject, text: message.text, html: message.html });
+        const info = await transport.sendMail({
+          to: message.to,
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+          // One Message-ID per outbox message, not per attempt: when a retry follows a send the server took but
+          // never confirmed (timeout, crash), both copies carry the same id and mail systems that deduplicate on it
+          // drop the second. It also lets operators and tests match a received mail to its outbox row.
+          ...(message.outboxId ? { messageId: `<${message.outboxId}@${domain}>` } : {}),
+        });
         return { providerMessageId: info.messageId };
       } catch (error) {
         throw toDeliveryError(error);

@@ -17,6 +17,7 @@ export const EMAIL_TEMPLATES = [
   "two_factor_enabled",
   "two_factor_disabled",
   "code_entry_blocked",
+  "sign_in_locked",
 ] as const;
 
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
@@ -151,8 +152,20 @@ const templates: Record<EmailTemplate, TemplateDefinition> = {
       ...resetIfNotYou(app).slice(1),
     ],
   })),
-};
 
+  sign_in_locked: define(["name", "link", "ip"], (data, app) => ({
+    subject: `Sign-in to your ${app.appName} account is paused`,
+    blocks: [
+      greeting(data.name),
+      `Someone entered a wrong password for your ${app.appName} account 100 times in a row (most recently from ${data.ip}), ` +
+        "so we paused password sign-in from new browsers. Browsers you have signed in with before still work.",
+      "To sign in again from anywhere, unlock your account:",
+      { label: "Unlock sign-in", url: appLink(data.link, app) },
+      "The link is valid for 24 hours and works once. If the attempts weren't yours, your password held; choosing a new one makes it safer still:",
+      { label: "Reset your password", url: appPage(app, "/forgot-password") },
+    ],
+  })),
+};
 
 export function isEmailTemplate(value: string): value is EmailTemplate {
   return (EMAIL_TEMPLATES as readonly string[]).includes(value);

@@ -33,6 +33,7 @@ export function createSmsProvider(config: Pick<Config, "sms" | "appName" | "appU
           from: twilio.from,
           messagingServiceSid: twilio.messagingServiceSid,
           apiBase: twilio.apiBase,
+          timeoutMs: twilio.timeoutMs,
           // Twilio can only call back a public https origin; locally there is nobody to report to.
           statusCallbackUrl: config.appUrl.startsWith("https:") ? statusCallbackUrl : undefined,
         })
@@ -40,7 +41,7 @@ export function createSmsProvider(config: Pick<Config, "sms" | "appName" | "appU
   const neverChecks = async () => false;
 
   if (config.sms.provider === "twilio-verify" && twilio?.verifyServiceSid) {
-    const verify = createTwilioVerifyClient({ accountSid: twilio.accountSid, authToken: twilio.authToken, serviceSid: twilio.verifyServiceSid, apiBase: twilio.verifyApiBase });
+    const verify = createTwilioVerifyClient({ accountSid: twilio.accountSid, authToken: twilio.authToken, serviceSid: twilio.verifyServiceSid, apiBase: twilio.verifyApiBase, timeoutMs: twilio.timeoutMs });
     return {
       codes: "provider",
       checkCode: async (phoneNumber, code) => (await verify.checkVerification(phoneNumber, code)).approved,

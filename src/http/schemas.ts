@@ -4,12 +4,14 @@ export const Email = z.string().trim().max(254).email({ message: "Enter a valid 
 // Length policy (8–128) is core's, answered as weak_password; this only bounds what we are willing to hash.
 export const Password = z.string().min(1, { message: "Enter a password." }).max(1024).openapi({ example: "correct horse battery staple" });
 // Control characters have no place in a display name, and PostgreSQL refuses NUL in text (a 500, not a 400).
+// The class is \p{Cc} spelled out without the `u` flag: the OpenAPI generator writes a flag into the
+// documented pattern (`^\P{Cc}*$/u`), which then matches no name at all.
 export const Name = z
   .string()
   .trim()
   .min(1, { message: "Enter your name." })
   .max(100, { message: "Use at most 100 characters." })
-  .regex(/^\P{Cc}*$/u, { message: "Remove line breaks and control characters." });
+  .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, { message: "Remove line breaks and control characters." });
 /** Ids in paths are our own base64url ids; anything else (NUL, slashes) is refused before it reaches SQL. */
 export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, { message: "Not a valid id." });
 export const Token = z.string().min(1).max(300).openapi({ description: "The token from the emailed link (its #token= fragment)." });

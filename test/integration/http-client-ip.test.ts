@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { beforeAll, expect, it } from "vitest";
 import { type ClientOptions, forEachServer, type ServerContext, signedUpUser, STRONG_PASSWORD } from "../helpers/harness";
 
@@ -56,6 +57,15 @@ forEachServer(
       expect(bare.ip).toBe(bare.peer);
       expect((await recordedIp(ctx, email, { "x-forwarded-for": "::ffff:203.0.113.9" })).ip).toBe("203.0.113.9");
       expect((await recordedIp(ctx, email, {}, { ip: "::ffff:192.0.2.44" })).ip).toBe("192.0.2.44");
+    });
+
+    it("counts a hop that is not an address as the peer's, however long", async () => {
+      // Found by fuzzing: kilobytes of X-Forwarded-For became a rate-limit key too large for its index (a 500).
+      const { email: other } = await signedUpUser(ctx);
+      for (const hop of ["unknown", randomBytes(4000).toString("hex"), `fe80::1%${"a".repeat(100)}`]) {
+        const { ip, peer } = await recordedIp(ctx, other, { "x-forwarded-for": `203.0.113.7, ${hop}` });
+        expect(ip).toBe(peer);
+      }
     });
   },
   { env: { TRUST_PROXY: "1" } },

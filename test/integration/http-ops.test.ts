@@ -72,6 +72,18 @@ forEachServer("operations endpoints", (ctx) => {
     expect(doc.paths["/api/account/avatar"]!.put!.responses).toHaveProperty("415");
   });
 
+  it("documents patterns a client can use: each compiles and means what the server checks", async () => {
+    // Found while fuzzing from the document: the name pattern was published as `^\P{Cc}*$/u`, matching no name.
+    const doc = (await ctx.client().get("/api/openapi.json")).body;
+    const patterns: string[] = [];
+    JSON.stringify(doc, (key, value) => (key === "pattern" && typeof value === "string" ? void patterns.push(value) : value));
+    expect(patterns.length).toBeGreaterThan(0);
+    for (const pattern of patterns) expect(() => new RegExp(pattern, "u"), pattern).not.toThrow();
+    const name = new RegExp(doc.paths["/api/account/profile"].patch.requestBody.content["application/json"].schema.properties.name.pattern, "u");
+    expect(["Ada Lovelace", "Zoë 🦄 حسن"].every((n) => name.test(n))).toBe(true);
+    expect(["a\nb", "tab\there", "nul\u0000", "c1\u0085"].some((n) => name.test(n))).toBe(false);
+  });
+
   it("GET /api/docs renders the reference from our own bundle, which is served", async () => {
     const docs = await ctx.client().get("/api/docs");
     expect(docs.status).toBe(200);

@@ -4,6 +4,7 @@ import { serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
 import { outboxMessages } from "../../src/db/schema";
+import { computeTwilioSignature } from "../../src/delivery/sms/twilio-signature";
 import { type FakeTwilio, startFakeTwilio } from "../fakes/twilio";
 import { fakeTwilioEnv, forEachServer, signedUpUser, uniquePhone } from "../helpers/harness";
 
@@ -78,6 +79,27 @@ forEachServer(
       // The genuine report for the same message still counts.
       expect((await setup().fake.sendStatusCallback({ status: "delivered", messageSid: sms.providerMessageId!, url: statusUrl() })).status).toBe(204);
       expect(await row(sms.id)).toMatchObject({ deliveryStatus: "delivered" });
+    });
+
+    it("answers a signed report that is not Twilio's (a field missing, a NUL) with 400 in the API's error shape", async () => {
+      // Found by fuzzing: zod's raw output for a missing field, and a NUL that reached SQL (a 500).
+      const sms = await sentSms();
+      const post = (form: URLSearchParams) =>
+        fetch(statusUrl(), {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": computeTwilioSignature(setup().fake.authToken, statusUrl(), form) },
+          body: form.toString(),
+        });
+      const sid = sms.providerMessageId!;
+      for (const fields of [{ MessageStatus: "delivered" } as Record<string, string>, { MessageSid: "\0", MessageStatus: "delivered" }, { MessageSid: sid, MessageStatus: "delivered\0" }, { MessageSid: sid, MessageStatus: "failed", ErrorCode: "\0" }]) {
+        const res = await post(new URLSearchParams(fields));
+        expect(res.status).toBe(400);
+        expect(await res.json()).toMatchObject({ error: { code: "invalid_request", fields: expect.any(Object) } });
+      }
+      // A repeated name is refused as well: the schema sees every value, so none slips past it unchecked.
+      const repeated = await post(new URLSearchParams([["MessageSid", sid], ["MessageStatus", "undelivered"], ["ErrorCode", "\0"], ["ErrorCode", "30003"]]));
+      expect(repeated.status).toBe(400);
+      expect(await row(sms.id)).toMatchObject({ deliveryStatus: null, deliveryErrorCode: null });
     });
   },
   {

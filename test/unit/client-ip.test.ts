@@ -109,6 +109,12 @@ describe("resolveClientIp", () => {
     it("normalises IPv4-mapped addresses in the header", () => {
       expect(resolveClientIp("::ffff:10.0.0.1", "::ffff:198.51.100.4", hops(1))).toBe("198.51.100.4");
     });
+
+    it("uses the peer when the trusted hop is not an address, whatever its length", () => {
+      for (const hop of ["unknown", "_hidden", "1.2.3", "x".repeat(10_000), `fe80::1%${"a".repeat(100)}`]) {
+        expect(resolveClientIp("10.0.0.1", `198.51.100.4, ${hop}`, hops(1))).toBe("10.0.0.1");
+      }
+    });
   });
 
   describe("TRUST_PROXY cidrs", () => {
@@ -141,6 +147,10 @@ describe("resolveClientIp", () => {
 
     it("trusts nobody through a malformed CIDR", () => {
       expect(resolveClientIp("203.0.113.7", "1.2.3.4", cidrs("10.0.0.0/"))).toBe("203.0.113.7");
+    });
+
+    it("uses the peer when the first untrusted hop is not an address", () => {
+      expect(resolveClientIp("10.0.0.1", "198.51.100.4, not-an-ip, 10.2.3.4", trusted)).toBe("10.0.0.1");
     });
   });
 });

@@ -39,11 +39,17 @@ export function resolveClientIp(remoteAddress: string, forwardedFor: string | un
   const peer = normalizeIp(remoteAddress);
   if (trust.kind === "none" || !forwardedFor) return peer;
   const chain = [...forwardedFor.split(",").map((s) => normalizeIp(s.trim())).filter(Boolean), peer];
-  if (trust.kind === "hops") return chain[Math.max(0, chain.length - 1 - trust.hops)]!;
+  let index = trust.kind === "hops" ? Math.max(0, chain.length - 1 - trust.hops) : chain.length - 1;
   // Walk from the nearest hop outwards while the hop is a trusted proxy.
-  let index = chain.length - 1;
-  while (index > 0 && trust.cidrs.some((cidr) => ipInCidr(chain[index]!, cidr))) index--;
-  return chain[index]!;
+  if (trust.kind === "cidrs") while (index > 0 && trust.cidrs.some((cidr) => ipInCidr(chain[index]!, cidr))) index--;
+  // A hop that is not an address (a forged or mangled header) says nothing about the client: the request counts
+  // as the peer's, instead of its text becoming a rate-limit key (kilobytes of it broke the key's index: a 500).
+  return isAddress(chain[index]!) ? chain[index]! : peer;
+}
+
+// 45 characters is the longest IPv6 text; isIP alone accepts a zone of any length (`fe80::1%…`).
+function isAddress(text: string): boolean {
+  return text.length <= 45 && isIP(text) !== 0;
 }
 
 export const clientIp = (trust: TrustProxy): MiddlewareHandler<AppEnv> =>

@@ -21,6 +21,10 @@ export interface Config {
   devRoutes: boolean;
   appName: string;
   sms: SmsConfig;
+  /** PWNED_PASSWORDS=1: new passwords are also looked up in Have I Been Pwned (k-anonymity range API). */
+  pwnedPasswords: { apiBase: string; timeoutMs: number } | null;
+  /** How long a message claimed by a worker stays hidden from the others (a crashed worker's claim expires). */
+  outboxLeaseSeconds: number;
 }
 
 export type SmsProvider = "twilio" | "twilio-verify" | "outbox";
@@ -35,6 +39,8 @@ export interface SmsConfig {
     verifyServiceSid?: string;
     apiBase: string;
     verifyApiBase: string;
+    /** Budget for one Twilio call, answer included. */
+    timeoutMs: number;
   } | null;
   /** ISO 3166 alpha-2 codes; null = every country. */
   allowedCountries: string[] | null;
@@ -73,6 +79,7 @@ function loadSmsConfig(env: NodeJS.ProcessEnv, production: boolean): SmsConfig {
           verifyServiceSid: env.TWILIO_VERIFY_SERVICE_SID || undefined,
           apiBase: env.TWILIO_API_BASE || "https://api.twilio.com",
           verifyApiBase: env.TWILIO_VERIFY_API_BASE || "https://verify.twilio.com",
+          timeoutMs: positiveInt(env, "TWILIO_TIMEOUT_MS", 10_000),
         }
       : null;
   const provider = (env.SMS_PROVIDER || (twilio ? "twilio" : "outbox")) as SmsProvider;
@@ -119,6 +126,10 @@ function loadSecret(env: NodeJS.ProcessEnv, production: boolean, dataDir: string
   return Buffer.from(generated);
 }
 
+function isLoopbackOrigin(origin: string): boolean {
+  return ["localhost", "127.0.0.1", "[::1]"].includes(new URL(origin).hostname);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === "production";
   const port = positiveInt(env, "PORT", 3000);
@@ -130,6 +141,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR || "./data");
   const smtpUrl = env.SMTP_URL || undefined;
   if (production && !smtpUrl) throw new ConfigError("SMTP_URL is required in production (no dev outbox there)");
+  // Cookies, codes and passwords over plain http can be read on the wire; a local trial of production mode
+  // (localhost) is the only exception.
+  if (production && appUrl.startsWith("http:") && !isLoopbackOrigin(appUrl)) {
+    throw new ConfigError(`APP_URL must be https in production (got ${appUrl}); only localhost may use http`);
+  }
   return {
     production,
     port,
@@ -147,5 +163,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     devRoutes: !production,
     appName: env.APP_NAME || "Twofold",
     sms: loadSmsConfig(env, production),
+    outboxLeaseSeconds: positiveInt(env, "OUTBOX_LEASE_SECONDS", 600),
+    pwnedPasswords: ["1", "true"].includes(env.PWNED_PASSWORDS ?? "")
+      ? { apiBase: env.PWNED_PASSWORDS_API || "https://api.pwnedpasswords.com", timeoutMs: positiveInt(env, "PWNED_PASSWORDS_TIMEOUT_MS", 2000) }
+      : null,
   };
 }

@@ -1,11 +1,12 @@
 import pino, { type Logger } from "pino";
 import { loadConfig, type Config } from "./config";
 import type { Deps } from "./core/deps";
-import { openDatabase, type DatabaseHandle } from "./db/client";
+import { isDatabaseUnavailable, openDatabase, type DatabaseHandle } from "./db/client";
 import { outboxSealer } from "./db/outbox";
 import { createRateLimiter } from "./db/rate-limiter";
 import { purgeExpired } from "./db/maintenance";
 import { createRepository } from "./db/repository";
+import { pwnedPasswordsCheck } from "./integrations/pwned-passwords";
 import { createSmsProvider } from "./delivery/sms/channel";
 import { createEmailChannel, startOutboxWorker, type OutboxWorker } from "./delivery/worker";
 import { createApp, type TwofoldApp } from "./http/app";
@@ -18,6 +19,8 @@ export interface TwofoldServer {
   database: DatabaseHandle;
   worker: OutboxWorker;
   logger: Logger;
+  /** Resolves when every afterResponse task started so far has finished. */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,16 +63,20 @@ export async function createTwofoldServer(options: ServerOptions = {}): Promise<
     emailChannel: createEmailChannel(config, logger),
     smsChannel: sms.channel,
     pollIntervalMs: options.pollIntervalMs,
+    leaseMs: config.outboxLeaseSeconds * 1000,
   });
+  const background = backgroundTasks(logger);
   const deps: Deps = {
     repo: createRepository(database.db, payloadSealer),
     config,
     limiter,
     sms: { codes: sms.codes, checkCode: sms.checkCode, deliverNow: (messageId) => worker.deliverNow(messageId) },
+    breachedPasswords: config.pwnedPasswords ? pwnedPasswordsCheck({ ...config.pwnedPasswords, logger }) : undefined,
     now: options.now ?? (() => new Date()),
+    afterResponse: background.run,
     messagesQueued: () => worker.notify(),
   };
-  const app = createApp({ config, deps, db: database.db, logger, openSealed: (sealed) => payloadSealer.open(sealed) });
+  const app = createApp({ config, deps, db: database.db, logger, openSealed: (sealed) => payloadSealer.open(sealed), settle: background.settle });
   // Housekeeping every 10 minutes: spent rate-limit windows, dead sessions, spent links and challenges.
   const purge = setInterval(async () => {
     try {
@@ -89,11 +96,46 @@ export async function createTwofoldServer(options: ServerOptions = {}): Promise<
     database,
     worker,
     logger,
+    settle: background.settle,
     async close() {
       clearInterval(purge);
+      // Work promised by answers already sent (reset links, verification emails) is finished, not dropped.
+      await background.settle();
       await worker.stop();
       redis?.disconnect();
       if (!options.database) await database.close();
+    },
+  };
+}
+
+/**
+ * Deps.afterResponse: tasks start once the current answer is on its way. The answer already promised an email,
+ * so a database outage is waited out (1 s, 2 s … about a minute in all) before the task is given up and logged.
+ * A process killed in that gap loses the task, and the user has to ask again.
+ */
+function backgroundTasks(logger: Logger) {
+  const pending = new Set<Promise<void>>();
+  async function withRetries(task: () => Promise<void>) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await task();
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || attempt >= 5) throw error;
+        logger.warn({ attempt: attempt + 1 }, "background task: database unavailable; retrying");
+        await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** attempt));
+      }
+    }
+  }
+  return {
+    run(task: () => Promise<void>) {
+      const running: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => withRetries(task))
+        .catch((error: unknown) => logger.error({ err: error }, "background task failed"))
+        .finally(() => pending.delete(running));
+      pending.add(running);
+    },
+    async settle() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
     },
   };
 }

@@ -7,6 +7,8 @@ const labels: Record<string, string> = {
   email_verified: "Email address verified",
   sign_in: "Signed in",
   sign_in_failed: "Failed sign-in attempt",
+  sign_in_locked: "Sign-in paused after 100 failed attempts",
+  sign_in_unlocked: "Sign-in unlocked with the emailed link",
   sign_in_unverified: "Sign-in before verifying email",
   sign_in_challenged: "Sign-in asked for a second factor",
   sign_out: "Signed out",

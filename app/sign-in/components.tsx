@@ -18,6 +18,7 @@ export function SignInForm({ notice }: { notice?: string }) {
   const form = useForm();
   const [email, setEmail] = useState("");
   const unverified = form.error?.code === "email_not_verified";
+  const locked = form.error?.code === "account_locked";
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -56,6 +57,11 @@ export function SignInForm({ notice }: { notice?: string }) {
           <div style={{ marginTop: "0.75rem" }}>
             <ResendVerification email={email} hideEmail knownUnverified idPrefix="sign-in-resend" />
           </div>
+        )}
+        {locked && (
+          <p style={{ marginTop: "0.75rem" }}>
+            <Link href="/forgot-password">Reset your password</Link> to unlock it now.
+          </p>
         )}
       </FormError>
       {/* POST, not the default GET: a submit before the page has hydrated must not put the password in the URL

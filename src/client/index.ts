@@ -87,6 +87,8 @@ export function createTwofoldClient(options: TwofoldClientOptions = {}) {
     forgotPassword: (input: { email: string }) => empty("POST", "/api/auth/forgot-password", input),
     resetPassword: (input: { token: string; password: string }) => empty("POST", "/api/auth/reset-password", input),
     confirmEmailChange: (input: { token: string }) => json<{ user: User }>("POST", "/api/auth/confirm-email-change", input),
+    /** The link emailed after 100 failed sign-ins in a row; it lifts the lock, it does not sign in. */
+    unlockSignIn: (input: { token: string }) => json<{ status: "unlocked" }>("POST", "/api/auth/unlock", input),
 
     // Second factor at sign-in. The browser's challenge cookie names the challenge, so `challengeId` is only
     // needed by clients without cookies (it comes from `signIn`'s `challenge.id`).

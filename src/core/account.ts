@@ -1,5 +1,5 @@
 import type { Deps } from "./deps";
-import { hashPassword, passwordWeakness } from "./passwords";
+import { hashPassword, newPasswordWeakness } from "./passwords";
 import { fail, ok, type Result } from "./result";
 import { sessionCookieExpiresAt } from "./sessions";
 import { eventClient } from "./sign-in";
@@ -28,7 +28,7 @@ export async function changePassword(
 ): Promise<Result<{}>> {
   const wrongPassword = await checkCurrentPassword(deps, user, input.currentPassword);
   if (wrongPassword) return wrongPassword;
-  const weakness = passwordWeakness(input.newPassword, { email: user.email, name: user.name });
+  const weakness = await newPasswordWeakness(deps, input.newPassword, { email: user.email, name: user.name });
   if (weakness) return fail("weak_password", weakness, { fields: { newPassword: weakness } });
   const newHash = await hashPassword(input.newPassword);
   await deps.repo.transaction(async (repo) => {

@@ -27,12 +27,25 @@ export interface SmsPort {
   checkCode(phoneNumber: string, code: string): Promise<boolean>;
 }
 
+/** An online breached-password lookup (PWNED_PASSWORDS=1). null = could not tell: the caller fails open. */
+export interface BreachedPasswordCheck {
+  isBreached(password: string): Promise<boolean | null>;
+}
+
 export interface Deps {
   repo: Repository;
   config: CoreConfig;
   limiter: RateLimiter;
   sms: SmsPort;
+  /** Absent unless PWNED_PASSWORDS=1; the shipped common-password list applies either way. */
+  breachedPasswords?: BreachedPasswordCheck;
   now(): Date;
+  /**
+   * Runs work after the answer is sent. For flows whose answer must not reveal whether an account exists
+   * (forgot-password, resend-verification): the account's extra work (a link, an email) would otherwise show
+   * in the response time.
+   */
+  afterResponse(task: () => Promise<void>): void;
   /** Called after a transaction that enqueued messages commits, to wake the outbox worker. */
   messagesQueued(): void;
 }

@@ -12,16 +12,24 @@ export type RateLimitOutcome = { allowed: true } | { allowed: false; retryAfterS
 
 export interface RateLimiter {
   consume(policy: RateLimitPolicy, key: string): Promise<RateLimitOutcome>;
+  /** Whether the budget has room, without using any of it (budgets that only failures consume). */
+  peek(policy: RateLimitPolicy, key: string): Promise<RateLimitOutcome>;
   reset(policy: RateLimitPolicy, key: string): Promise<void>;
 }
 
 const minutes = (n: number) => n * 60;
 
 export const limits = {
-  // Credential stuffing spreads over accounts; guessing focuses on one. Both are capped.
+  // Guessing one account is throttled per address by core/sign-in-throttle.ts (growing delays, lock at 100).
+  // Stuffing and spraying spread over accounts, so each IP also has a budget of attempts and of failures.
   signInPerIp: { name: "sign_in_ip", points: 50, durationSeconds: minutes(15) },
-  signInPerAccount: { name: "sign_in_account", points: 10, durationSeconds: minutes(15) },
+  signInFailuresPerIpHour: { name: "sign_in_fail_ip_hour", points: 30, durationSeconds: minutes(60) },
+  signInFailuresPerIpDay: { name: "sign_in_fail_ip_day", points: 100, durationSeconds: minutes(24 * 60) },
+  // A known device skips the account's delays and lock (so an attacker cannot lock the owner out) but not this.
+  signInFailuresPerDevice: { name: "sign_in_fail_device", points: 10, durationSeconds: minutes(60) },
   signUpPerIp: { name: "sign_up_ip", points: 10, durationSeconds: minutes(60) },
+  // Every sign-up mails the address (a link, or "you already have an account"): the same cap as resends.
+  signUpPerEmail: { name: "sign_up_email", points: 3, durationSeconds: minutes(15) },
   // Each of these sends an email; per-email caps stop mail bombing one inbox from many IPs.
   resendPerIp: { name: "resend_ip", points: 10, durationSeconds: minutes(60) },
   resendPerEmail: { name: "resend_email", points: 3, durationSeconds: minutes(15) },
@@ -44,6 +52,15 @@ export const limits = {
 /** All SMS in an hour, from SMS_GLOBAL_HOURLY_LIMIT: the ceiling on what an attack can cost. */
 export function smsGlobalHourly(points: number): RateLimitPolicy {
   return { name: "sms_global_hour", points, durationSeconds: minutes(60) };
+}
+
+/** Checks every policy in order without consuming, and stops at the first refusal. */
+export async function peekAll(limiter: RateLimiter, checks: Array<[RateLimitPolicy, string]>): Promise<RateLimitOutcome> {
+  for (const [policy, key] of checks) {
+    const outcome = await limiter.peek(policy, key);
+    if (!outcome.allowed) return outcome;
+  }
+  return { allowed: true };
 }
 
 /** Consumes every policy in order and stops at the first refusal. */

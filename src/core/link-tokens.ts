@@ -8,6 +8,7 @@ export const linkLifetimeSeconds: Record<OneTimeTokenPurpose, number> = {
   verify_email: 24 * 3600,
   reset_password: 30 * 60,
   change_email: 60 * 60,
+  unlock_sign_in: 24 * 3600,
 };
 
 /** Where each link lands; the token rides in the fragment so it never reaches a server log or a Referer. */
@@ -15,6 +16,7 @@ const linkPaths: Record<OneTimeTokenPurpose, string> = {
   verify_email: "/verify-email",
   reset_password: "/reset-password",
   change_email: "/confirm-email",
+  unlock_sign_in: "/unlock",
 };
 
 function secretHash(deps: Deps, purpose: OneTimeTokenPurpose, id: string, secret: string): Buffer {

@@ -1,15 +1,19 @@
 import type { Deps } from "./deps";
 import { consumeLinkToken, issueLinkToken, peekLinkToken } from "./link-tokens";
 import { consumeAll, ipKey, limits } from "./limits";
-import { hashPassword, passwordWeakness } from "./passwords";
+import { hashPassword, newPasswordWeakness } from "./passwords";
 import { normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
 import { eventClient } from "./sign-in";
+import { throttleKey } from "./sign-in-throttle";
 import type { ClientInfo } from "./types";
 
 const INVALID_LINK = "This reset link is invalid or has expired. Ask for a new one.";
 
-/** Always 202-shaped: whether an email went out is known only to the inbox owner. */
+/**
+ * Always 202-shaped: whether an email went out is known only to the inbox owner. The lookup and the email run
+ * after the answer, so known and unknown addresses also take the same time (bench/enumeration-timing.mjs).
+ */
 export async function forgotPassword(deps: Deps, input: { email: string }, client: ClientInfo): Promise<Result<{}>> {
   const email = normalizeEmail(input.email);
   const limited = await consumeAll(deps.limiter, [
@@ -17,15 +21,20 @@ export async function forgotPassword(deps: Deps, input: { email: string }, clien
     [limits.forgotPerEmail, email],
   ]);
   if (!limited.allowed) return rateLimited(limited.retryAfterSeconds, "Too many requests. Try again later.");
-  await deps.repo.transaction(async (repo) => {
+  deps.afterResponse(() => sendResetLink(deps, email, client));
+  return ok({});
+}
+
+async function sendResetLink(deps: Deps, email: string, client: ClientInfo): Promise<void> {
+  const sent = await deps.repo.transaction(async (repo) => {
     const user = await repo.findUserByEmail(email);
-    if (!user) return;
+    if (!user) return false;
     const link = await issueLinkToken(deps, repo, "reset_password", user.id, user.email);
     await repo.enqueue({ channel: "email", template: "password_reset", recipient: user.email, data: { name: user.name, link } });
     await repo.recordEvent({ userId: user.id, type: "password_reset_requested", ...eventClient(client) });
+    return true;
   });
-  deps.messagesQueued();
-  return ok({});
+  if (sent) deps.messagesQueued();
 }
 
 /**
@@ -41,7 +50,7 @@ export async function resetPassword(deps: Deps, input: { token: string; password
   if (!peeked) return fail("invalid_token", INVALID_LINK);
   const user = await deps.repo.findUserById(peeked.userId);
   if (!user) return fail("invalid_token", INVALID_LINK);
-  const weakness = passwordWeakness(input.password, { email: user.email, name: user.name });
+  const weakness = await newPasswordWeakness(deps, input.password, { email: user.email, name: user.name });
   if (weakness) return fail("weak_password", weakness, { fields: { password: weakness } });
   const passwordHash = await hashPassword(input.password);
 
@@ -51,6 +60,8 @@ export async function resetPassword(deps: Deps, input: { token: string; password
     // The link reached the inbox, which proves the address as well as a verification link would.
     await repo.markEmailVerified(user.id, user.email);
     await repo.deleteUserSessions(user.id);
+    // The reset proves the inbox, and the password being guessed is gone: a sign-in lock has no more purpose.
+    await repo.deleteSignInThrottle(throttleKey(deps, user.email));
     await repo.recordEvent({ userId: user.id, type: "password_reset", ...eventClient(client) });
     await repo.enqueue({ channel: "email", template: "password_changed", recipient: user.email, data: { name: user.name } });
     return true;

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { hash, verify } from "@node-rs/argon2";
+import type { Deps } from "./deps";
 
 // OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1.
 const ARGON2_OPTIONS = { algorithm: 2 /* Algorithm.Argon2id (a const enum) */, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
@@ -61,4 +62,19 @@ export function passwordWeakness(password: string, context: { email?: string; na
     .filter((s): s is string => !!s && s.length >= 4);
   if (personal.some((s) => lower.includes(s))) return "Don't use your name or email address in your password.";
   return null;
+}
+
+/**
+ * A new password's full check: the local rules above, then the optional online breach lookup. Only the
+ * password the user is choosing is looked up, never one typed to sign in.
+ */
+export async function newPasswordWeakness(
+  deps: Pick<Deps, "breachedPasswords">,
+  password: string,
+  context: { email?: string; name?: string } = {},
+): Promise<string | null> {
+  const local = passwordWeakness(password, context);
+  if (local || !deps.breachedPasswords) return local;
+  const breached = await deps.breachedPasswords.isBreached(password);
+  return breached ? "This password has appeared in a data breach. Choose one that is not used anywhere else." : null;
 }

@@ -1,4 +1,4 @@
-import type { Challenge, ChallengePurpose, MessageIntent, OneTimeToken, OneTimeTokenPurpose, SecurityEvent, SecurityEventType, Session, User } from "./types";
+import type { Challenge, ChallengePurpose, MessageIntent, OneTimeToken, OneTimeTokenPurpose, SecurityEvent, SecurityEventType, Session, SignInThrottle, User } from "./types";
 
 /**
  * Everything the flows need from storage. One implementation (src/db/repository.ts) serves PostgreSQL and
@@ -55,6 +55,15 @@ export interface Repository {
   /** Atomic single use: true for exactly one caller. */
   completeChallenge(id: string, now: Date): Promise<boolean>;
   blockCodeEntry(userId: string, until: Date): Promise<void>;
+
+  /**
+   * Counts one sign-in attempt for a throttle key before the password is checked, in one statement: null while
+   * the key is locked or before its retryAt. `delaySchedule[n-1]` is the wait in seconds after n attempts
+   * (the last entry repeats); the attempt that reaches `lockAfterFailures` sets lockedAt.
+   */
+  claimSignInAttempt(key: string, options: { now: Date; delaySchedule: number[]; lockAfterFailures: number }): Promise<SignInThrottle | null>;
+  findSignInThrottle(key: string): Promise<SignInThrottle | null>;
+  deleteSignInThrottle(key: string): Promise<void>;
 
   /** The account whose verified number this is, if any. */
   findVerifiedPhoneOwner(phoneNumber: string): Promise<string | null>;

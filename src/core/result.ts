@@ -2,6 +2,7 @@
 export type FailureCode =
   | "invalid_request"
   | "invalid_credentials"
+  | "account_locked"
   | "email_not_verified"
   | "weak_password"
   | "invalid_token"

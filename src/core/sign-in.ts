@@ -1,10 +1,11 @@
 import type { Deps } from "./deps";
 import { createSignInChallenge, secondFactorMethods, type SignInChallenge } from "./factors";
-import { consumeAll, ipKey, limits } from "./limits";
+import { consumeAll, ipKey, limits, peekAll } from "./limits";
 import { verifyDummyPassword, verifyPassword } from "./passwords";
 import { normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
 import { createSession } from "./sessions";
+import { claimSignInAttempt, clearSignInThrottle, failuresPerIp, notifyLockedAccount, recognizeKnownDevice, recordSignInFailure } from "./sign-in-throttle";
 import type { ClientInfo, Session, User } from "./types";
 
 export type SignedIn = { kind: "session"; user: User; session: Session; token: string } | { kind: "challenge"; user: User; challenge: SignInChallenge };
@@ -13,26 +14,36 @@ const INVALID_CREDENTIALS = "The email or password is incorrect.";
 
 /**
  * Email + password sign-in. Unknown email and wrong password answer alike, and both cost one argon2id verify,
- * so neither the body nor the timing tells whether an account exists.
+ * so neither the body nor the timing tells whether an account exists. Guessing is throttled per address and
+ * per IP (core/sign-in-throttle.ts); `deviceCookie` is the known-device cookie, if the browser has one.
  */
-export async function signIn(deps: Deps, input: { email: string; password: string }, client: ClientInfo): Promise<Result<{ result: SignedIn }>> {
+export async function signIn(
+  deps: Deps,
+  input: { email: string; password: string },
+  client: ClientInfo,
+  deviceCookie?: string | null,
+): Promise<Result<{ result: SignedIn }>> {
   const email = normalizeEmail(input.email);
-  const limited = await consumeAll(deps.limiter, [
-    [limits.signInPerIp, ipKey(client.ip)],
-    [limits.signInPerAccount, email],
-  ]);
-  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds, "Too many sign-in attempts. Try again later.");
+  const ip = ipKey(client.ip);
+  const limited = await consumeAll(deps.limiter, [[limits.signInPerIp, ip]]);
+  const spraying = limited.allowed ? await peekAll(deps.limiter, failuresPerIp.map((policy) => [policy, ip])) : limited;
+  if (!spraying.allowed) return rateLimited(spraying.retryAfterSeconds, "Too many sign-in attempts. Try again later.");
 
   const found = await deps.repo.findCredentialsByEmail(email);
-  if (!found) {
-    await verifyDummyPassword(input.password);
+  const knownDevice = found ? recognizeKnownDevice(deps, found.user.id, deviceCookie) : null;
+  const claim = await claimSignInAttempt(deps, email, knownDevice);
+  if (!claim.allowed) return claim.failure;
+
+  const passwordMatches = found ? await verifyPassword(found.passwordHash, input.password) : await verifyDummyPassword(input.password);
+  if (!found || !passwordMatches) {
+    await recordSignInFailure(deps, ip, knownDevice);
+    if (found) {
+      await deps.repo.recordEvent({ userId: found.user.id, type: "sign_in_failed", ...eventClient(client) });
+      if (claim.lockedNow) await notifyLockedAccount(deps, found.user, client);
+    }
     return fail("invalid_credentials", INVALID_CREDENTIALS);
   }
-  if (!(await verifyPassword(found.passwordHash, input.password))) {
-    await deps.repo.recordEvent({ userId: found.user.id, type: "sign_in_failed", ...eventClient(client) });
-    return fail("invalid_credentials", INVALID_CREDENTIALS);
-  }
-  await deps.limiter.reset(limits.signInPerAccount, email);
+  await clearSignInThrottle(deps, email);
   // Revealed only after a correct password, so it tells an attacker nothing they did not already prove.
   if (!found.user.emailVerifiedAt) {
     await deps.repo.recordEvent({ userId: found.user.id, type: "sign_in_unverified", ...eventClient(client) });

@@ -2,7 +2,7 @@ import type { Deps } from "./deps";
 import { randomId } from "./crypto";
 import { consumeAll, ipKey, limits } from "./limits";
 import { issueLinkToken, type LinkOptions } from "./link-tokens";
-import { hashPassword, passwordWeakness } from "./passwords";
+import { hashPassword, newPasswordWeakness } from "./passwords";
 import { normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
 import { eventClient } from "./sign-in";
@@ -19,8 +19,11 @@ export async function signUp(deps: Deps, input: { email: string; password: strin
   const limited = await consumeAll(deps.limiter, [[limits.signUpPerIp, ipKey(client.ip)]]);
   if (!limited.allowed) return rateLimited(limited.retryAfterSeconds, "Too many sign-ups from your network. Try again later.");
 
-  const weakness = passwordWeakness(input.password, { email, name });
+  const weakness = await newPasswordWeakness(deps, input.password, { email, name });
   if (weakness) return fail("weak_password", weakness, { fields: { password: weakness } });
+  // Counted only for sign-ups that will send an email: a refused password sends nothing.
+  const perEmail = await consumeAll(deps.limiter, [[limits.signUpPerEmail, email]]);
+  if (!perEmail.allowed) return rateLimited(perEmail.retryAfterSeconds, "Too many sign-ups for this address. Try again later.");
   const passwordHash = await hashPassword(input.password);
 
   await deps.repo.transaction(async (repo) => {
@@ -60,10 +63,15 @@ export async function resendVerification(deps: Deps, input: { email: string }, c
     [limits.resendPerEmail, email],
   ]);
   if (!limited.allowed) return rateLimited(limited.retryAfterSeconds, "Too many requests. Try again later.");
-  await deps.repo.transaction(async (repo) => {
-    const user = await repo.findUserByEmail(email);
-    if (user && !user.emailVerifiedAt) await sendVerificationEmail(deps, repo, user);
+  // After the answer, like forgot-password: only unverified accounts cost a link and an email.
+  deps.afterResponse(async () => {
+    const sent = await deps.repo.transaction(async (repo) => {
+      const user = await repo.findUserByEmail(email);
+      if (!user || user.emailVerifiedAt) return false;
+      await sendVerificationEmail(deps, repo, user);
+      return true;
+    });
+    if (sent) deps.messagesQueued();
   });
-  deps.messagesQueued();
   return ok({});
 }

@@ -25,7 +25,7 @@ export interface Session {
   userAgent: string | null;
 }
 
-export type OneTimeTokenPurpose = "verify_email" | "reset_password" | "change_email";
+export type OneTimeTokenPurpose = "verify_email" | "reset_password" | "change_email" | "unlock_sign_in";
 
 export interface OneTimeToken {
   id: string;
@@ -60,6 +60,12 @@ export interface Challenge {
   completedAt: Date | null;
 }
 
+export interface SignInThrottle {
+  failures: number;
+  retryAt: Date;
+  lockedAt: Date | null;
+}
+
 export interface SecurityEvent {
   type: SecurityEventType;
   createdAt: Date;
@@ -72,6 +78,8 @@ export type SecurityEventType =
   | "email_verified"
   | "sign_in"
   | "sign_in_failed"
+  | "sign_in_locked"
+  | "sign_in_unlocked"
   | "sign_in_unverified"
   | "sign_in_challenged"
   | "sign_out"
@@ -108,7 +116,8 @@ export type EmailTemplate =
   | "phone_removed"
   | "two_factor_enabled"
   | "two_factor_disabled"
-  | "code_entry_blocked";
+  | "code_entry_blocked"
+  | "sign_in_locked";
 
 export type SmsTemplate = "sign_in_code" | "phone_verification_code" | "phone_changed_notice" | "phone_removed_notice";
 

@@ -1,12 +1,17 @@
 import { and, isNotNull, lt, or, sql } from "drizzle-orm";
 import type { Database } from "./client";
-import { challenges, oneTimeTokens, sessions } from "./schema";
+import { challenges, oneTimeTokens, sessions, signInThrottles } from "./schema";
 
 export interface PurgeResult {
   sessions: number;
   linkTokens: number;
   challenges: number;
+  signInThrottles: number;
 }
+
+// A run of failed sign-ins counts as "consecutive" until a month of quiet; then the row goes (locks included, so
+// an address nobody owns does not stay locked forever and the table stays small).
+const THROTTLE_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
 // Used or expired links are kept a day so support can still see that a link existed; then they go.
 const SPENT_TOKEN_RETENTION_MS = 24 * 3600 * 1000;
@@ -31,5 +36,9 @@ export async function purgeExpired(db: Database, now: Date, sessionIdleTimeoutSe
     .delete(challenges)
     .where(or(lt(challenges.expiresAt, now), sql`${challenges.completedAt} is not null`))
     .returning({ id: challenges.id });
-  return { sessions: deletedSessions.length, linkTokens: deletedTokens.length, challenges: deletedChallenges.length };
+  const deletedThrottles = await db
+    .delete(signInThrottles)
+    .where(lt(signInThrottles.lastAttemptAt, new Date(now.getTime() - THROTTLE_RETENTION_MS)))
+    .returning({ key: signInThrottles.key });
+  return { sessions: deletedSessions.length, linkTokens: deletedTokens.length, challenges: deletedChallenges.length, signInThrottles: deletedThrottles.length };
 }

@@ -1,9 +1,9 @@
-import { and, desc, eq, gt, isNotNull, isNull, lt, ne, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNotNull, isNull, lt, lte, ne, sql } from "drizzle-orm";
 import type { Repository } from "../core/repository";
 import type { User } from "../core/types";
 import type { Database } from "./client";
 import { enqueueMessage } from "./outbox";
-import { avatars, challenges, oneTimeTokens, passwordCredentials, securityEvents, sessions, users } from "./schema";
+import { avatars, challenges, oneTimeTokens, passwordCredentials, securityEvents, sessions, signInThrottles, users } from "./schema";
 import { randomId } from "../core/crypto";
 
 type Sealer = { seal(plain: string): Buffer };
@@ -212,6 +212,44 @@ export function createRepository(db: Database, sealer: Sealer): Repository {
     },
     async blockCodeEntry(userId, until) {
       await db.update(users).set({ codeEntryBlockedUntil: until }).where(eq(users.id, userId));
+    },
+
+    async claimSignInAttempt(key, { now, delaySchedule, lockAfterFailures }) {
+      // The upsert's WHERE is the throttle: a locked row, or one still inside its delay, is left untouched and
+      // returns nothing. The row lock serialises concurrent attempts, so each sees the previous one's count.
+      const schedule = `{${delaySchedule.map((n) => Math.trunc(n)).join(",")}}`;
+      const next = sql`least(${signInThrottles.failures} + 1, ${delaySchedule.length})`;
+      const [row] = await db
+        .insert(signInThrottles)
+        .values({
+          key,
+          failures: 1,
+          retryAt: new Date(now.getTime() + (delaySchedule[0] ?? 0) * 1000),
+          lockedAt: lockAfterFailures <= 1 ? now : null,
+          lastAttemptAt: now,
+        })
+        .onConflictDoUpdate({
+          target: signInThrottles.key,
+          set: {
+            failures: sql`${signInThrottles.failures} + 1`,
+            retryAt: sql`${now}::timestamptz + make_interval(secs => (${schedule}::int[])[${next}])`,
+            lockedAt: sql`case when ${signInThrottles.failures} + 1 >= ${lockAfterFailures} then ${now}::timestamptz end`,
+            lastAttemptAt: now,
+          },
+          setWhere: and(isNull(signInThrottles.lockedAt), lte(signInThrottles.retryAt, now)),
+        })
+        .returning({ failures: signInThrottles.failures, retryAt: signInThrottles.retryAt, lockedAt: signInThrottles.lockedAt });
+      return row ?? null;
+    },
+    async findSignInThrottle(key) {
+      const [row] = await db
+        .select({ failures: signInThrottles.failures, retryAt: signInThrottles.retryAt, lockedAt: signInThrottles.lockedAt })
+        .from(signInThrottles)
+        .where(eq(signInThrottles.key, key));
+      return row ?? null;
+    },
+    async deleteSignInThrottle(key) {
+      await db.delete(signInThrottles).where(eq(signInThrottles.key, key));
     },
 
     async findVerifiedPhoneOwner(phoneNumber) {

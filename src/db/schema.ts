@@ -66,7 +66,7 @@ export const oneTimeTokens = pgTable(
   "one_time_tokens",
   {
     id: text("id").primaryKey(),
-    purpose: text("purpose", { enum: ["verify_email", "reset_password", "change_email"] }).notNull(),
+    purpose: text("purpose", { enum: ["verify_email", "reset_password", "change_email", "unlock_sign_in"] }).notNull(),
     userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
     /** HMAC(SECRET, id + secret): a database dump alone cannot mint or replay a link. */
     secretHash: bytea("secret_hash").notNull(),
@@ -149,6 +149,26 @@ export const securityEvents = pgTable(
     createdAt: tstz("created_at").notNull().defaultNow(),
   },
   (t) => [index("security_events_user_created_idx").on(t.userId, t.createdAt)],
+);
+
+/**
+ * Password sign-in throttling per email address (src/core/sign-in-throttle.ts). Keyed by an HMAC of the
+ * normalised address, known or not, so throttling behaves identically for unknown addresses (no enumeration)
+ * and the table holds no address typed by a stranger in clear.
+ */
+export const signInThrottles = pgTable(
+  "sign_in_throttles",
+  {
+    key: text("key").primaryKey(),
+    /** Consecutive attempts that did not succeed; counted before the password is checked. */
+    failures: integer("failures").notNull(),
+    /** The next attempt is refused before this instant (growing delays). */
+    retryAt: tstz("retry_at").notNull(),
+    /** Set at the lock threshold; only an emailed unlock link, a password reset or a known device lifts it. */
+    lockedAt: tstz("locked_at"),
+    lastAttemptAt: tstz("last_attempt_at").notNull(),
+  },
+  (t) => [index("sign_in_throttles_last_attempt_idx").on(t.lastAttemptAt)],
 );
 
 /** Fixed-window counters for rate-limiter-flexible (RateLimiterDrizzle) when no REDIS_URL is set. */

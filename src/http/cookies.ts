@@ -55,3 +55,25 @@ export function readChallengeCookie(c: Context, config: Config): { challengeId: 
   const match = value ? /^([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{16,128})$/.exec(value) : null;
   return match ? { challengeId: match[1]!, binding: match[2]! } : null;
 }
+
+/**
+ * The known-device cookie (core/sign-in-throttle.ts): set at every sign-in, it exempts this browser from the
+ * delays and lock that strangers' failed guesses put on the account. Not a credential: it never signs anyone in.
+ */
+export function knownDeviceCookieName(config: Pick<Config, "appUrl">): string {
+  return config.appUrl.startsWith("https:") ? "__Host-twofold_device" : "twofold_device";
+}
+
+export function setKnownDeviceCookie(c: Context, config: Config, value: string, maxAgeSeconds: number): void {
+  setCookie(c, knownDeviceCookieName(config), value, {
+    httpOnly: true,
+    sameSite: "Strict",
+    secure: config.appUrl.startsWith("https:"),
+    path: "/",
+    maxAge: maxAgeSeconds,
+  });
+}
+
+export function readKnownDeviceCookie(c: Context, config: Config): string | undefined {
+  return getCookie(c, knownDeviceCookieName(config));
+}

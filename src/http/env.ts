@@ -12,6 +12,8 @@ export interface AppServices {
   logger: Logger;
   /** Decrypts outbox payloads for the dev inbox. */
   openSealed(sealed: Buffer): string;
+  /** Waits for work queued by answers already sent (Deps.afterResponse). */
+  settle(): Promise<void>;
 }
 
 export interface Auth {

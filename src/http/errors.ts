@@ -11,7 +11,8 @@ export type ErrorCode =
   | "internal_error"
   | "service_unavailable";
 
-const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
+/** Every code the API answers with, and its one status (exported so tests check answers against the full set). */
+export const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   invalid_request: 400,
   invalid_json: 400,
   weak_password: 400,
@@ -30,6 +31,7 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   invalid_credentials: 401,
   unauthenticated: 401,
   email_not_verified: 403,
+  account_locked: 403,
   invalid_origin: 403,
   not_found: 404,
   email_taken: 409,

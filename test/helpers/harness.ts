@@ -8,7 +8,7 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
 import { outboxMessages } from "../../src/db/schema";
-import { challengeCookieName, sessionCookieName } from "../../src/http/cookies";
+import { challengeCookieName, knownDeviceCookieName, sessionCookieName } from "../../src/http/cookies";
 import { createTwofoldServer, type TwofoldServer } from "../../src/server";
 import { type FakeTwilio, startFakeTwilio } from "../fakes/twilio";
 import { databases, type TestDatabase } from "./databases";
@@ -133,6 +133,8 @@ export class TestClient {
   cookie: string | undefined;
   /** The sign-in challenge cookie (`challengeId.binding`), kept and sent back like the session cookie. */
   challengeCookie: string | undefined;
+  /** The known-device cookie set at sign-in (it exempts this browser from the account's sign-in throttle). */
+  deviceCookie: string | undefined;
   bearer: string | undefined;
   constructor(
     private readonly server: TwofoldServer,
@@ -149,7 +151,11 @@ export class TestClient {
   async request<T = any>(method: string, url: string, init: { json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {}): Promise<TestResponse<T>> {
     const headers: Record<string, string> = { "user-agent": this.options.userAgent ?? "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36" };
     if (method !== "GET" && this.options.origin !== null) headers.origin = this.options.origin ?? this.server.config.appUrl;
-    const cookies = [this.cookie && `${this.cookieName}=${this.cookie}`, this.challengeCookie && `${challengeCookieName(this.server.config)}=${this.challengeCookie}`];
+    const cookies = [
+      this.cookie && `${this.cookieName}=${this.cookie}`,
+      this.challengeCookie && `${challengeCookieName(this.server.config)}=${this.challengeCookie}`,
+      this.deviceCookie && `${knownDeviceCookieName(this.server.config)}=${this.deviceCookie}`,
+    ];
     if (cookies.some(Boolean)) headers.cookie = cookies.filter(Boolean).join("; ");
     if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
     let body = init.body;
@@ -177,6 +183,7 @@ export class TestClient {
       const expired = /Max-Age=0/i.test(line) || value === "";
       if (name === this.cookieName) this.cookie = expired ? undefined : value;
       else if (name === challengeCookieName(this.server.config)) this.challengeCookie = expired ? undefined : value;
+      else if (name === knownDeviceCookieName(this.server.config)) this.deviceCookie = expired ? undefined : value;
     }
   }
 

@@ -85,12 +85,15 @@ forEachServer("sessions, sign-out", (ctx) => {
     expect(victim.cookie).toBeDefined();
     expect(victim.cookie).not.toBe(planted);
     expect((await victim.get("/api/auth/session")).body.user.id).toBe(alice.user.id);
-    // The planted token still belongs to Mallory alone: she did not gain Alice's session.
-    expect((await mallory.client.get("/api/auth/session")).body.user.id).toBe(mallory.user.id);
+    // The planted token was ended by the sign-in (ASVS 7.2.4): it never becomes Alice's session.
+    expect((await mallory.client.get("/api/auth/session")).status).toBe(401);
 
     const before = victim.cookie;
     await signIn(victim);
     expect(victim.cookie).not.toBe(before);
+    const stale = ctx.client();
+    stale.cookie = before;
+    expect((await stale.get("/api/auth/session")).status).toBe(401);
     const first = (await signIn()).client.cookie;
     const second = (await signIn()).client.cookie;
     expect(first).not.toBe(second);

@@ -119,29 +119,30 @@ forEachServer("sign-in", (ctx) => {
     expect(client.cookie).toBeUndefined();
   });
 
-  it("limits guesses per account across IPs; a correct password resets the count", async () => {
+  it("slows guesses per address across IPs; a correct password resets the count", async () => {
     const email = await unverifiedUser(ctx);
     const guess = () => ctx.client().post("/api/auth/sign-in", { email, password: "a wrong guess" });
-    for (let i = 0; i < 9; i++) expect((await guess()).status).toBe(401);
+    for (let i = 0; i < 4; i++) expect((await guess()).status).toBe(401);
     expect((await ctx.client().post("/api/auth/sign-in", { email, password: STRONG_PASSWORD })).status).toBe(403);
-    for (let i = 0; i < 10; i++) expect((await guess()).status).toBe(401);
+    for (let i = 0; i < 5; i++) expect((await guess()).status).toBe(401);
 
-    // Even the right password from a fresh IP is refused while the account is locked.
+    // Even the right password from a fresh IP waits (details in sign-in-throttling.test.ts).
     const limited = await ctx.client().post("/api/auth/sign-in", { email: email.toUpperCase(), password: STRONG_PASSWORD });
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe("rate_limited");
-    const retryAfter = Number(limited.headers.get("retry-after"));
-    expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    expect(Number(limited.headers.get("retry-after"))).toBe(1);
   });
 
-  it("limits attempts per IP across accounts (credential stuffing)", async () => {
+  it("limits attempts per IP across accounts, right or wrong (credential stuffing, argon2 load)", async () => {
     const client = ctx.client();
-    for (let i = 0; i < 50; i++) expect((await client.post("/api/auth/sign-in", { email: uniqueEmail("stuffed"), password: "hunter2hunter2" })).status).toBe(401);
+    for (let i = 0; i < 20; i++) expect((await client.post("/api/auth/sign-in", { email: uniqueEmail("stuffed"), password: "hunter2hunter2" })).status).toBe(401);
+    for (let i = 0; i < 30; i++) {
+      const signIn = await client.post("/api/auth/sign-in", { email: alice.email, password: alice.password });
+      expect(signIn.status).toBe(200);
+    }
     const limited = await client.post("/api/auth/sign-in", { email: alice.email, password: alice.password });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(client.cookie).toBeUndefined();
     // The account itself is not locked by someone else's flood.
     expect((await ctx.client().post("/api/auth/sign-in", { email: alice.email, password: alice.password })).status).toBe(200);
   });

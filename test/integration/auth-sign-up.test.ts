@@ -143,6 +143,26 @@ forEachServer("sign-up, resend-verification, verify-email", (ctx) => {
     expect((await ctx.client().post("/api/auth/sign-up", { email: uniqueEmail(), password: "short", name: "Bot" })).status).toBe(400);
   });
 
+  it("limits sign-ups per email across IPs, known or not, so nobody's inbox can be flooded", async () => {
+    const existing = await signedUpUser(ctx);
+    const unknown = uniqueEmail("flood");
+    expect((await ctx.client().post("/api/auth/sign-up", { email: unknown, password: STRONG_PASSWORD, name: "Bot" })).status).toBe(202);
+    // Both addresses have had one sign-up; two more each are allowed, then both are refused alike.
+    for (const email of [existing.email, unknown]) {
+      for (let i = 0; i < 2; i++) expect((await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Bot" })).status).toBe(202);
+    }
+    const answers = [];
+    for (const email of [existing.email, unknown]) {
+      const response = await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Bot" });
+      answers.push({ status: response.status, code: response.body.error.code, retryAfter: Number(response.headers.get("retry-after")) > 0 });
+    }
+    expect(answers).toEqual([
+      { status: 429, code: "rate_limited", retryAfter: true },
+      { status: 429, code: "rate_limited", retryAfter: true },
+    ]);
+    expect((await inbox(ctx, existing.email)).filter((m) => /already have/.test(m.subject ?? ""))).toHaveLength(2);
+  });
+
   it("resend-verification answers alike for unknown, unverified and verified; only the unverified gets a link", async () => {
     const verified = await signedUpUser(ctx);
     const unverified = await unverifiedUser(ctx);

@@ -17,6 +17,7 @@ const sampleData: Record<(typeof EMAIL_TEMPLATES)[number], Record<string, string
   two_factor_enabled: { name: "Alice", phoneHint: "+1 ••• ••• 4567" },
   two_factor_disabled: { name: "Alice" },
   code_entry_blocked: { name: "Alice" },
+  sign_in_locked: { name: "Alice", link, ip: "203.0.113.7" },
 };
 
 describe("email templates", () => {

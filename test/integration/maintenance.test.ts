@@ -32,11 +32,11 @@ forEachDatabase("purgeExpired", (ctx) => {
     const challenge = (id: string, expiresAt: Date, completedAt: Date | null) => ({ id, purpose: "sign_in" as const, userId, expiresAt, completedAt });
     await ctx.db.insert(challenges).values([challenge("open", at(5 * 60_000), null), challenge("expired", at(-1), null), challenge("done", at(5 * 60_000), at(-60_000))]);
 
-    expect(await purgeExpired(ctx.db, now, IDLE_SECONDS)).toEqual({ sessions: 2, linkTokens: 2, challenges: 2 });
+    expect(await purgeExpired(ctx.db, now, IDLE_SECONDS)).toEqual({ sessions: 2, linkTokens: 2, challenges: 2, signInThrottles: 0 });
     expect((await ctx.db.select({ id: sessions.id }).from(sessions)).map((r) => r.id)).toEqual(["live"]);
     expect((await ctx.db.select({ id: oneTimeTokens.id }).from(oneTimeTokens)).map((r) => r.id).sort()).toEqual(["fresh", "just-expired", "just-used"]);
     expect((await ctx.db.select({ id: challenges.id }).from(challenges)).map((r) => r.id)).toEqual(["open"]);
     // Nothing left to do on a second run.
-    expect(await purgeExpired(ctx.db, now, IDLE_SECONDS)).toEqual({ sessions: 0, linkTokens: 0, challenges: 0 });
+    expect(await purgeExpired(ctx.db, now, IDLE_SECONDS)).toEqual({ sessions: 0, linkTokens: 0, challenges: 0, signInThrottles: 0 });
   });
 });

@@ -13,6 +13,7 @@ afterAll(() => smtp.close());
 
 /** Delivers what the request queued (the harness polls hourly) and returns the newest mail to `to`. */
 async function receive(ctx: ServerContext, to: string, subject: RegExp): Promise<ReceivedMail> {
+  await ctx.server.settle();
   await ctx.server.worker.drain();
   const mail = smtp.received.filter((m) => m.envelopeTo.includes(to) && subject.test(m.subject)).at(-1);
   if (!mail) throw new Error(`no mail to ${to} matching ${subject}`);

@@ -148,6 +148,14 @@ describe("SECRET", () => {
     expect(load(env({ SECRET: "é".repeat(16) })).secret).toHaveLength(32);
   });
 
+  it("requires an https APP_URL in production, except on localhost", () => {
+    const twilio = { TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000", TWILIO_AUTH_TOKEN: "token", TWILIO_FROM: "+15005550006" };
+    const base = { NODE_ENV: "production", SECRET, SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir(), ...twilio };
+    expect(() => load({ ...base, APP_URL: "http://auth.example.com" })).toThrow(/APP_URL must be https/);
+    expect(load({ ...base, APP_URL: "https://auth.example.com" }).appUrl).toBe("https://auth.example.com");
+    expect(load({ ...base, APP_URL: "http://localhost:3000" }).appUrl).toBe("http://localhost:3000");
+  });
+
   it("requires SMTP_URL in production", () => {
     expect(() => load({ NODE_ENV: "production", SECRET, DATA_DIR: tempDir() })).toThrow(/SMTP_URL/);
     const twilio = { TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000", TWILIO_AUTH_TOKEN: "token", TWILIO_FROM: "+15005550006" };
@@ -216,5 +224,13 @@ describe("SMS configuration", () => {
     expect(config.sms.globalHourlyLimit).toBe(50);
     expect(load({ DATA_DIR: tempDir() }).sms).toMatchObject({ allowedCountries: null, globalHourlyLimit: 200 });
     expect(() => load({ DATA_DIR: tempDir(), SMS_ALLOWED_COUNTRIES: "USA" })).toThrow(/SMS_ALLOWED_COUNTRIES/);
+  });
+
+  it("reads the Twilio timeout and the outbox lease, positive integers with defaults of 10 s and 10 minutes", () => {
+    const twilio = { TWILIO_ACCOUNT_SID: "AC" + "0".repeat(32), TWILIO_AUTH_TOKEN: "token", TWILIO_FROM: "+15005550006" };
+    expect(load(env(twilio))).toMatchObject({ outboxLeaseSeconds: 600, sms: { twilio: { timeoutMs: 10_000 } } });
+    expect(load(env({ ...twilio, TWILIO_TIMEOUT_MS: "2500", OUTBOX_LEASE_SECONDS: "30" }))).toMatchObject({ outboxLeaseSeconds: 30, sms: { twilio: { timeoutMs: 2500 } } });
+    expect(() => load(env({ ...twilio, TWILIO_TIMEOUT_MS: "0" }))).toThrow(/TWILIO_TIMEOUT_MS/);
+    expect(() => load(env({ OUTBOX_LEASE_SECONDS: "ten" }))).toThrow(/OUTBOX_LEASE_SECONDS/);
   });
 });

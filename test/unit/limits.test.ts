@@ -10,6 +10,10 @@ function fakeLimiter(refuse: Record<string, number> = {}) {
       const retryAfterSeconds = refuse[policy.name];
       return retryAfterSeconds === undefined ? { allowed: true } : { allowed: false, retryAfterSeconds };
     },
+    async peek(policy): Promise<RateLimitOutcome> {
+      const retryAfterSeconds = refuse[policy.name];
+      return retryAfterSeconds === undefined ? { allowed: true } : { allowed: false, retryAfterSeconds };
+    },
     async reset() {},
   };
   return { limiter, calls };
@@ -59,7 +63,8 @@ describe("limits", () => {
     }
   });
 
-  it("caps per-account guessing more tightly than per-IP", () => {
-    expect(limits.signInPerAccount.points).toBeLessThan(limits.signInPerIp.points);
+  it("lets an IP fail fewer times than it may try, so spraying runs out before stuffing does", () => {
+    expect(limits.signInFailuresPerIpHour.points).toBeLessThan(limits.signInPerIp.points * 4);
+    expect(limits.signInFailuresPerIpDay.points).toBeGreaterThan(limits.signInFailuresPerIpHour.points);
   });
 });

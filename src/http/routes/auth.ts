@@ -4,9 +4,10 @@ import { confirmEmailChange } from "../../core/email-change";
 import { forgotPassword, resetPassword } from "../../core/password-reset";
 import { sessionCookieExpiresAt, invalidateSession } from "../../core/sessions";
 import { signIn } from "../../core/sign-in";
+import { unlockSignIn } from "../../core/sign-in-throttle";
 import { resendVerification, signUp } from "../../core/sign-up";
 import { verifyEmail } from "../../core/verify-email";
-import { clearSessionCookie } from "../cookies";
+import { clearSessionCookie, readKnownDeviceCookie } from "../cookies";
 import type { AppEnv } from "../env";
 import { errorResponse, failureResponse } from "../errors";
 import { clientInfo, clientStartingChallenge } from "../middleware/session";
@@ -62,12 +63,16 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       request: jsonBody(z.object({ email: Email, password: Password })),
       responses: {
         200: { description: "Signed in (cookie set), or a second-factor challenge", content: { "application/json": { schema: z.union([SignedIn, Challenge]) } } },
-        ...errors([401, "invalid_credentials"], [403, "email_not_verified (only after a correct password)"], rateLimited),
+        ...errors(
+          [401, "invalid_credentials"],
+          [403, "email_not_verified (only after a correct password); account_locked (100 failed attempts in a row: the owner was emailed an unlock link)"],
+          [429, "Too many attempts from this address, or a growing delay after repeated failures for this email; see Retry-After."],
+        ),
       },
     }),
     async (c) => {
       const client = clientStartingChallenge(c);
-      const result = await signIn(c.var.services.deps, c.req.valid("json"), client);
+      const result = await signIn(c.var.services.deps, c.req.valid("json"), client, readKnownDeviceCookie(c, c.var.services.config));
       return result.ok ? signedInResponse(c, result.result, client) : failureResponse(c, result);
     },
   )
@@ -129,5 +134,17 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     async (c) => {
       const result = await confirmEmailChange(c.var.services.deps, c.req.valid("json"), clientInfo(c));
       return result.ok ? c.json({ user: presentUser(result.user) }, 200) : failureResponse(c, result);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post", path: "/unlock", tags: tag, summary: "Lift a sign-in lock with the emailed unlock link",
+      description: "After 100 failed sign-ins in a row the owner is emailed a link; following it clears the failure count. It does not sign in.",
+      request: jsonBody(z.object({ token: Token })),
+      responses: { 200: { description: "Unlocked", content: { "application/json": { schema: z.object({ status: z.literal("unlocked") }) } } }, ...errors([400, "invalid_token"], rateLimited) },
+    }),
+    async (c) => {
+      const result = await unlockSignIn(c.var.services.deps, c.req.valid("json"), clientInfo(c));
+      return result.ok ? c.json({ status: "unlocked" as const }, 200) : failureResponse(c, result);
     },
   );

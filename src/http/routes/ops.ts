@@ -39,7 +39,9 @@ export const opsRoutes = new OpenAPIHono<AppEnv>()
       responses: { 200: { description: "Messages", content: { "application/json": { schema: z.object({ messages: z.array(DevMessage) }) } } }, ...errors([404, "not_found (production)"]) },
     }),
     async (c) => {
-      const { config, db, openSealed } = c.var.services;
+      const { config, db, openSealed, settle } = c.var.services;
+      // Shows what every answered request queued, including emails written after their answer went out.
+      await settle();
       if (!config.devRoutes) return errorResponse(c, "not_found", "Not found.");
       c.header("Cache-Control", "no-store");
       return c.json({ messages: await listDevOutbox(db, { open: openSealed }, config) }, 200);

@@ -56,6 +56,8 @@ export async function openCoreHarness(): Promise<CoreHarness> {
     // Codes made here; delivery is the worker's business (tested in integration), so messages stay queued.
     sms: { codes: "local", deliverNow: async () => ({ ok: true }), checkCode: async () => false },
     now: clock.now,
+    // Started at once; no unit test calls a flow that defers work, so nothing waits for it.
+    afterResponse: (task) => void task(),
     messagesQueued,
   };
   return { handle, deps, clock, messagesQueued, limiter };

@@ -74,9 +74,10 @@ export function forEachDatabase(title: string, body: (ctx: DatabaseContext) => v
           return ctx.handle.db;
         },
       };
+      // A fresh PGlite runs initdb and every migration: seconds on a quiet machine, far more beside a busy suite.
       beforeEach(async () => {
         current = await database.open();
-      });
+      }, 90_000);
       afterEach(async () => {
         await current?.close();
         current = undefined;

@@ -1,5 +1,5 @@
 import type { NextConfig } from "next";
-import { tokenPages } from "./src/http/security-headers";
+import { apiCsp, commonHeaders, servesHttps, tokenPages } from "./src/http/security-headers";
 
 const nextConfig: NextConfig = {
   // Native addons, WASM and dynamic requires that bundlers break; Node loads them from node_modules.
@@ -15,13 +15,12 @@ const nextConfig: NextConfig = {
     return [
       {
         source: "/:path*",
-        headers: [
-          { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
-          // Clickjacking: nobody frames a sign-in form legitimately.
-          { key: "X-Frame-Options", value: "DENY" },
-          { key: "X-Content-Type-Options", value: "nosniff" },
-        ],
+        // The same set the proxy sends (HSTS when APP_URL is https at build time: these rules are compiled into
+        // the build), so the assets it skips are covered too.
+        headers: Object.entries(commonHeaders({ https: servesHttps(process.env.APP_URL) })).map(([key, value]) => ({ key, value })),
       },
+      // Scripts, styles and the icon are never documents: nothing may frame or run them as one.
+      ...["/_next/:path*", "/icon.svg"].map((source) => ({ source, headers: [{ key: "Content-Security-Policy", value: apiCsp }] })),
       ...tokenPages.map((source) => ({ source, headers: [{ key: "Referrer-Policy", value: "no-referrer" }] })),
     ];
   },

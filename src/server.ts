@@ -110,7 +110,7 @@ export async function createTwofoldServer(options: ServerOptions = {}): Promise<
 
 /**
  * Deps.afterResponse: tasks start once the current answer is on its way. The answer already promised an email,
- * so a database outage is waited out (1 s, 2 s … about a minute in all) before the task is given up and logged.
+ * so a database outage is waited out (1 s, 2 s … 31 s in all) before the task is given up and logged.
  * A process killed in that gap loses the task, and the user has to ask again.
  */
 function backgroundTasks(logger: Logger) {

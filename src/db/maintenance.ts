@@ -1,4 +1,4 @@
-import { and, isNotNull, lt, or, sql } from "drizzle-orm";
+import { and, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database } from "./client";
 import { challenges, oneTimeTokens, sessions, signInThrottles } from "./schema";
 
@@ -9,8 +9,9 @@ export interface PurgeResult {
   signInThrottles: number;
 }
 
-// A run of failed sign-ins counts as "consecutive" until a month of quiet; then the row goes (locks included, so
-// an address nobody owns does not stay locked forever and the table stays small).
+// A run of failed sign-ins counts as "consecutive" until a month of quiet; then the row goes. Locks stay until
+// the unlock link, a password reset or a known device lifts them (NIST SP 800-63B 5.2.2: at most 100 failures,
+// ever, before that): purging them would hand an attacker 100 more guesses a month.
 const THROTTLE_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
 // Used or expired links are kept a day so support can still see that a link existed; then they go.
@@ -38,7 +39,7 @@ export async function purgeExpired(db: Database, now: Date, sessionIdleTimeoutSe
     .returning({ id: challenges.id });
   const deletedThrottles = await db
     .delete(signInThrottles)
-    .where(lt(signInThrottles.lastAttemptAt, new Date(now.getTime() - THROTTLE_RETENTION_MS)))
+    .where(and(isNull(signInThrottles.lockedAt), lt(signInThrottles.lastAttemptAt, new Date(now.getTime() - THROTTLE_RETENTION_MS))))
     .returning({ key: signInThrottles.key });
   return { sessions: deletedSessions.length, linkTokens: deletedTokens.length, challenges: deletedChallenges.length, signInThrottles: deletedThrottles.length };
 }

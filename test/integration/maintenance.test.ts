@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import { randomId } from "../../src/core/crypto";
 import { purgeExpired } from "../../src/db/maintenance";
-import { challenges, oneTimeTokens, sessions, users } from "../../src/db/schema";
+import { challenges, oneTimeTokens, sessions, signInThrottles, users } from "../../src/db/schema";
 import { forEachDatabase } from "../helpers/databases";
 
 const HOUR = 3600 * 1000;
@@ -38,5 +38,19 @@ forEachDatabase("purgeExpired", (ctx) => {
     expect((await ctx.db.select({ id: challenges.id }).from(challenges)).map((r) => r.id)).toEqual(["open"]);
     // Nothing left to do on a second run.
     expect(await purgeExpired(ctx.db, now, IDLE_SECONDS)).toEqual({ sessions: 0, linkTokens: 0, challenges: 0, signInThrottles: 0 });
+  });
+
+  it("forgets an unlocked sign-in throttle 30 days after its last attempt, keeps younger ones, and never drops a lock", async () => {
+    const now = new Date("2030-06-01T12:00:00Z");
+    const at = (ms: number) => new Date(now.getTime() + ms);
+    const throttle = (key: string, lastAttemptAt: Date, locked: boolean) => ({ key, failures: locked ? 100 : 7, retryAt: lastAttemptAt, lockedAt: locked ? lastAttemptAt : null, lastAttemptAt });
+    await ctx.db.insert(signInThrottles).values([
+      throttle("locked-quiet", at(-31 * DAY), true),
+      throttle("counting-quiet", at(-30 * DAY - HOUR), false),
+      throttle("locked-recent", at(-29 * DAY), true),
+      throttle("counting-recent", at(-HOUR), false),
+    ]);
+    expect(await purgeExpired(ctx.db, now, IDLE_SECONDS)).toEqual({ sessions: 0, linkTokens: 0, challenges: 0, signInThrottles: 1 });
+    expect((await ctx.db.select({ key: signInThrottles.key }).from(signInThrottles)).map((r) => r.key).sort()).toEqual(["counting-recent", "locked-quiet", "locked-recent"]);
   });
 });

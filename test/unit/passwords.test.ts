@@ -124,6 +124,19 @@ describe("hashPassword / verifyPassword", () => {
     const hash = await hashPassword("ｐａｓｓｐｈｒａｓｅ ｏｎｅ");
     expect(await verifyPassword(hash, "passphrase one")).toBe(true);
   });
+
+  it("never truncates or trims: passwords that differ only at the end, far past bcrypt's 72 bytes, do not match", async () => {
+    // 127 code points, 167 UTF-8 bytes: the 128th character decides.
+    const stem = "ü".repeat(40) + "a".repeat(87);
+    const hash = await hashPassword(`${stem}x`);
+    expect(await verifyPassword(hash, `${stem}x`)).toBe(true);
+    expect(await verifyPassword(hash, `${stem}y`)).toBe(false);
+    expect(await verifyPassword(hash, stem)).toBe(false);
+    expect(await verifyPassword(hash, ` ${stem}x `)).toBe(false);
+    // The longest password the API takes at sign-in (1024 characters).
+    const longest = "z".repeat(1023);
+    expect(await verifyPassword(await hashPassword(`${longest}1`), `${longest}2`)).toBe(false);
+  });
 });
 
 describe("verifyDummyPassword", () => {

@@ -146,3 +146,26 @@ describe("proxy", () => {
     expect(response.headers.get("referrer-policy")).toBe("no-referrer");
   });
 });
+
+describe("next.config.ts headers (what the proxy skips: /_next assets, the icon)", () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  async function rules() {
+    const { default: nextConfig } = await import("../../next.config");
+    const list = await nextConfig.headers!();
+    return (source: string) => Object.fromEntries(list.filter((rule) => rule.source === source).flatMap((rule) => rule.headers.map((h) => [h.key, h.value])));
+  }
+
+  it("sends the common headers everywhere and a CSP with frame-ancestors 'none' on assets", async () => {
+    const of = await rules();
+    expect(of("/:path*")).toMatchObject({ "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Permissions-Policy": permissionsPolicy });
+    expect(of("/:path*")["Strict-Transport-Security"]).toBeUndefined();
+    for (const asset of ["/_next/:path*", "/icon.svg"]) expect(directives(of(asset)["Content-Security-Policy"]!).get("frame-ancestors")).toEqual(["'none'"]);
+  });
+
+  it("adds HSTS when the build's APP_URL is https", async () => {
+    vi.stubEnv("APP_URL", "https://auth.example.com");
+    const of = await rules();
+    expect(of("/:path*")["Strict-Transport-Security"]).toBe(strictTransportSecurity);
+  });
+});

@@ -2,7 +2,7 @@ import type { Deps } from "./deps";
 import { hashPassword, newPasswordWeakness } from "./passwords";
 import { fail, ok, type Result } from "./result";
 import { sessionCookieExpiresAt } from "./sessions";
-import { eventClient } from "./sign-in";
+import { eventClient } from "./present";
 import type { ClientInfo, Session, User } from "./types";
 import { checkCurrentPassword } from "./reauthenticate";
 

@@ -2,7 +2,7 @@ import { constantTimeEqual, hmac, randomDigits } from "./crypto";
 import type { Deps, SmsDeliveryOutcome } from "./deps";
 import { consumeAll, ipKey, limits, smsGlobalHourly } from "./limits";
 import { fail, ok, type Failure, type Result } from "./result";
-import { eventClient } from "./sign-in";
+import { eventClient } from "./present";
 import type { Challenge, ClientInfo, SmsTemplate } from "./types";
 
 // NIST SP 800-63B 5.1.3: a 6-digit out-of-band secret is ≈ 20 bits, acceptable only with a short life and a

@@ -3,7 +3,7 @@ import { consumeLinkToken, issueLinkToken } from "./link-tokens";
 import { consumeAll, ipKey, limits } from "./limits";
 import { normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
-import { eventClient } from "./sign-in";
+import { eventClient } from "./present";
 import type { ClientInfo, User } from "./types";
 import { checkCurrentPassword } from "./reauthenticate";
 

@@ -4,7 +4,7 @@ import { consumeAll, ipKey, limits } from "./limits";
 import { hashPassword, newPasswordWeakness } from "./passwords";
 import { normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
-import { eventClient } from "./sign-in";
+import { eventClient } from "./present";
 import { throttleKey } from "./sign-in-throttle";
 import type { ClientInfo } from "./types";
 

@@ -5,7 +5,7 @@ import { checkPhoneNumber } from "./phone-numbers";
 import { maskPhoneNumber } from "./present";
 import { fail, ok, type Failure, type Result } from "./result";
 import { checkCurrentPassword } from "./reauthenticate";
-import { eventClient } from "./sign-in";
+import { eventClient } from "./present";
 import type { Challenge, ClientInfo, User } from "./types";
 
 const EXPIRED = "This verification has expired or had too many wrong codes. Add the number again.";

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
-import type { Session, User } from "./types";
+import type { ClientInfo, Session, User } from "./types";
 
 /** `+1 ••• ••• 4567`: enough for the owner to recognise the number, too little to harvest it. */
 export function maskPhoneNumber(e164: string): string {
@@ -39,4 +39,9 @@ export function presentSession(session: Session, expiresAt: Date) {
     expiresAt: expiresAt.toISOString(),
     assuranceLevel: session.assuranceLevel,
   };
+}
+
+/** Who made a request, as a security event records it (the user agent capped: it is client-chosen text). */
+export function eventClient(client: ClientInfo): { ip: string; userAgent: string | null } {
+  return { ip: client.ip, userAgent: client.userAgent?.slice(0, 512) ?? null };
 }

@@ -4,7 +4,8 @@ import type { Deps } from "./deps";
 import { presentSignInChallenge, secondFactorMethods } from "./factors";
 import { fail, ok, type Failure, type Result } from "./result";
 import { createSession } from "./sessions";
-import { eventClient, type SignedIn } from "./sign-in";
+import { eventClient } from "./present";
+import type { SignedIn } from "./sign-in";
 import type { Challenge, ClientInfo } from "./types";
 
 export interface ChallengeHandle {

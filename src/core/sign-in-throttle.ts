@@ -2,6 +2,7 @@ import { constantTimeEqual, hmac, randomId } from "./crypto";
 import type { Deps } from "./deps";
 import { consumeLinkToken, issueLinkToken } from "./link-tokens";
 import { consumeAll, ipKey, limits, type RateLimitPolicy } from "./limits";
+import { eventClient } from "./present";
 import { fail, type Failure, ok, type Result, rateLimited } from "./result";
 import type { ClientInfo, User } from "./types";
 
@@ -95,7 +96,7 @@ export async function notifyLockedAccount(deps: Deps, user: User, client: Client
   await deps.repo.transaction(async (repo) => {
     const link = await issueLinkToken(deps, repo, "unlock_sign_in", user.id, user.email);
     await repo.enqueue({ channel: "email", template: "sign_in_locked", recipient: user.email, data: { name: user.name, link, ip: client.ip } });
-    await repo.recordEvent({ userId: user.id, type: "sign_in_locked", ip: client.ip, userAgent: client.userAgent?.slice(0, 512) ?? null });
+    await repo.recordEvent({ userId: user.id, type: "sign_in_locked", ...eventClient(client) });
   });
   deps.messagesQueued();
 }
@@ -133,7 +134,7 @@ export async function unlockSignIn(deps: Deps, input: { token: string }, client:
     // An email change since the link was sent: the throttle that was locked belongs to the old address.
     if (!user || user.email !== token.email) return false;
     await repo.deleteSignInThrottle(throttleKey(deps, user.email));
-    await repo.recordEvent({ userId: user.id, type: "sign_in_unlocked", ip: client.ip, userAgent: client.userAgent?.slice(0, 512) ?? null });
+    await repo.recordEvent({ userId: user.id, type: "sign_in_unlocked", ...eventClient(client) });
     return true;
   });
   return unlocked ? ok({}) : fail("invalid_token", "This unlock link is invalid, used or expired. Resetting your password also unlocks sign-in.");

@@ -2,7 +2,7 @@ import type { Deps } from "./deps";
 import { createSignInChallenge, secondFactorMethods, type SignInChallenge } from "./factors";
 import { consumeAll, ipKey, limits, peekAll } from "./limits";
 import { verifyDummyPassword, verifyPassword } from "./passwords";
-import { normalizeEmail } from "./present";
+import { eventClient, normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
 import { createSession } from "./sessions";
 import { claimSignInAttempt, clearSignInThrottle, failuresPerIp, notifyLockedAccount, recognizeKnownDevice, recordSignInFailure } from "./sign-in-throttle";
@@ -70,6 +70,3 @@ export async function completeFirstFactor(deps: Deps, user: User, client: Client
   return ok({ result: { kind: "session", user, session, token } });
 }
 
-export function eventClient(client: ClientInfo): { ip: string; userAgent: string | null } {
-  return { ip: client.ip, userAgent: client.userAgent?.slice(0, 512) ?? null };
-}

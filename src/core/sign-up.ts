@@ -5,7 +5,7 @@ import { issueLinkToken, type LinkOptions } from "./link-tokens";
 import { hashPassword, newPasswordWeakness } from "./passwords";
 import { normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
-import { eventClient } from "./sign-in";
+import { eventClient } from "./present";
 import type { ClientInfo, User } from "./types";
 import type { Repository } from "./repository";
 

@@ -2,7 +2,7 @@ import type { Deps } from "./deps";
 import { checkCurrentPassword } from "./reauthenticate";
 import { maskPhoneNumber } from "./present";
 import { fail, ok, type Result } from "./result";
-import { eventClient } from "./sign-in";
+import { eventClient } from "./present";
 import type { ClientInfo, User } from "./types";
 
 /**

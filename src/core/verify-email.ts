@@ -2,7 +2,8 @@ import type { Deps } from "./deps";
 import { consumeLinkToken } from "./link-tokens";
 import { consumeAll, ipKey, limits } from "./limits";
 import { fail, type Result, rateLimited } from "./result";
-import { completeFirstFactor, eventClient, type SignedIn } from "./sign-in";
+import { eventClient } from "./present";
+import { completeFirstFactor, type SignedIn } from "./sign-in";
 import type { ClientInfo } from "./types";
 
 const INVALID_LINK = "This link is invalid or has expired. Ask for a new one.";

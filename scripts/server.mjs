@@ -13,8 +13,15 @@ const dev = process.argv.includes("--dev");
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 if (!dev) process.env.NODE_ENV ??= "production";
 const port = Number(process.env.PORT || 3000);
-const hostname = process.env.HOST || "0.0.0.0";
+// Development (and any non-production run, where config.ts may put a channel in the dev outbox) listens on
+// loopback only unless HOST says otherwise: its dev inbox shows every code and reset link. Production refuses
+// dev channels at start-up, so it listens everywhere by default.
+const production = !dev && process.env.NODE_ENV === "production";
+const hostname = process.env.HOST || (production ? "0.0.0.0" : "127.0.0.1");
 const appUrl = process.env.APP_URL || `http://localhost:${port}`;
+// Tells the API (src/server.ts hostBindingsFromForwardedFor) that the last X-Forwarded-For hop is the TCP peer,
+// appended below: only then may it count as proof that a request came from this machine.
+globalThis[Symbol.for("twofold.peerAppended")] = true;
 
 const app = next({ dev, port, hostname: "localhost" });
 const handle = app.getRequestHandler();
@@ -36,8 +43,14 @@ server.listen(port, hostname, async () => {
   } catch (error) {
     console.error(`not ready: ${error.message}`);
   }
-  console.log(`Twofold (${dev ? "development" : "production"}) ready on ${appUrl}`);
-  if (dev) console.log(`dev inbox: ${appUrl}/dev/inbox`);
+  console.log(`Twofold (${dev ? "development" : "production"}) ready on ${appUrl}, listening on ${hostname}:${port}${process.env.HOST ? "" : hostname === "127.0.0.1" ? " (this machine only; set HOST to listen elsewhere)" : ""}`);
+  // The API's own configuration decides (config.ts devOutbox), the same way as `npm run api`: read it back.
+  const twofold = await globalThis[Symbol.for("twofold.server")]?.catch(() => undefined);
+  if (twofold) {
+    const modes = twofold.deliveryModes;
+    console.log(`email: ${modes.email}`);
+    console.log(`sms: ${modes.sms}`);
+  }
 });
 
 // SIGTERM: at once, stop accepting connections and stop the outbox worker from claiming messages (it finishes the

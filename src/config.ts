@@ -6,6 +6,8 @@ import path from "node:path";
 export interface Config {
   production: boolean;
   port: number;
+  /** HOST: the interface to listen on; unset = loopback while a channel uses the dev outbox, else every interface. */
+  host: string | undefined;
   appUrl: string;
   /** Origins allowed on cookie-authenticated writes (APP_URL first). */
   trustedOrigins: string[];
@@ -18,7 +20,12 @@ export interface Config {
   trustProxy: TrustProxy;
   sessionIdleTimeoutSeconds: number;
   sessionAbsoluteTimeoutSeconds: number;
-  devRoutes: boolean;
+  /**
+   * Which channels have no real provider and land in the dev outbox instead: email while SMTP_URL is unset, SMS
+   * while SMS_PROVIDER is `outbox`, whatever NODE_ENV says. GET /api/dev/outbox and /dev/inbox exist only while
+   * one of them is true, and list only these channels' messages (never a real provider's).
+   */
+  devOutbox: { email: boolean; sms: boolean };
   appName: string;
   sms: SmsConfig;
   /** PWNED_PASSWORDS=1: new passwords are also looked up in Have I Been Pwned (k-anonymity range API). */
@@ -94,6 +101,39 @@ function loadSmsConfig(env: NodeJS.ProcessEnv, production: boolean): SmsConfig {
   return { provider, twilio, allowedCountries: countries.length > 0 ? countries : null, globalHourlyLimit: positiveInt(env, "SMS_GLOBAL_HOURLY_LIMIT", 200) };
 }
 
+export type DevChannel = "email" | "sms";
+
+/** The channels whose messages the dev outbox may show; empty = no dev routes at all. */
+export function devOutboxChannels(config: Pick<Config, "devOutbox">): DevChannel[] {
+  return (["email", "sms"] as const).filter((channel) => config.devOutbox[channel]);
+}
+
+/**
+ * Where the server listens: HOST when set; otherwise loopback while the dev outbox is on (its page shows every
+ * code and reset link, so a dev server is not reachable from the network unless asked for); otherwise every
+ * interface (undefined).
+ */
+export function listenHost(config: Pick<Config, "host" | "devOutbox">): string | undefined {
+  return config.host ?? (devOutboxChannels(config).length > 0 ? "127.0.0.1" : undefined);
+}
+
+/** One line per channel for the start-up log. The SMTP URL's host only: the URL may carry a password. */
+export function deliveryModes(config: Pick<Config, "devOutbox" | "smtpUrl" | "sms" | "appUrl">): { email: string; sms: string } {
+  const dev = `dev outbox (${config.appUrl}/dev/inbox, GET /api/dev/outbox; to this machine only)`;
+  return {
+    email: config.devOutbox.email ? dev : `SMTP ${smtpHost(config.smtpUrl)}`,
+    sms: config.devOutbox.sms ? dev : config.sms.provider,
+  };
+}
+
+function smtpHost(url: string | undefined): string {
+  try {
+    return new URL(url ?? "").host || "(no host)";
+  } catch {
+    return "(unparsable SMTP_URL)";
+  }
+}
+
 function originOf(url: string, name: string): string {
   try {
     return new URL(url).origin;
@@ -146,23 +186,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && appUrl.startsWith("http:") && !isLoopbackOrigin(appUrl)) {
     throw new ConfigError(`APP_URL must be https in production (got ${appUrl}); only localhost may use http`);
   }
+  const secret = loadSecret(env, production, dataDir);
+  // Refuses the SMS outbox in production, as SMTP_URL above refuses the email one: production has no dev channel.
+  const sms = loadSmsConfig(env, production);
   return {
     production,
     port,
+    host: env.HOST || undefined,
     appUrl,
     trustedOrigins,
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir,
-    secret: loadSecret(env, production, dataDir),
+    secret,
     smtpUrl,
     emailFrom: env.EMAIL_FROM || `Twofold <no-reply@${new URL(appUrl).hostname}>`,
     redisUrl: env.REDIS_URL || undefined,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     sessionIdleTimeoutSeconds: positiveInt(env, "SESSION_IDLE_TIMEOUT_SECONDS", 7 * 24 * 3600),
     sessionAbsoluteTimeoutSeconds: positiveInt(env, "SESSION_ABSOLUTE_TIMEOUT_SECONDS", 30 * 24 * 3600),
-    devRoutes: !production,
+    devOutbox: { email: !smtpUrl, sms: sms.provider === "outbox" },
     appName: env.APP_NAME || "Twofold",
-    sms: loadSmsConfig(env, production),
+    sms,
     outboxLeaseSeconds: positiveInt(env, "OUTBOX_LEASE_SECONDS", 600),
     pwnedPasswords: ["1", "true"].includes(env.PWNED_PASSWORDS ?? "")
       ? { apiBase: env.PWNED_PASSWORDS_API || "https://api.pwnedpasswords.com", timeoutMs: positiveInt(env, "PWNED_PASSWORDS_TIMEOUT_MS", 2000) }

@@ -1,5 +1,5 @@
 import pino, { type Logger } from "pino";
-import { loadConfig, type Config } from "./config";
+import { deliveryModes, loadConfig, type Config } from "./config";
 import type { Deps } from "./core/deps";
 import { isDatabaseUnavailable, openDatabase, type DatabaseHandle } from "./db/client";
 import { outboxSealer } from "./db/outbox";
@@ -19,6 +19,8 @@ export interface TwofoldServer {
   database: DatabaseHandle;
   worker: OutboxWorker;
   logger: Logger;
+  /** Where each channel's messages go, in words (config.ts deliveryModes): for start-up logs. */
+  deliveryModes: { email: string; sms: string };
   /** Resolves when every afterResponse task started so far has finished. */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -88,7 +90,11 @@ export async function createTwofoldServer(options: ServerOptions = {}): Promise<
     }
   }, 10 * 60_000);
   purge.unref();
-  logger.info({ database: database.kind, appUrl: config.appUrl, smtp: config.smtpUrl ? "smtp" : "dev outbox", sms: config.sms.provider }, "twofold ready");
+  // Says plainly where codes and links go: a dev outbox channel shows them at /dev/inbox (to this machine only).
+  const modes = deliveryModes(config);
+  logger.info({ database: database.kind, appUrl: config.appUrl, email: modes.email, sms: modes.sms }, "twofold ready");
+  logger.info(`email: ${modes.email}`);
+  logger.info(`sms: ${modes.sms}`);
   return {
     app,
     config,
@@ -96,6 +102,7 @@ export async function createTwofoldServer(options: ServerOptions = {}): Promise<
     database,
     worker,
     logger,
+    deliveryModes: modes,
     settle: background.settle,
     async close() {
       clearInterval(purge);
@@ -155,6 +162,13 @@ export function getServer(): Promise<TwofoldServer> {
 }
 
 /**
+ * scripts/server.mjs sets this flag: it appends the TCP peer to X-Forwarded-For on every request, so there the
+ * last hop is the peer. Under plain `next dev`/`next start` a client's own header is kept, so its last hop may
+ * be anything the client wrote.
+ */
+const peerAppendedKey = Symbol.for("twofold.peerAppended");
+
+/**
  * Entry point for the Next.js route. The request has no socket here: the peer is the last X-Forwarded-For hop,
  * which scripts/server.mjs always appends (and Next itself sets when the header is absent). The hops before it
  * are believed only as far as TRUST_PROXY says.
@@ -167,6 +181,6 @@ export async function handleApiRequest(req: Request): Promise<Response> {
 export function hostBindingsFromForwardedFor(header: string | null): HostBindings {
   const hops = (header ?? "").split(",").map((hop) => hop.trim()).filter(Boolean);
   const remoteAddress = hops.pop();
-  return { remoteAddress, forwardedFor: hops.length > 0 ? hops.join(", ") : "" };
+  const peerAppended = (globalThis as { [peerAppendedKey]?: boolean })[peerAppendedKey] === true;
+  return { remoteAddress, forwardedFor: hops.length > 0 ? hops.join(", ") : "", ...(peerAppended ? {} : { peerUnverified: true }) };
 }
-

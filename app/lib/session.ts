@@ -32,6 +32,9 @@ export const getCurrentSession = cache(async (): Promise<{ user: User; session: 
   const jar = await cookies();
   // No cookie, no question: skips a database round trip for every anonymous page view.
   if (!sessionCookieNames.some((name) => jar.has(name))) return null;
+  // The raw Cookie header goes to the API, which alone decides: two session cookies (one tossed by another page
+  // or subdomain) are nobody, and nothing is cleared (src/http/middleware/session.ts). Do not pick one here:
+  // `cookies()` keeps only one value per name.
   try {
     return await (await getServerClient()).getSession();
   } catch (error) {

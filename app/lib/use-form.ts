@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { TwofoldError } from "@/src/client";
 import { toTwofoldError } from "./messages";
+import { ownEntry } from "./lookups";
 
 /**
  * Pending and error state for one form. On failure the error summary takes focus, so keyboard and
@@ -31,8 +32,10 @@ export function useForm(options: { codeFields?: Record<string, string> } = {}) {
   /** The API's message for this field, or the whole error's message when its code belongs to this field. */
   function fieldError(name: string): string | undefined {
     if (!error) return undefined;
-    if (error.fields[name]) return error.fields[name];
-    return options.codeFields?.[error.code] === name ? error.message : undefined;
+    // The fields and the code come from the API's answer: own keys only (a code "constructor" names no field).
+    const text = ownEntry(error.fields, name);
+    if (text) return text;
+    return options.codeFields && ownEntry(options.codeFields, error.code) === name ? error.message : undefined;
   }
 
   return { pending, error, setError, errorRef, run, fieldError };

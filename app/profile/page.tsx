@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { requireUser } from "@/app/lib/guards";
+import { profileNotice } from "@/app/lib/lookups";
 import { getPendingPhoneVerification } from "@/app/lib/pending-phone";
 import { countryOptions, defaultCountry } from "@/app/lib/phone";
 import { getServerClient } from "@/app/lib/session";
@@ -15,11 +16,6 @@ import { TwoFactorSettings } from "./two-factor";
 
 export const metadata: Metadata = { title: "Your profile" };
 
-// Notices are chosen from this list by key; text from the URL is never rendered.
-const notices: Record<string, string> = {
-  "phone-verified": "Your phone number is verified. You can turn on two-factor sign-in below.",
-};
-
 export default async function ProfilePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireUser();
   const client = await getServerClient();
@@ -31,7 +27,8 @@ export default async function ProfilePage({ searchParams }: { searchParams: Prom
     searchParams,
     headers().then((incoming) => incoming.get("accept-language")),
   ]);
-  const noticeText = typeof notice === "string" ? notices[notice] : undefined;
+  // Picked by key from a fixed list (own keys only: `?notice=constructor` finds nothing); URL text is never rendered.
+  const noticeText = profileNotice(notice);
 
   return (
     <div className="stack profile">

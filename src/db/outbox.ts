@@ -142,11 +142,16 @@ export async function findMessage(db: Database, id: string): Promise<OutboxMessa
   return row ?? null;
 }
 
-/** Newest first, for the dev outbox and operators. */
-export async function listRecentMessages(db: Database, limit: number): Promise<OutboxMessage[]> {
+/**
+ * Newest first, of the given channels only (the dev outbox asks for the channels without a real provider, so a
+ * message sent by SMTP or Twilio is never listed there). No channels, no rows.
+ */
+export async function listRecentMessages(db: Database, options: { channels: OutboxChannel[]; limit: number }): Promise<OutboxMessage[]> {
+  if (options.channels.length === 0) return [];
   return db
     .select()
     .from(outboxMessages)
+    .where(inArray(outboxMessages.channel, options.channels))
     .orderBy(desc(outboxMessages.createdAt), desc(outboxMessages.id))
-    .limit(Math.max(1, Math.min(limit, 500)));
+    .limit(Math.max(1, Math.min(options.limit, 500)));
 }

@@ -1,4 +1,4 @@
-import type { Config } from "../config";
+import { type Config, devOutboxChannels } from "../config";
 import type { Database } from "../db/client";
 import { listRecentMessages, type OutboxMessage } from "../db/outbox";
 import { openPayload, type PayloadOpener, renderStoredEmail } from "./render";
@@ -35,16 +35,17 @@ function renderForDev(message: OutboxMessage, opener: PayloadOpener, config: Pic
 }
 
 /**
- * Development only (the route is 404 in production): renders each message from its sealed data, links
- * included, so sign-up and password reset can be clicked through without a mail server.
+ * Development only: renders each message of the dev channels (config.devOutbox) from its sealed data, links
+ * included, so sign-up and password reset can be clicked through without a mail server. A channel with a real
+ * provider (SMTP, Twilio) is left out in the query itself: its messages reached real people.
  */
 export async function listDevOutbox(
   db: Database,
   opener: PayloadOpener,
-  config: Pick<Config, "appName" | "appUrl">,
+  config: Pick<Config, "appName" | "appUrl" | "devOutbox">,
   limit = 50,
 ): Promise<DevOutboxMessage[]> {
-  const messages = await listRecentMessages(db, limit);
+  const messages = await listRecentMessages(db, { channels: devOutboxChannels(config), limit });
   return messages.map((message) => ({
     id: message.id,
     channel: message.channel,

@@ -2,6 +2,32 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Config } from "../config";
 
+/**
+ * How many cookies named `name` the request carries, counted the way the parser splits them (`;`, trimmed
+ * names) whatever their values. A browser sends two when someone planted a second one for a narrower Path or a
+ * parent Domain (cookie tossing: any page on plain http, or a sibling subdomain, can); the order of the two says
+ * nothing about which one we set.
+ */
+export function cookieCount(c: Context, name: string): number {
+  const header = c.req.header("cookie");
+  if (!header || !header.includes(name)) return 0;
+  let count = 0;
+  for (const pair of header.split(";")) {
+    const equals = pair.indexOf("=");
+    // Spaces and tabs only, as hono/cookie trims: the same pairs it would match by this name.
+    if (equals !== -1 && pair.slice(0, equals).replace(/^[ \t]+|[ \t]+$/g, "") === name) count++;
+  }
+  return count;
+}
+
+/**
+ * The value of the one cookie named `name`; undefined when there is none or more than one. Two cookies of one
+ * name are both ignored: picking either lets a planted cookie choose the account (or sign the owner out).
+ */
+export function singleCookie(c: Context, name: string): string | undefined {
+  return cookieCount(c, name) === 1 ? getCookie(c, name) : undefined;
+}
+
 /** `__Host-` pins the cookie to our host and path `/` with Secure, so a sibling subdomain cannot plant one. */
 export function sessionCookieName(config: Pick<Config, "appUrl">): string {
   return config.appUrl.startsWith("https:") ? "__Host-twofold_session" : "twofold_session";
@@ -51,7 +77,7 @@ export function clearChallengeCookie(c: Context, config: Config): void {
 }
 
 export function readChallengeCookie(c: Context, config: Config): { challengeId: string; binding: string } | null {
-  const value = getCookie(c, challengeCookieName(config));
+  const value = singleCookie(c, challengeCookieName(config));
   const match = value ? /^([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{16,128})$/.exec(value) : null;
   return match ? { challengeId: match[1]!, binding: match[2]! } : null;
 }
@@ -75,5 +101,5 @@ export function setKnownDeviceCookie(c: Context, config: Config, value: string, 
 }
 
 export function readKnownDeviceCookie(c: Context, config: Config): string | undefined {
-  return getCookie(c, knownDeviceCookieName(config));
+  return singleCookie(c, knownDeviceCookieName(config));
 }

@@ -29,6 +29,12 @@ export interface HostBindings {
   remoteAddress?: string;
   /** The X-Forwarded-For hops before the peer, when the host has split them off the header itself. */
   forwardedFor?: string;
+  /**
+   * True when remoteAddress was read from a header the client could have written itself (Next.js run without
+   * scripts/server.mjs keeps a client's own X-Forwarded-For): good enough as a rate-limit key, never proof
+   * that the peer is on this machine (see loopbackPeer in middleware/client-ip.ts).
+   */
+  peerUnverified?: boolean;
 }
 
 export type AppEnv = {

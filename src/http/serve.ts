@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
+import { listenHost } from "../config";
 import { getServer } from "../server";
 
 /**
@@ -8,11 +9,25 @@ import { getServer } from "../server";
  */
 const SHUTDOWN_DEADLINE_MS = 25_000;
 
-/** `npm run api`: the same Hono app without Next.js, on the same PORT. */
+/**
+ * `npm run api`: the same Hono app without Next.js, on the same PORT. While a channel uses the dev outbox it
+ * listens on loopback only, unless HOST says otherwise (config.ts listenHost).
+ */
 const server = await getServer();
-const http = serve({ fetch: (req, env) => server.app.fetch(req, { remoteAddress: env.incoming.socket.remoteAddress }), port: server.config.port }, (info) => {
-  server.logger.info({ port: info.port }, `API listening on http://localhost:${info.port}/api`);
-}) as Server;
+const hostname = listenHost(server.config);
+const http = serve(
+  {
+    // The socket's address is the peer: the dev outbox and the client IP start from it, never from a header.
+    fetch: (req, env) => server.app.fetch(req, { remoteAddress: env.incoming.socket.remoteAddress }),
+    port: server.config.port,
+    ...(hostname ? { hostname } : {}),
+  },
+  (info) => {
+    // Where codes and links go was said by createTwofoldServer ("email: …", "sms: …").
+    const where = hostname ? `${hostname}${hostname === "127.0.0.1" && !server.config.host ? ", this machine only: set HOST to listen elsewhere" : ""}` : "every interface";
+    server.logger.info({ port: info.port, host: hostname ?? "*" }, `API listening on port ${info.port} (${where}); ${server.config.appUrl}/api`);
+  },
+) as Server;
 
 let closing = false;
 // close() ends the idle keep-alive connections once; one whose last response goes out during the shutdown would

@@ -7,7 +7,9 @@ import pino from "pino";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client";
+import { outboxSealer } from "../../src/db/outbox";
 import { outboxMessages } from "../../src/db/schema";
+import { listDevOutbox } from "../../src/delivery/dev-outbox";
 import { challengeCookieName, knownDeviceCookieName, sessionCookieName } from "../../src/http/cookies";
 import { createTwofoldServer, type TwofoldServer } from "../../src/server";
 import { type FakeTwilio, startFakeTwilio } from "../fakes/twilio";
@@ -193,10 +195,19 @@ export class TestClient {
   delete = <T = any>(url: string, json?: unknown) => this.request<T>("DELETE", url, { json });
 }
 
-/** The newest dev-outbox email to `to` (optionally of one subject pattern), with the link inside it. */
+/**
+ * Every queued message, rendered as the dev outbox renders it, whichever channel has a real provider: read from
+ * the outbox table, not GET /api/dev/outbox, which lists dev channels only (test/integration/dev-outbox-exposure).
+ * Files that send through SMTP or a fake Twilio still read links and codes here.
+ */
+async function queuedMessages(server: TwofoldServer) {
+  await server.settle();
+  return listDevOutbox(server.database.db, outboxSealer(server.config.secret), { ...server.config, devOutbox: { email: true, sms: true } });
+}
+
+/** The newest queued email to `to` (optionally of one subject pattern), with the link inside it. */
 export async function lastEmail(server: TwofoldServer, to: string, subject?: RegExp) {
-  const response = await server.app.request("http://localhost:3000/api/dev/outbox");
-  const { messages } = (await response.json()) as { messages: Array<{ to: string; subject: string | null; body: string; html: string | null }> };
+  const messages = await queuedMessages(server);
   const message = messages.find((m) => m.to === to && (!subject || subject.test(m.subject ?? "")));
   if (!message) return null;
   const link = message.body.match(/https?:\/\/\S+#token=([A-Za-z0-9_.-]+)/);
@@ -220,10 +231,9 @@ export async function signedUpUser(ctx: ServerContext, options: { email?: string
   return { client, email, password, name, user: verify.body.user as { id: string; email: string } };
 }
 
-/** The newest dev-outbox SMS to `to` (E.164), with the 6-digit code in it, if any. */
+/** The newest queued SMS to `to` (E.164), with the 6-digit code in it, if any. */
 export async function lastSms(server: TwofoldServer, to: string) {
-  const response = await server.app.request("http://localhost:3000/api/dev/outbox");
-  const { messages } = (await response.json()) as { messages: Array<{ channel: string; to: string; body: string; createdAt: string; status: string }> };
+  const messages = await queuedMessages(server);
   const message = messages.find((m) => m.channel === "sms" && m.to === to);
   if (!message) return null;
   return { ...message, code: message.body.match(/\b(\d{6})\b/)?.[1] ?? null };

@@ -6,7 +6,7 @@ import { listDevOutbox } from "../../src/delivery/dev-outbox";
 import { recordingLogger } from "../fakes/logger";
 import { forEachDatabase } from "../helpers/databases";
 
-const config = { appName: "Twofold", appUrl: "http://localhost:3000", smtpUrl: undefined, emailFrom: "no-reply@localhost", production: false };
+const config = { appName: "Twofold", appUrl: "http://localhost:3000", smtpUrl: undefined, emailFrom: "no-reply@localhost", production: false, devOutbox: { email: true, sms: true } };
 
 forEachDatabase("dev outbox", (ctx) => {
   const sealer = outboxSealer(randomBytes(32));

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config";
+import { ConfigError, deliveryModes, devOutboxChannels, listenHost, loadConfig } from "../../src/config";
 
 const SECRET = "a-config-test-secret-of-enough-length-0123";
 const temporaryDirs: string[] = [];
@@ -39,7 +39,8 @@ describe("loadConfig defaults", () => {
     expect(config.sessionAbsoluteTimeoutSeconds).toBe(30 * 24 * 3600);
     expect(config.trustProxy).toEqual({ kind: "none" });
     expect(config.production).toBe(false);
-    expect(config.devRoutes).toBe(true);
+    expect(config.devOutbox).toEqual({ email: true, sms: true });
+    expect(config.host).toBeUndefined();
     expect(config.appName).toBe("Twofold");
     expect(config.emailFrom).toBe("Twofold <no-reply@localhost>");
     expect(config.databaseUrl).toBeUndefined();
@@ -161,7 +162,7 @@ describe("SECRET", () => {
     const twilio = { TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000", TWILIO_AUTH_TOKEN: "token", TWILIO_FROM: "+15005550006" };
     const config = load({ NODE_ENV: "production", SECRET, SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir(), ...twilio });
     expect(config.production).toBe(true);
-    expect(config.devRoutes).toBe(false);
+    expect(config.devOutbox).toEqual({ email: false, sms: false });
   });
 
   it("generates a development secret into DATA_DIR once, then reuses it", () => {
@@ -232,5 +233,51 @@ describe("SMS configuration", () => {
     expect(load(env({ ...twilio, TWILIO_TIMEOUT_MS: "2500", OUTBOX_LEASE_SECONDS: "30" }))).toMatchObject({ outboxLeaseSeconds: 30, sms: { twilio: { timeoutMs: 2500 } } });
     expect(() => load(env({ ...twilio, TWILIO_TIMEOUT_MS: "0" }))).toThrow(/TWILIO_TIMEOUT_MS/);
     expect(() => load(env({ OUTBOX_LEASE_SECONDS: "ten" }))).toThrow(/OUTBOX_LEASE_SECONDS/);
+  });
+});
+
+describe("dev outbox per channel, whatever NODE_ENV says", () => {
+  const twilio = { TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000", TWILIO_AUTH_TOKEN: "token", TWILIO_FROM: "+15005550006" };
+
+  it.each([
+    ["development", {}, { email: true, sms: true }],
+    [undefined, {}, { email: true, sms: true }],
+    [undefined, { SMTP_URL: "smtp://mail.example.com" }, { email: false, sms: true }],
+    ["development", twilio, { email: true, sms: false }],
+    // The pen test's case: `npm run api` with both providers set and NODE_ENV unset served every code.
+    [undefined, { SMTP_URL: "smtps://user:pass@smtp.example.com", ...twilio }, { email: false, sms: false }],
+    ["test", { SMTP_URL: "smtp://mail:25", ...twilio, SMS_PROVIDER: "outbox" }, { email: false, sms: true }],
+  ])("NODE_ENV=%s with %j → %j", (nodeEnv, vars, expected) => {
+    const config = load({ ...env(vars), NODE_ENV: nodeEnv });
+    expect(config.devOutbox).toEqual(expected);
+    expect(devOutboxChannels(config)).toEqual((["email", "sms"] as const).filter((channel) => expected[channel]));
+  });
+
+  it("never has a dev channel in production (it refuses to start instead)", () => {
+    const base = { NODE_ENV: "production", SECRET, DATA_DIR: tempDir() };
+    expect(() => load({ ...base, ...twilio })).toThrow(/SMTP_URL/);
+    expect(() => load({ ...base, SMTP_URL: "smtp://mail:25" })).toThrow(/SMS|Twilio/i);
+    expect(() => load({ ...base, SMTP_URL: "smtp://mail:25", ...twilio, SMS_PROVIDER: "outbox" })).toThrow(/SMS|Twilio/i);
+    expect(load({ ...base, SMTP_URL: "smtp://mail:25", ...twilio }).devOutbox).toEqual({ email: false, sms: false });
+  });
+
+  it("listens on loopback while a channel is dev, unless HOST says otherwise; everywhere otherwise", () => {
+    expect(listenHost(load(env()))).toBe("127.0.0.1");
+    expect(listenHost(load(env({ SMTP_URL: "smtp://mail:25" })))).toBe("127.0.0.1");
+    expect(listenHost(load(env({ HOST: "0.0.0.0" })))).toBe("0.0.0.0");
+    expect(listenHost(load(env({ HOST: "" })))).toBe("127.0.0.1");
+    expect(listenHost(load(env({ SMTP_URL: "smtp://mail:25", ...twilio })))).toBeUndefined();
+    expect(listenHost(load(env({ SMTP_URL: "smtp://mail:25", ...twilio, HOST: "10.0.0.5" })))).toBe("10.0.0.5");
+  });
+
+  it("describes each channel's mode for the start-up log, without the SMTP credentials", () => {
+    expect(deliveryModes(load(env()))).toEqual({
+      email: "dev outbox (http://localhost:3000/dev/inbox, GET /api/dev/outbox; to this machine only)",
+      sms: "dev outbox (http://localhost:3000/dev/inbox, GET /api/dev/outbox; to this machine only)",
+    });
+    const real = deliveryModes(load(env({ SMTP_URL: "smtps://user:hunter2@smtp.example.com:465", ...twilio })));
+    expect(real).toEqual({ email: "SMTP smtp.example.com:465", sms: "twilio" });
+    expect(JSON.stringify(real)).not.toMatch(/hunter2|user/);
+    expect(deliveryModes(load(env({ ...twilio, SMS_PROVIDER: "twilio-verify", TWILIO_VERIFY_SERVICE_SID: "VA0" }))).sms).toBe("twilio-verify");
   });
 });

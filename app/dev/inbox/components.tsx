@@ -7,7 +7,9 @@ import { LocalTime } from "@/app/components/LocalTime";
 
 const refreshMilliseconds = 2000;
 
-export function Inbox() {
+const channelNames = { email: "Emails", sms: "Text messages" } as const;
+
+export function Inbox({ channels }: { channels: Array<"email" | "sms"> }) {
   const [messages, setMessages] = useState<OutboxMessage[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -39,7 +41,8 @@ export function Inbox() {
         <div>
           <h1>Dev inbox</h1>
           <p className="muted small" style={{ margin: 0 }}>
-            Emails and text messages the server would have sent. Newest first; refreshes every 2 seconds.
+            {channels.map((channel) => channelNames[channel]).join(" and ")} the server would have sent (channels without a real provider
+            only). Newest first; refreshes every 2 seconds.
           </p>
         </div>
         <span className="badge accent">Development only</span>

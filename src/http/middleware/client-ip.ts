@@ -1,7 +1,7 @@
 import { BlockList, isIP } from "node:net";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { TrustProxy } from "../../config";
-import type { AppEnv } from "../env";
+import type { AppEnv, HostBindings } from "../env";
 
 function normalizeIp(ip: string): string {
   return ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
@@ -58,3 +58,23 @@ export const clientIp = (trust: TrustProxy): MiddlewareHandler<AppEnv> =>
     c.set("clientIp", resolveClientIp(c.env?.remoteAddress ?? "0.0.0.0", forwardedFor, trust));
     return next();
   };
+
+/** 127.0.0.0/8 and ::1, also in their IPv4-mapped forms: an address on this machine. */
+export function isLoopbackAddress(address: string): boolean {
+  const ip = normalizeIp(address);
+  if (ip === "::1" || ip === "0:0:0:0:0:0:0:1") return true;
+  return isIP(ip) === 4 && ipInCidr(ip, "127.0.0.0/8");
+}
+
+/**
+ * Whether the TCP peer is on this machine: the dev outbox shows every code and reset link, so it answers nobody
+ * else. The socket's address only, never X-Forwarded-For, which any client can write; a host that could only
+ * read the peer from such a header says so (peerUnverified) and is refused. (A reverse proxy on this machine
+ * makes every request loopback: a dev server is not meant to sit behind one.)
+ */
+export function isLoopbackPeer(bindings: HostBindings | undefined): boolean {
+  const peer = bindings?.remoteAddress;
+  return peer !== undefined && !bindings?.peerUnverified && isLoopbackAddress(peer);
+}
+
+export const loopbackPeer = (c: Context<AppEnv>): boolean => isLoopbackPeer(c.env);

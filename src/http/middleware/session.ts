@@ -1,28 +1,42 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { getCookie } from "hono/cookie";
 import { randomId } from "../../core/crypto";
 import { sessionCookieExpiresAt, validateSessionToken } from "../../core/sessions";
 import type { ClientInfo } from "../../core/types";
-import { clearSessionCookie, sessionCookieName, setSessionCookie } from "../cookies";
+import { clearSessionCookie, sessionCookieName, setSessionCookie, singleCookie } from "../cookies";
 import type { AppEnv, Auth } from "../env";
 import { errorResponse } from "../errors";
+
+/**
+ * The credential a request presents: its bearer token, else its one session cookie. Ambiguity is no credential:
+ * two session cookies (one planted for a narrower Path or a parent Domain: cookie tossing), or an Authorization
+ * header that names the Bearer scheme without exactly one token (two headers joined, a stray comma), count as
+ * none, and neither value is tried.
+ */
+function presentedToken(c: Context<AppEnv>, cookieName: string): { token: string; via: Auth["via"] } | null {
+  const authorization = c.req.header("authorization");
+  if (authorization !== undefined && /^bearer\b/i.test(authorization.trimStart())) {
+    const bearer = /^bearer ([^\s,]+)$/i.exec(authorization)?.[1];
+    return bearer ? { token: bearer, via: "bearer" } : null;
+  }
+  // The name already carries `__Host-` over https; Hono's "host" prefix option would prepend it again.
+  const cookie = singleCookie(c, cookieName);
+  return cookie ? { token: cookie, via: "cookie" } : null;
+}
 
 /** Resolves the session (cookie or bearer token) once per request; routes ask `requireAuth`. */
 export const loadSession = (): MiddlewareHandler<AppEnv> =>
   async function loadSession(c, next) {
     const { config, deps } = c.var.services;
-    const bearer = c.req.header("authorization")?.match(/^Bearer (\S+)$/)?.[1];
-    const cookieName = sessionCookieName(config);
-    // The name already carries `__Host-` over https; Hono's "host" prefix option would prepend it again.
-    const cookie = getCookie(c, cookieName);
-    const token = bearer ?? cookie;
+    const presented = presentedToken(c, sessionCookieName(config));
     let auth: Auth | null = null;
-    if (token) {
-      const validation = await validateSessionToken(deps, token);
+    if (presented) {
+      const validation = await validateSessionToken(deps, presented.token);
       if (validation) {
-        auth = { session: validation.session, user: validation.user, via: bearer ? "bearer" : "cookie" };
-        if (validation.refreshed && !bearer) setSessionCookie(c, config, token, sessionCookieExpiresAt(deps, validation.session), deps.now());
-      } else if (!bearer) {
+        auth = { session: validation.session, user: validation.user, via: presented.via };
+        if (validation.refreshed && presented.via === "cookie") setSessionCookie(c, config, presented.token, sessionCookieExpiresAt(deps, validation.session), deps.now());
+      } else if (presented.via === "cookie") {
+        // Only ever the one cookie this request carried: with two, nothing is cleared (the deletion would hit
+        // the owner's cookie and leave the planted one, signing the owner out on every visit).
         clearSessionCookie(c, config);
       }
     }

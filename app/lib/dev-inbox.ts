@@ -1,0 +1,19 @@
+import "server-only";
+import { headers } from "next/headers";
+import { type DevChannel, devOutboxChannels } from "@/src/config";
+import { isLoopbackPeer } from "@/src/http/middleware/client-ip";
+import { getServer, hostBindingsFromForwardedFor } from "@/src/server";
+
+/**
+ * The dev channels this browser may read at /dev/inbox, or null when the page does not exist for it: the same
+ * rule as GET /api/dev/outbox (src/http/routes/ops.ts), which the page polls. Only channels without a real
+ * provider, whatever NODE_ENV says, and only for a browser on this machine (the TCP peer that
+ * scripts/server.mjs appends to X-Forwarded-For, never a hop the client wrote).
+ */
+export async function devInboxChannels(): Promise<DevChannel[] | null> {
+  const { config } = await getServer();
+  const channels = devOutboxChannels(config);
+  if (channels.length === 0) return null;
+  const peer = hostBindingsFromForwardedFor((await headers()).get("x-forwarded-for"));
+  return isLoopbackPeer(peer) ? channels : null;
+}

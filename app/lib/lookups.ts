@@ -1,0 +1,25 @@
+/**
+ * Lookups keyed by text from outside the code: a query string, an API answer, a stored name. A plain object
+ * would answer `?notice=toString` or `constructor` with Object.prototype's function (rendered, that is a 500),
+ * so only the table's own keys count. Relative imports only: unit tests load this file without the app's aliases.
+ */
+export function ownEntry<V>(table: Readonly<Record<string, V>>, key: unknown): V | undefined {
+  return typeof key === "string" && Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+// Notices are chosen from these lists by key (`?notice=key`, after a redirect); text from the URL is never rendered.
+const signInNotices: Readonly<Record<string, string>> = {
+  "password-reset": "Your password was changed and every session was signed out. Sign in with your new password.",
+  "signed-out": "You're signed out.",
+  "sign-in-ended": "Your last sign-in ended before a code was accepted. Enter your email and password again and we'll text you a new code.",
+};
+
+const profileNotices: Readonly<Record<string, string>> = {
+  "phone-verified": "Your phone number is verified. You can turn on two-factor sign-in below.",
+};
+
+/** The sentence for /sign-in?notice=…; undefined for a missing, repeated (an array) or unknown key. */
+export const signInNotice = (key: unknown): string | undefined => ownEntry(signInNotices, key);
+
+/** The sentence for /profile?notice=…. */
+export const profileNotice = (key: unknown): string | undefined => ownEntry(profileNotices, key);

@@ -1,7 +1,8 @@
 import type { Deps } from "./deps";
 import { hashPassword, newPasswordWeakness } from "./passwords";
 import { fail, ok, type Result } from "./result";
-import { sessionCookieExpiresAt } from "./sessions";
+import { createSession, sessionCookieExpiresAt } from "./sessions";
+import { requireRecentSecondFactor } from "./step-up";
 import { eventClient } from "./present";
 import type { ClientInfo, Session, User } from "./types";
 import { checkCurrentPassword } from "./reauthenticate";
@@ -16,8 +17,9 @@ export async function updateProfile(deps: Deps, user: User, input: { name: strin
 }
 
 /**
- * Needs the current password, so a borrowed session cannot lock the owner out. Every other session ends:
- * if the password leaked, so may have a session.
+ * Needs the current password (and, while 2FA is on, a recent second factor), so a borrowed session cannot lock
+ * the owner out. Every session ends, this one included: if the password leaked, so may have a session. This
+ * browser gets a new token (rotation, as at sign-in) carrying over its second-factor credit; the old token dies.
  */
 export async function changePassword(
   deps: Deps,
@@ -25,22 +27,30 @@ export async function changePassword(
   currentSession: Session,
   input: { currentPassword: string; newPassword: string },
   client: ClientInfo,
-): Promise<Result<{}>> {
+): Promise<Result<{ token: string; session: Session }>> {
+  const stepUp = requireRecentSecondFactor(deps, user, currentSession);
+  if (stepUp) return stepUp;
   const wrongPassword = await checkCurrentPassword(deps, user, input.currentPassword);
   if (wrongPassword) return wrongPassword;
   const weakness = await newPasswordWeakness(deps, input.newPassword, { email: user.email, name: user.name });
   if (weakness) return fail("weak_password", weakness, { fields: { newPassword: weakness } });
   const newHash = await hashPassword(input.newPassword);
-  await deps.repo.transaction(async (repo) => {
+  const rotated = await deps.repo.transaction(async (repo) => {
+    // First: the version bump locks the user row, so sign-ins checked against the old password cannot insert a
+    // session after this, and their open challenges die.
+    const current = await repo.bumpCredentialsVersion(user.id, deps.now());
+    if (!current) return null;
     await repo.setPasswordHash(user.id, newHash);
-    await repo.deleteUserSessions(user.id, currentSession.id);
+    await repo.deleteUserSessions(user.id);
     // A reset link issued before the change would undo it; the signed-in owner does not need one any more.
     await repo.invalidateTokens(user.id, "reset_password");
     await repo.recordEvent({ userId: user.id, type: "password_changed", ...eventClient(client) });
     await repo.enqueue({ channel: "email", template: "password_changed", recipient: user.email, data: { name: user.name } });
+    return createSession(deps, current, client, { secondFactorAt: currentSession.secondFactorAt, repo });
   });
+  if (!rotated) return fail("unauthenticated", "Sign in to continue.");
   deps.messagesQueued();
-  return ok({});
+  return ok(rotated);
 }
 
 export const AVATAR_MAX_BYTES = 1024 * 1024;
@@ -78,15 +88,23 @@ export async function listSessions(deps: Deps, user: User): Promise<Array<{ sess
     .filter(({ expiresAt }) => expiresAt.getTime() > deps.now().getTime());
 }
 
-/** Scoped to the owner: another user's session id is simply not found. */
-export async function revokeSession(deps: Deps, user: User, sessionId: string, client: ClientInfo): Promise<Result<{}>> {
+/** Scoped to the owner: another user's session id is simply not found. Needs step-up while 2FA is on. */
+export async function revokeSession(deps: Deps, user: User, currentSession: Session, sessionId: string, client: ClientInfo): Promise<Result<{}>> {
+  if (sessionId !== currentSession.id) {
+    const stepUp = requireRecentSecondFactor(deps, user, currentSession);
+    if (stepUp) return stepUp;
+  }
   const deleted = await deps.repo.deleteUserSession(user.id, sessionId);
   if (!deleted) return fail("not_found", "No such session.");
   await deps.repo.recordEvent({ userId: user.id, type: "session_revoked", ...eventClient(client) });
   return ok({});
 }
 
-export async function revokeOtherSessions(deps: Deps, user: User, currentSession: Session, client: ClientInfo): Promise<void> {
+/** Needs step-up while 2FA is on: a session that never passed the factor must not sign out the ones that did. */
+export async function revokeOtherSessions(deps: Deps, user: User, currentSession: Session, client: ClientInfo): Promise<Result<{}>> {
+  const stepUp = requireRecentSecondFactor(deps, user, currentSession);
+  if (stepUp) return stepUp;
   await deps.repo.deleteUserSessions(user.id, currentSession.id);
   await deps.repo.recordEvent({ userId: user.id, type: "other_sessions_revoked", ...eventClient(client) });
+  return ok({});
 }

@@ -1,9 +1,9 @@
 import { constantTimeEqual, hmac, randomDigits } from "./crypto";
 import type { Deps, SmsDeliveryOutcome } from "./deps";
-import { consumeAll, ipKey, limits, smsGlobalHourly } from "./limits";
+import { ipKey, limits, release, reserveAll, type Reservation, smsGlobalHourly } from "./limits";
 import { fail, ok, type Failure, type Result } from "./result";
 import { eventClient } from "./present";
-import type { Challenge, ClientInfo, SmsTemplate } from "./types";
+import type { Challenge, ClientInfo, SmsTemplate, User } from "./types";
 
 // NIST SP 800-63B 5.1.3: a 6-digit out-of-band secret is ≈ 20 bits, acceptable only with a short life and a
 // hard attempt cap. Codes live 5 minutes; a challenge takes 5 wrong codes, then it is dead.
@@ -46,11 +46,19 @@ function deliveryFailure(outcome: Extract<SmsDeliveryOutcome, { permanent: true 
 export async function sendChallengeCode(deps: Deps, challenge: Challenge, template: SmsTemplate, client: ClientInfo): Promise<Result<{ challenge: Challenge }>> {
   const now = deps.now();
   if (challenge.completedAt || challenge.expiresAt <= now || !challenge.phoneNumber) return fail("challenge_expired", "This request has expired. Start again.");
-  if (challenge.resendAt && challenge.resendAt > now) {
-    return fail("resend_too_soon", "Wait a moment before asking for another code.", { retryAfterSeconds: secondsUntil(deps, challenge.resendAt) });
+  const resendAt = new Date(now.getTime() + RESEND_COOLDOWN_SECONDS * 1000);
+  // The cooldown is taken, not peeked: of any number of parallel resends exactly one gets past this line.
+  const claimed = await deps.repo.claimResend(challenge.id, now, resendAt);
+  if (!claimed) {
+    const current = await deps.repo.findChallenge(challenge.id);
+    if (current && current.resendAt && current.resendAt > now && !current.completedAt && current.expiresAt > now) {
+      return fail("resend_too_soon", "Wait a moment before asking for another code.", { retryAfterSeconds: secondsUntil(deps, current.resendAt) });
+    }
+    return fail("challenge_expired", "This request has expired. Start again.");
   }
   const phone = challenge.phoneNumber;
-  const budget = await consumeAll(deps.limiter, [
+  // Reserved before anything is paid for; a refusal part-way gives back what it took.
+  const budget = await reserveAll(deps.limiter, [
     [limits.smsPerPhoneBurst, phone],
     [limits.smsPerPhoneDay, phone],
     [limits.smsPerAccountDay, challenge.userId],
@@ -64,7 +72,6 @@ export async function sendChallengeCode(deps: Deps, challenge: Challenge, templa
 
   const code = deps.sms.codes === "local" ? randomDigits(6) : null;
   const codeExpiresAt = new Date(Math.min(now.getTime() + SMS_CODE_LIFETIME_SECONDS * 1000, challenge.expiresAt.getTime()));
-  const resendAt = new Date(now.getTime() + RESEND_COOLDOWN_SECONDS * 1000);
   const sent = await deps.repo.transaction(async (repo) => {
     const updated = await repo.recordCodeSent(challenge.id, { codeHash: code ? codeHash(deps, challenge.id, code) : null, codeExpiresAt, resendAt });
     if (!updated) return null;
@@ -90,32 +97,49 @@ export async function checkChallengeCode(deps: Deps, challenge: Challenge, code:
   const now = deps.now();
   const user = await deps.repo.findUserById(challenge.userId);
   if (!user) return fail("challenge_expired", "This request has expired. Start again.");
-  if (user.codeEntryBlockedUntil && user.codeEntryBlockedUntil > now) {
-    return fail("too_many_attempts", "Too many wrong codes. Code entry is paused; try again later.", { retryAfterSeconds: secondsUntil(deps, user.codeEntryBlockedUntil) });
-  }
+  if (user.codeEntryBlockedUntil && user.codeEntryBlockedUntil > now) return codeEntryPaused(deps, user.codeEntryBlockedUntil);
+  // The challenge's attempt is counted first (5 per challenge, one statement), then the account's wrong-code
+  // budget is reserved, both before any code is compared: fifty guesses spread over ten challenges in parallel
+  // get ten comparisons, not fifty, and fifty parallel copies of the right code spend one challenge's five
+  // attempts, not the account's budget.
   const counted = await deps.repo.countAttempt(challenge.id, MAX_WRONG_CODES_PER_CHALLENGE, now);
   if (!counted) return fail("challenge_expired", "This request has expired or had too many wrong codes. Start again.");
+  const accountBudget: Reservation = [[limits.wrongCodesPerAccount, user.id]];
+  const reserved = await reserveAll(deps.limiter, accountBudget);
+  if (!reserved.allowed) return pauseCodeEntry(deps, user, client, now);
 
   if (await isRightCode(deps, counted, code, now)) {
+    // Only wrong codes count against the account.
+    await release(deps.limiter, accountBudget);
     if (await deps.repo.completeChallenge(counted.id, now)) return ok({ challenge: counted });
     return fail("challenge_expired", "This code was already used. Start again.");
   }
 
   await deps.repo.recordEvent({ userId: user.id, type: "code_failed", ...eventClient(client), details: { purpose: counted.purpose } });
-  const accountBudget = await deps.limiter.consume(limits.wrongCodesPerAccount, user.id);
-  if (!accountBudget.allowed) {
-    const until = new Date(now.getTime() + CODE_ENTRY_BLOCK_SECONDS * 1000);
-    await deps.repo.transaction(async (repo) => {
-      await repo.blockCodeEntry(user.id, until);
-      await repo.recordEvent({ userId: user.id, type: "code_entry_blocked", ...eventClient(client) });
-      await repo.enqueue({ channel: "email", template: "code_entry_blocked", recipient: user.email, data: { name: user.name } });
-    });
-    deps.messagesQueued();
-    return fail("too_many_attempts", "Too many wrong codes. Code entry is paused for an hour; we emailed you.", { retryAfterSeconds: CODE_ENTRY_BLOCK_SECONDS });
-  }
   const attemptsLeft = Math.max(0, MAX_WRONG_CODES_PER_CHALLENGE - counted.attempts);
   const message = attemptsLeft > 0 ? "That code is not right. Check the latest text and try again." : "That code is not right, and that was the last try. Start again.";
   return fail("invalid_code", message, { attemptsLeft });
+}
+
+function codeEntryPaused(deps: Deps, until: Date): Failure {
+  return fail("too_many_attempts", "Too many wrong codes. Code entry is paused; try again later.", { retryAfterSeconds: secondsUntil(deps, until) });
+}
+
+/** The account's wrong-code budget is spent: code entry pauses for an hour, and the owner hears of it once. */
+async function pauseCodeEntry(deps: Deps, user: User, client: ClientInfo, now: Date): Promise<Failure> {
+  const until = new Date(now.getTime() + CODE_ENTRY_BLOCK_SECONDS * 1000);
+  const startedNow = await deps.repo.transaction(async (repo) => {
+    if (!(await repo.blockCodeEntry(user.id, until, now))) return false;
+    await repo.recordEvent({ userId: user.id, type: "code_entry_blocked", ...eventClient(client) });
+    await repo.enqueue({ channel: "email", template: "code_entry_blocked", recipient: user.email, data: { name: user.name } });
+    return true;
+  });
+  if (!startedNow) {
+    const current = await deps.repo.findUserById(user.id);
+    return codeEntryPaused(deps, current?.codeEntryBlockedUntil && current.codeEntryBlockedUntil > now ? current.codeEntryBlockedUntil : until);
+  }
+  deps.messagesQueued();
+  return fail("too_many_attempts", "Too many wrong codes. Code entry is paused for an hour; we emailed you.", { retryAfterSeconds: CODE_ENTRY_BLOCK_SECONDS });
 }
 
 async function isRightCode(deps: Deps, challenge: Challenge, code: string, now: Date): Promise<boolean> {

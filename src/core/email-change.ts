@@ -1,10 +1,11 @@
 import type { Deps } from "./deps";
-import { consumeLinkToken, issueLinkToken } from "./link-tokens";
+import { consumeLinkToken, issueLinkToken, peekLinkToken } from "./link-tokens";
 import { consumeAll, ipKey, limits } from "./limits";
-import { normalizeEmail } from "./present";
+import { greetingName, normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
 import { eventClient } from "./present";
-import type { ClientInfo, User } from "./types";
+import { requireRecentSecondFactor } from "./step-up";
+import type { ClientInfo, Session, User } from "./types";
 import { checkCurrentPassword } from "./reauthenticate";
 
 class EmailTaken extends Error {}
@@ -13,16 +14,18 @@ class EmailTaken extends Error {}
  * Changing the address needs the current password (a stolen session alone cannot take over the account) and a
  * link sent to the new address; the old address is told at once, so the owner can react.
  */
-export async function requestEmailChange(deps: Deps, user: User, input: { currentPassword: string; newEmail: string }, client: ClientInfo): Promise<Result<{}>> {
+export async function requestEmailChange(deps: Deps, user: User, session: Session, input: { currentPassword: string; newEmail: string }, client: ClientInfo): Promise<Result<{}>> {
   const newEmail = normalizeEmail(input.newEmail);
+  const stepUp = requireRecentSecondFactor(deps, user, session);
+  if (stepUp) return stepUp;
   const wrongPassword = await checkCurrentPassword(deps, user, input.currentPassword, [[limits.emailChangePerUser, user.id]]);
   if (wrongPassword) return wrongPassword;
   if (newEmail === user.email) return fail("invalid_request", "That is already your email address.", { fields: { newEmail: "That is already your email address." } });
 
   await deps.repo.transaction(async (repo) => {
     const link = await issueLinkToken(deps, repo, "change_email", user.id, newEmail);
-    await repo.enqueue({ channel: "email", template: "email_change_confirm", recipient: newEmail, data: { name: user.name, link, newEmail } });
-    await repo.enqueue({ channel: "email", template: "email_change_notice", recipient: user.email, data: { name: user.name, newEmail } });
+    await repo.enqueue({ channel: "email", template: "email_change_confirm", recipient: newEmail, data: { ...greetingName(user, newEmail), link, newEmail } });
+    await repo.enqueue({ channel: "email", template: "email_change_notice", recipient: user.email, data: { ...greetingName(user), newEmail } });
     await repo.recordEvent({ userId: user.id, type: "email_change_requested", ...eventClient(client) });
   });
   deps.messagesQueued();
@@ -35,14 +38,22 @@ export async function confirmEmailChange(deps: Deps, input: { token: string }, c
   if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
   try {
     const user = await deps.repo.transaction(async (repo) => {
+      const peeked = await peekLinkToken(deps, repo, "change_email", input.token);
+      if (!peeked) return null;
+      // User row before token row, as in every link flow (no deadlock between two of them).
+      await repo.lockUser(peeked.userId);
       const token = await consumeLinkToken(deps, repo, "change_email", input.token);
       if (!token) return null;
+      // The address is what sign-in checks first: in-flight sign-ins and open challenges under the old one die.
+      if (!(await repo.bumpCredentialsVersion(token.userId, deps.now()))) return null;
       const updated = await repo.updateEmail(token.userId, token.email);
       // Rolls back the token use too: the link stays valid if the address frees up again.
       if (!updated) throw new EmailTaken();
       // Reset links already sent to the old address would otherwise still set a new password (for 30 minutes):
       // whoever keeps reading the inbox the owner is moving away from could take the account over.
       await repo.invalidateTokens(updated.id, "reset_password");
+      // The new address is now verified: sign-up links still pending for the account die (they would set a password).
+      await repo.invalidateTokens(updated.id, "verify_email");
       await repo.recordEvent({ userId: updated.id, type: "email_changed", ...eventClient(client) });
       return updated;
     });

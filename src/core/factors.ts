@@ -2,7 +2,7 @@ import { randomId, sha256 } from "./crypto";
 import { CHALLENGE_LIFETIME_SECONDS, sendChallengeCode } from "./codes";
 import type { Deps } from "./deps";
 import { maskPhoneNumber } from "./present";
-import { ok, type Result } from "./result";
+import { fail, ok, type Result } from "./result";
 import type { Challenge, ClientInfo, User } from "./types";
 
 export type SecondFactorMethod = "sms";
@@ -30,13 +30,18 @@ export function presentSignInChallenge(challenge: Challenge, methods: SecondFact
   };
 }
 
-/** A fresh challenge row: 192-bit id, one user, one purpose, one phone, bound to the client when it has a cookie. */
-export function newChallenge(deps: Deps, user: User, purpose: Challenge["purpose"], phoneNumber: string, client: ClientInfo): Challenge {
+/**
+ * A fresh challenge row: 192-bit id, one user, one purpose, one phone, bound to the client when it has a cookie
+ * and to the session that asked when there is one; it records the credentials it was opened under.
+ */
+export function newChallenge(deps: Deps, user: User, purpose: Challenge["purpose"], phoneNumber: string, client: ClientInfo, sessionId: string | null = null): Challenge {
   const now = deps.now();
   return {
     id: randomId(24),
     purpose,
     userId: user.id,
+    credentialsVersion: user.credentialsVersion,
+    sessionId,
     clientBinding: client.challengeBinding ? sha256(client.challengeBinding) : null,
     phoneNumber,
     codeHash: null,
@@ -56,7 +61,7 @@ export function newChallenge(deps: Deps, user: User, purpose: Challenge["purpose
  */
 export async function createSignInChallenge(deps: Deps, user: User, methods: SecondFactorMethod[], client: ClientInfo): Promise<Result<{ challenge: SignInChallenge }>> {
   const challenge = newChallenge(deps, user, "sign_in", user.phoneNumber!, client);
-  await deps.repo.insertChallenge(challenge);
+  if (!(await deps.repo.insertChallenge(challenge))) return fail("credentials_changed", "Your sign-in details changed while signing in. Sign in again.");
   const sent = await sendChallengeCode(deps, challenge, "sign_in_code", client);
   if (!sent.ok) return sent;
   return ok({ challenge: presentSignInChallenge(sent.challenge, methods) });

@@ -12,9 +12,9 @@ export type RateLimitOutcome = { allowed: true } | { allowed: false; retryAfterS
 
 export interface RateLimiter {
   consume(policy: RateLimitPolicy, key: string): Promise<RateLimitOutcome>;
-  /** Whether the budget has room, without using any of it (budgets that only failures consume). */
-  peek(policy: RateLimitPolicy, key: string): Promise<RateLimitOutcome>;
   reset(policy: RateLimitPolicy, key: string): Promise<void>;
+  /** Gives back one point taken by `consume` (a reservation whose outcome the policy does not count). */
+  refund(policy: RateLimitPolicy, key: string): Promise<void>;
 }
 
 const minutes = (n: number) => n * 60;
@@ -54,22 +54,36 @@ export function smsGlobalHourly(points: number): RateLimitPolicy {
   return { name: "sms_global_hour", points, durationSeconds: minutes(60) };
 }
 
-/** Checks every policy in order without consuming, and stops at the first refusal. */
-export async function peekAll(limiter: RateLimiter, checks: Array<[RateLimitPolicy, string]>): Promise<RateLimitOutcome> {
-  for (const [policy, key] of checks) {
-    const outcome = await limiter.peek(policy, key);
-    if (!outcome.allowed) return outcome;
-  }
-  return { allowed: true };
-}
+export type Reservation = Array<[RateLimitPolicy, string]>;
 
-/** Consumes every policy in order and stops at the first refusal. */
-export async function consumeAll(limiter: RateLimiter, checks: Array<[RateLimitPolicy, string]>): Promise<RateLimitOutcome> {
+/**
+ * Takes one point of every budget, in order, before the guarded work runs: N parallel requests cannot all see
+ * "budget left" and all proceed. On the first refusal the points already taken are given back, so a refused
+ * request costs nothing. `reserved` is what `release` gives back when the outcome does not count (for budgets
+ * that count only failures: a success).
+ */
+export async function reserveAll(limiter: RateLimiter, checks: Reservation): Promise<RateLimitOutcome & { reserved: Reservation }> {
+  const taken: Reservation = [];
   for (const [policy, key] of checks) {
     const outcome = await limiter.consume(policy, key);
-    if (!outcome.allowed) return outcome;
+    if (!outcome.allowed) {
+      await release(limiter, taken);
+      return { ...outcome, reserved: [] };
+    }
+    taken.push([policy, key]);
   }
-  return { allowed: true };
+  return { allowed: true, reserved: taken };
+}
+
+/** Gives back the points of a reservation. */
+export async function release(limiter: RateLimiter, reserved: Reservation): Promise<void> {
+  for (const [policy, key] of reserved) await limiter.refund(policy, key);
+}
+
+/** Consumes every policy in order and stops at the first refusal (budgets that every attempt spends). */
+export async function consumeAll(limiter: RateLimiter, checks: Array<[RateLimitPolicy, string]>): Promise<RateLimitOutcome> {
+  const outcome = await reserveAll(limiter, checks);
+  return outcome.allowed ? { allowed: true } : { allowed: false, retryAfterSeconds: outcome.retryAfterSeconds };
 }
 
 /**

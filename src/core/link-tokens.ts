@@ -28,6 +28,8 @@ export interface LinkOptions {
   supersede?: boolean;
   /** Sign-up links: the password the link's sign-up chose. */
   passwordHash?: string;
+  /** Sign-up links: the name the link's sign-up gave (an existing unverified account's name is nobody's word). */
+  name?: string;
 }
 
 /** Issues a single-use link for `email`. */
@@ -49,6 +51,7 @@ export async function issueLinkToken(
     secretHash: secretHash(deps, purpose, id, secret),
     email,
     passwordHash: options.passwordHash ?? null,
+    name: options.name ?? null,
     createdAt: now,
     expiresAt: new Date(now.getTime() + linkLifetimeSeconds[purpose] * 1000),
     usedAt: null,

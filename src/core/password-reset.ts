@@ -2,7 +2,7 @@ import type { Deps } from "./deps";
 import { consumeLinkToken, issueLinkToken, peekLinkToken } from "./link-tokens";
 import { consumeAll, ipKey, limits } from "./limits";
 import { hashPassword, newPasswordWeakness } from "./passwords";
-import { normalizeEmail } from "./present";
+import { greetingName, normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
 import { eventClient } from "./present";
 import { throttleKey } from "./sign-in-throttle";
@@ -30,7 +30,7 @@ async function sendResetLink(deps: Deps, email: string, client: ClientInfo): Pro
     const user = await repo.findUserByEmail(email);
     if (!user) return false;
     const link = await issueLinkToken(deps, repo, "reset_password", user.id, user.email);
-    await repo.enqueue({ channel: "email", template: "password_reset", recipient: user.email, data: { name: user.name, link } });
+    await repo.enqueue({ channel: "email", template: "password_reset", recipient: user.email, data: { ...greetingName(user), link } });
     await repo.recordEvent({ userId: user.id, type: "password_reset_requested", ...eventClient(client) });
     return true;
   });
@@ -55,15 +55,30 @@ export async function resetPassword(deps: Deps, input: { token: string; password
   const passwordHash = await hashPassword(input.password);
 
   const done = await deps.repo.transaction(async (repo) => {
-    if (!(await consumeLinkToken(deps, repo, "reset_password", input.token))) return false;
+    // The user row is locked before the token row: every flow that burns a link and then changes the account
+    // takes the locks in this order, so two of them racing cannot deadlock.
+    await repo.lockUser(user.id);
+    const token = await consumeLinkToken(deps, repo, "reset_password", input.token);
+    if (!token) return false;
+    // Before the sessions are deleted: the row lock makes sign-ins checked against the old password wait, then
+    // fail their version check, so none of them lands a session after the reset (and their challenges die, with
+    // every other stale link: sign-up links, email changes).
+    const current = await repo.bumpCredentialsVersion(user.id, deps.now());
+    if (!current) return false;
     await repo.setPasswordHash(user.id, passwordHash);
-    // The link reached the inbox, which proves the address as well as a verification link would.
-    await repo.markEmailVerified(user.id, user.email);
+    // The link reached the inbox, which proves the address as well as a verification link would. A name given
+    // by an unverified sign-up was nobody's word (maybe a stranger's pre-registration): it is not kept.
+    const firstVerification = !current.emailVerifiedAt && current.email === token.email;
+    if (firstVerification) {
+      await repo.markEmailVerified(user.id, token.email);
+      await repo.updateName(user.id, "");
+    }
     await repo.deleteUserSessions(user.id);
     // The reset proves the inbox, and the password being guessed is gone: a sign-in lock has no more purpose.
-    await repo.deleteSignInThrottle(throttleKey(deps, user.email));
+    await repo.deleteSignInThrottle(throttleKey(deps, current.email));
     await repo.recordEvent({ userId: user.id, type: "password_reset", ...eventClient(client) });
-    await repo.enqueue({ channel: "email", template: "password_changed", recipient: user.email, data: { name: user.name } });
+    // After the first verification the name is gone (above); either way only the owner's own word greets.
+    await repo.enqueue({ channel: "email", template: "password_changed", recipient: current.email, data: firstVerification ? {} : greetingName(current) });
     return true;
   });
   if (!done) return fail("invalid_token", INVALID_LINK);

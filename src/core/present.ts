@@ -14,6 +14,17 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/**
+ * The name an email to `recipient` may greet with, as template data: `{ name }`, or `{}` for "Hi,". Only the
+ * owner of a verified address gave the account its name. Before that the name is whatever a sign-up typed, and
+ * anyone can sign up with anyone's address: "Hi www.evil.test — click to secure your account," would be a
+ * stranger's text in the victim's inbox, under our name. The same goes for an address the account is only
+ * moving to (email change): its owner has not confirmed anything yet.
+ */
+export function greetingName(user: Pick<User, "name" | "email" | "emailVerifiedAt">, recipient: string = user.email): { name: string } | {} {
+  return user.emailVerifiedAt !== null && recipient === user.email ? { name: user.name } : {};
+}
+
 /** The public shape of a user (API.md `user`). */
 export function presentUser(user: User) {
   return {
@@ -38,6 +49,8 @@ export function presentSession(session: Session, expiresAt: Date) {
     lastSeenAt: session.lastSeenAt.toISOString(),
     expiresAt: expiresAt.toISOString(),
     assuranceLevel: session.assuranceLevel,
+    /** When this session last passed a second factor; security changes need it within the step-up window. */
+    secondFactorAt: session.secondFactorAt?.toISOString() ?? null,
   };
 }
 

@@ -16,6 +16,15 @@ export interface Repository {
   getPasswordHash(userId: string): Promise<string | null>;
   setPasswordHash(userId: string, passwordHash: string): Promise<void>;
   markEmailVerified(userId: string, email: string): Promise<User | null>;
+  /** SELECT … FOR UPDATE of the user row, in a transaction: taken before a link's row so locks come in one order. */
+  lockUser(userId: string): Promise<void>;
+  /** Verifies the address only if it is not verified yet (and still the account's): null otherwise. */
+  verifyEmailOnce(userId: string, email: string): Promise<User | null>;
+  /**
+   * Bumps users.credentials_version and ends every open challenge of the user. The first statement of every
+   * credential or factor change (password, 2FA switch, phone, email), inside that change's transaction.
+   */
+  bumpCredentialsVersion(userId: string, now: Date): Promise<User | null>;
   updateName(userId: string, name: string): Promise<User>;
   /** Returns null when another account holds the address. */
   updateEmail(userId: string, email: string): Promise<User | null>;
@@ -24,7 +33,15 @@ export interface Repository {
   deleteAvatar(userId: string): Promise<User>;
   getAvatar(userId: string): Promise<{ contentType: string; bytes: Buffer; version: number } | null>;
 
-  insertSession(session: Session): Promise<void>;
+  /**
+   * Inserts the session only while the user's credentials_version is still `credentialsVersion` (the one the
+   * sign-in was checked against), in one statement: false when a change got there first.
+   */
+  insertSession(session: Session, credentialsVersion: number): Promise<boolean>;
+  /** Marks the session as having passed a second factor at `at`, only while the credentials are still current. */
+  creditSecondFactor(sessionId: string, userId: string, credentialsVersion: number, at: Date): Promise<boolean>;
+  /** Every other session of the user loses its second-factor credit (2FA just turned on: they never passed it). */
+  forgetSecondFactor(userId: string, exceptSessionId: string): Promise<void>;
   /** One indexed query: the session and its user, by the token's public id. */
   findSessionWithUser(sessionId: string): Promise<{ session: Session; user: User } | null>;
   touchSession(sessionId: string, lastSeenAt: Date): Promise<void>;
@@ -35,17 +52,24 @@ export interface Repository {
 
   insertToken(token: OneTimeToken): Promise<void>;
   findToken(id: string): Promise<OneTimeToken | null>;
+  /** The newest unused, unexpired link of a purpose (a resent sign-up link repeats its password and name). */
+  findNewestPendingToken(userId: string, purpose: OneTimeTokenPurpose, now: Date): Promise<OneTimeToken | null>;
   /** Atomic single use: true for exactly one caller, and only while unused and unexpired. */
   consumeToken(id: string, now: Date): Promise<boolean>;
   /** Kills the user's unused tokens of one purpose (a new link supersedes the old). */
   invalidateTokens(userId: string, purpose: OneTimeTokenPurpose): Promise<void>;
 
-  insertChallenge(challenge: Challenge): Promise<void>;
+  /** Inserts the challenge only while the user's credentials_version is still challenge.credentialsVersion. */
+  insertChallenge(challenge: Challenge): Promise<boolean>;
   findChallenge(id: string): Promise<Challenge | null>;
   /** The newest open (unfinished, unexpired) challenge of a purpose for a user. */
   findOpenChallenge(userId: string, purpose: ChallengePurpose, now: Date): Promise<Challenge | null>;
+  /** The newest open challenge of a purpose that belongs to one session (step-up). */
+  findOpenSessionChallenge(sessionId: string, purpose: ChallengePurpose, now: Date): Promise<Challenge | null>;
   /** Ends every open challenge of a purpose for a user (a new one supersedes them). */
   closeOpenChallenges(userId: string, purpose: ChallengePurpose, now: Date): Promise<void>;
+  /** Takes the resend cooldown in the statement that checks it: null when cooling down, finished or expired. */
+  claimResend(id: string, now: Date, resendAt: Date): Promise<Challenge | null>;
   recordCodeSent(id: string, code: { codeHash: Buffer | null; codeExpiresAt: Date; resendAt: Date }): Promise<Challenge | null>;
   /**
    * Counts one attempt before any code is compared, in one statement: null when the challenge is finished,
@@ -54,7 +78,8 @@ export interface Repository {
   countAttempt(id: string, maxAttempts: number, now: Date): Promise<Challenge | null>;
   /** Atomic single use: true for exactly one caller. */
   completeChallenge(id: string, now: Date): Promise<boolean>;
-  blockCodeEntry(userId: string, until: Date): Promise<void>;
+  /** Pauses code entry until `until`; true only for the call that started the pause. */
+  blockCodeEntry(userId: string, until: Date, now: Date): Promise<boolean>;
 
   /**
    * Counts one sign-in attempt for a throttle key before the password is checked, in one statement: null while
@@ -65,10 +90,8 @@ export interface Repository {
   findSignInThrottle(key: string): Promise<SignInThrottle | null>;
   deleteSignInThrottle(key: string): Promise<void>;
 
-  /** The account whose verified number this is, if any. */
-  findVerifiedPhoneOwner(phoneNumber: string): Promise<string | null>;
-  /** Returns null when another account verified the number first (unique index). */
-  setVerifiedPhone(userId: string, phoneNumber: string): Promise<User | null>;
+  /** A number may be verified on several accounts: it is a second factor, not an identifier. */
+  setVerifiedPhone(userId: string, phoneNumber: string): Promise<User>;
   /** Removes the number and, with it, SMS two-factor. */
   clearPhone(userId: string): Promise<User>;
   setTwoFactorSms(userId: string, enabled: boolean): Promise<User>;

@@ -12,7 +12,6 @@ export type FailureCode =
   | "unauthenticated"
   | "invalid_phone"
   | "unsupported_country"
-  | "phone_taken"
   | "phone_opted_out"
   | "phone_not_verified"
   | "sms_limit"
@@ -20,7 +19,11 @@ export type FailureCode =
   | "resend_too_soon"
   | "invalid_code"
   | "challenge_expired"
-  | "too_many_attempts";
+  | "too_many_attempts"
+  /** A credential or factor changed while this request was using it (a reset during sign-in): start again. */
+  | "credentials_changed"
+  /** 2FA is on and this session has not passed a second factor recently: step up, then retry. */
+  | "second_factor_required";
 
 export interface Failure {
   ok: false;

@@ -1,5 +1,6 @@
 import { constantTimeEqual, generateSplitToken, parseSplitToken, sha256 } from "./crypto";
 import type { Deps } from "./deps";
+import type { Repository } from "./repository";
 import type { ClientInfo, Session, User } from "./types";
 
 // Writing last_seen_at on every request would turn each session check into a write; once per 5 minutes
@@ -13,23 +14,35 @@ export interface SessionValidation {
   refreshed: boolean;
 }
 
-/** A fresh token for every sign-in: a token planted before sign-in (fixation) is never promoted. */
-export async function createSession(deps: Deps, userId: string, client: ClientInfo, assuranceLevel: 1 | 2 = 1): Promise<{ token: string; session: Session }> {
+/**
+ * A fresh token for every sign-in: a token planted before sign-in (fixation) is never promoted. `user` is the
+ * row the credentials were checked against: the session is only created while its credentials_version is still
+ * current (null otherwise: a password change, reset or 2FA switch got there first). `secondFactorAt` is when
+ * this sign-in passed a second factor, if it did.
+ */
+export async function createSession(
+  deps: Deps,
+  user: Pick<User, "id" | "credentialsVersion">,
+  client: ClientInfo,
+  options: { secondFactorAt?: Date | null; repo?: Repository } = {},
+): Promise<{ token: string; session: Session } | null> {
   const now = deps.now();
   const { id, secret, token } = generateSplitToken();
+  const secondFactorAt = options.secondFactorAt ?? null;
   const session: Session = {
     id,
     secretHash: sha256(secret),
-    userId,
-    assuranceLevel,
+    userId: user.id,
+    assuranceLevel: secondFactorAt ? 2 : 1,
+    secondFactorAt,
     createdAt: now,
     lastSeenAt: now,
     expiresAt: new Date(now.getTime() + deps.config.sessionAbsoluteTimeoutSeconds * 1000),
     ip: client.ip,
     userAgent: client.userAgent?.slice(0, 512) ?? null,
   };
-  await deps.repo.insertSession(session);
-  return { token, session };
+  const inserted = await (options.repo ?? deps.repo).insertSession(session, user.credentialsVersion);
+  return inserted ? { token, session } : null;
 }
 
 export function sessionCookieExpiresAt(deps: Deps, session: Session): Date {

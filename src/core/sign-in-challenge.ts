@@ -6,6 +6,7 @@ import { fail, ok, type Failure, type Result } from "./result";
 import { createSession } from "./sessions";
 import { eventClient } from "./present";
 import type { SignedIn } from "./sign-in";
+import { issueKnownDevice } from "./sign-in-throttle";
 import type { Challenge, ClientInfo } from "./types";
 
 export interface ChallengeHandle {
@@ -47,16 +48,21 @@ export async function resendSignInCode(deps: Deps, handle: ChallengeHandle, clie
   return ok({ resendAt, expiresAt, codeExpiresAt });
 }
 
-/** The right code ends the challenge and starts a session at assurance level 2, with a token never seen before. */
+/**
+ * The right code ends the challenge and starts a session at assurance level 2, with a token never seen before.
+ * The session is inserted only while the account's credentials are the ones the challenge was opened under: a
+ * password reset or change, a 2FA or phone change since then (even one committing at this instant) voids it.
+ */
 export async function verifySignInCode(deps: Deps, handle: ChallengeHandle & { code: string }, client: ClientInfo): Promise<Result<{ result: SignedIn }>> {
   const challenge = await liveSignInChallenge(deps, handle);
   if ("ok" in challenge) return challenge;
   const checked = await checkChallengeCode(deps, challenge, handle.code, client);
   if (!checked.ok) return checked;
   const user = await deps.repo.findUserById(challenge.userId);
-  // Second factor removed meanwhile, or the phone changed: this challenge proves nothing any more.
-  if (!user || secondFactorMethods(user).length === 0 || user.phoneNumber !== challenge.phoneNumber) return fail("challenge_expired", EXPIRED);
-  const { token, session } = await createSession(deps, user.id, client, 2);
+  if (!user || user.credentialsVersion !== challenge.credentialsVersion || secondFactorMethods(user).length === 0) return fail("challenge_expired", EXPIRED);
+  const created = await createSession(deps, { id: user.id, credentialsVersion: challenge.credentialsVersion }, client, { secondFactorAt: deps.now() });
+  if (!created) return fail("challenge_expired", EXPIRED);
   await deps.repo.recordEvent({ userId: user.id, type: "sign_in_second_factor", ...eventClient(client) });
-  return ok({ result: { kind: "session", user, session, token } });
+  const knownDevice = issueKnownDevice(deps, user.id, (await deps.repo.getPasswordHash(user.id)) ?? "");
+  return ok({ result: { kind: "session", user, session: created.session, token: created.token, knownDevice } });
 }

@@ -1,8 +1,8 @@
 import { constantTimeEqual, hmac, randomId } from "./crypto";
 import type { Deps } from "./deps";
 import { consumeLinkToken, issueLinkToken } from "./link-tokens";
-import { consumeAll, ipKey, limits, type RateLimitPolicy } from "./limits";
-import { eventClient } from "./present";
+import { consumeAll, ipKey, limits, type RateLimitPolicy, release, reserveAll, type Reservation } from "./limits";
+import { eventClient, greetingName } from "./present";
 import { fail, type Failure, ok, type Result, rateLimited } from "./result";
 import type { ClientInfo, User } from "./types";
 
@@ -50,17 +50,43 @@ export function throttleKey(deps: Deps, email: string): string {
 export const ACCOUNT_LOCKED_MESSAGE =
   "Sign-in to this account is paused after too many failed attempts. The account owner has been emailed a link to unlock it; resetting the password unlocks it too.";
 
-export type SignInClaim = { allowed: true; lockedNow: boolean } | { allowed: false; failure: Failure };
+export type SignInReservation = { allowed: true; lockedNow: boolean; reserved: Reservation } | { allowed: false; failure: Failure };
+
+/** Spraying one password across many accounts from one address: failures per IP, whichever account. */
+export const failuresPerIp: Array<RateLimitPolicy> = [limits.signInFailuresPerIpHour, limits.signInFailuresPerIpDay];
 
 /**
- * Claims one attempt before the password is checked, counted in one statement so that a burst of parallel
- * guesses cannot all slip through the same free slot. A successful sign-in clears the count.
+ * Reserves one failure of every budget this attempt could spend, before the password is checked: the IP's
+ * failure budgets, then the known device's own budget or, for any other browser, one attempt on the address's
+ * throttle (counted in one statement). Forty parallel guesses therefore get at most the budget's worth of
+ * password checks, never "all saw room, all were checked". A correct password gives the reservation back
+ * (`releaseSignInReservation`); a wrong one keeps it.
  */
-export async function claimSignInAttempt(deps: Deps, email: string, knownDevice: KnownDevice | null): Promise<SignInClaim> {
-  if (knownDevice) {
-    const outcome = await deps.limiter.peek(limits.signInFailuresPerDevice, knownDevice.id);
-    return outcome.allowed ? { allowed: true, lockedNow: false } : { allowed: false, failure: tooSoon(outcome.retryAfterSeconds) };
+export async function reserveSignInAttempt(deps: Deps, email: string, ip: string, knownDevice: KnownDevice | null): Promise<SignInReservation> {
+  const budgets: Reservation = failuresPerIp.map((policy) => [policy, ip]);
+  if (knownDevice) budgets.push([limits.signInFailuresPerDevice, knownDevice.id]);
+  const reserved = await reserveAll(deps.limiter, budgets);
+  if (!reserved.allowed) {
+    const failure = knownDevice ? tooSoon(reserved.retryAfterSeconds) : rateLimited(reserved.retryAfterSeconds, "Too many sign-in attempts. Try again later.");
+    return { allowed: false, failure };
   }
+  // A known device is exempt from the address's delays and lock: strangers' guesses never lock the owner out.
+  if (knownDevice) return { allowed: true, lockedNow: false, reserved: reserved.reserved };
+  const claim = await claimAddressAttempt(deps, email);
+  if (!claim.allowed) {
+    await release(deps.limiter, reserved.reserved);
+    return claim;
+  }
+  return { allowed: true, lockedNow: claim.lockedNow, reserved: reserved.reserved };
+}
+
+/** After a correct password: the failure budgets get their point back and the address's run of failures ends. */
+export async function releaseSignInReservation(deps: Deps, email: string, reservation: Reservation): Promise<void> {
+  await release(deps.limiter, reservation);
+  await deps.repo.deleteSignInThrottle(throttleKey(deps, email));
+}
+
+export async function claimAddressAttempt(deps: Deps, email: string): Promise<{ allowed: true; lockedNow: boolean } | { allowed: false; failure: Failure }> {
   const now = deps.now();
   const claimed = await deps.repo.claimSignInAttempt(throttleKey(deps, email), {
     now,
@@ -77,25 +103,11 @@ function tooSoon(retryAfterSeconds: number): Failure {
   return rateLimited(retryAfterSeconds, "Too many failed sign-in attempts. Wait a moment and try again.");
 }
 
-/** Spraying one password across many accounts from one address: failures per IP, whichever account. */
-export const failuresPerIp: Array<RateLimitPolicy> = [limits.signInFailuresPerIpHour, limits.signInFailuresPerIpDay];
-
-/** Counts a failed attempt against the IP (and the known device) budgets. */
-export async function recordSignInFailure(deps: Deps, ip: string, knownDevice: KnownDevice | null): Promise<void> {
-  for (const policy of failuresPerIp) await deps.limiter.consume(policy, ip);
-  if (knownDevice) await deps.limiter.consume(limits.signInFailuresPerDevice, knownDevice.id);
-}
-
-/** A correct password ends the run of failures, and lifts a lock when it came from a known device. */
-export async function clearSignInThrottle(deps: Deps, email: string): Promise<void> {
-  await deps.repo.deleteSignInThrottle(throttleKey(deps, email));
-}
-
 /** The 100th failure: the owner gets one email with an unlock link. */
 export async function notifyLockedAccount(deps: Deps, user: User, client: ClientInfo): Promise<void> {
   await deps.repo.transaction(async (repo) => {
     const link = await issueLinkToken(deps, repo, "unlock_sign_in", user.id, user.email);
-    await repo.enqueue({ channel: "email", template: "sign_in_locked", recipient: user.email, data: { name: user.name, link, ip: client.ip } });
+    await repo.enqueue({ channel: "email", template: "sign_in_locked", recipient: user.email, data: { ...greetingName(user), link, ip: client.ip } });
     await repo.recordEvent({ userId: user.id, type: "sign_in_locked", ...eventClient(client) });
   });
   deps.messagesQueued();
@@ -106,22 +118,26 @@ export interface KnownDevice {
   id: string;
 }
 
-/** The known-device cookie value for a browser that just signed in: `nonce.HMAC(SECRET, user, nonce)`. */
-export function issueKnownDevice(deps: Deps, userId: string): string {
+/**
+ * The known-device cookie value for a browser that just signed in: `nonce.HMAC(SECRET, user, password, nonce)`.
+ * The MAC covers the password hash (its salt is new at every change), so after a password change or reset the
+ * devices that knew the old password, a thief's among them, are strangers again and meet the delays and lock.
+ */
+export function issueKnownDevice(deps: Deps, userId: string, passwordHash: string): string {
   const id = randomId(16);
-  return `${id}.${deviceMac(deps, userId, id)}`;
+  return `${id}.${deviceMac(deps, userId, passwordHash, id)}`;
 }
 
-/** The device, when the cookie was issued by us to a browser that signed in to this account. */
-export function recognizeKnownDevice(deps: Deps, userId: string, cookie: string | null | undefined): KnownDevice | null {
+/** The device, when the cookie was issued by us to a browser that signed in to this account with this password. */
+export function recognizeKnownDevice(deps: Deps, userId: string, passwordHash: string, cookie: string | null | undefined): KnownDevice | null {
   const match = cookie ? /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(cookie) : null;
   if (!match) return null;
   const [, id, mac] = match as unknown as [string, string, string];
-  return constantTimeEqual(Buffer.from(mac), Buffer.from(deviceMac(deps, userId, id))) ? { id } : null;
+  return constantTimeEqual(Buffer.from(mac), Buffer.from(deviceMac(deps, userId, passwordHash, id))) ? { id } : null;
 }
 
-function deviceMac(deps: Deps, userId: string, id: string): string {
-  return hmac(deps.config.secret, "known-device", userId, id).toString("base64url");
+function deviceMac(deps: Deps, userId: string, passwordHash: string, id: string): string {
+  return hmac(deps.config.secret, "known-device", userId, passwordHash, id).toString("base64url");
 }
 
 /** The emailed unlock link: proves control of the inbox, so the address's failure count starts over. */

@@ -1,16 +1,21 @@
 import type { Deps } from "./deps";
 import { createSignInChallenge, secondFactorMethods, type SignInChallenge } from "./factors";
-import { consumeAll, ipKey, limits, peekAll } from "./limits";
+import { consumeAll, ipKey, limits } from "./limits";
 import { verifyDummyPassword, verifyPassword } from "./passwords";
 import { eventClient, normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
 import { createSession } from "./sessions";
-import { claimSignInAttempt, clearSignInThrottle, failuresPerIp, notifyLockedAccount, recognizeKnownDevice, recordSignInFailure } from "./sign-in-throttle";
+import { issueKnownDevice, notifyLockedAccount, recognizeKnownDevice, releaseSignInReservation, reserveSignInAttempt } from "./sign-in-throttle";
 import type { ClientInfo, Session, User } from "./types";
 
-export type SignedIn = { kind: "session"; user: User; session: Session; token: string } | { kind: "challenge"; user: User; challenge: SignInChallenge };
+export type SignedIn =
+  /** `knownDevice`: the known-device cookie value for this browser (core/sign-in-throttle.ts). */
+  | { kind: "session"; user: User; session: Session; token: string; knownDevice: string }
+  | { kind: "challenge"; user: User; challenge: SignInChallenge };
 
 const INVALID_CREDENTIALS = "The email or password is incorrect.";
+/** The password was right a moment ago, but a change (reset, 2FA switch) committed first. */
+const CREDENTIALS_CHANGED = "Your sign-in details changed while signing in. Sign in again.";
 
 /**
  * Email + password sign-in. Unknown email and wrong password answer alike, and both cost one argon2id verify,
@@ -26,38 +31,41 @@ export async function signIn(
   const email = normalizeEmail(input.email);
   const ip = ipKey(client.ip);
   const limited = await consumeAll(deps.limiter, [[limits.signInPerIp, ip]]);
-  const spraying = limited.allowed ? await peekAll(deps.limiter, failuresPerIp.map((policy) => [policy, ip])) : limited;
-  if (!spraying.allowed) return rateLimited(spraying.retryAfterSeconds, "Too many sign-in attempts. Try again later.");
+  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds, "Too many sign-in attempts. Try again later.");
 
   const found = await deps.repo.findCredentialsByEmail(email);
-  const knownDevice = found ? recognizeKnownDevice(deps, found.user.id, deviceCookie) : null;
-  const claim = await claimSignInAttempt(deps, email, knownDevice);
-  if (!claim.allowed) return claim.failure;
+  const knownDevice = found ? recognizeKnownDevice(deps, found.user.id, found.passwordHash, deviceCookie) : null;
+  const reservation = await reserveSignInAttempt(deps, email, ip, knownDevice);
+  if (!reservation.allowed) return reservation.failure;
 
   const passwordMatches = found ? await verifyPassword(found.passwordHash, input.password) : await verifyDummyPassword(input.password);
   if (!found || !passwordMatches) {
-    await recordSignInFailure(deps, ip, knownDevice);
+    // The failure stays spent (the reservation is kept). What only an existing account does, the event and the
+    // lock email, runs after the answer, so a wrong password for a real account takes as long as for none.
     if (found) {
-      await deps.repo.recordEvent({ userId: found.user.id, type: "sign_in_failed", ...eventClient(client) });
-      if (claim.lockedNow) await notifyLockedAccount(deps, found.user, client);
+      deps.afterResponse(async () => {
+        await deps.repo.recordEvent({ userId: found.user.id, type: "sign_in_failed", ...eventClient(client) });
+        if (reservation.lockedNow) await notifyLockedAccount(deps, found.user, client);
+      });
     }
     return fail("invalid_credentials", INVALID_CREDENTIALS);
   }
-  await clearSignInThrottle(deps, email);
+  await releaseSignInReservation(deps, email, reservation.reserved);
   // Revealed only after a correct password, so it tells an attacker nothing they did not already prove.
   if (!found.user.emailVerifiedAt) {
     await deps.repo.recordEvent({ userId: found.user.id, type: "sign_in_unverified", ...eventClient(client) });
     return fail("email_not_verified", "Confirm your email address first. We can send the link again.");
   }
-  const completed = await completeFirstFactor(deps, found.user, client);
+  const completed = await completeFirstFactor(deps, found.user, client, found.passwordHash);
   return completed.ok ? ok({ result: completed.result }) : completed;
 }
 
 /**
  * Every path that proves the first factor (password, email link) ends here: users with a second factor get a
- * challenge, never a session.
+ * challenge, never a session. `user` is the row the first factor was checked against: if its credentials
+ * changed since (a reset, a 2FA switch committing in parallel), neither a session nor a challenge is created.
  */
-export async function completeFirstFactor(deps: Deps, user: User, client: ClientInfo): Promise<Result<{ result: SignedIn }>> {
+export async function completeFirstFactor(deps: Deps, user: User, client: ClientInfo, passwordHash?: string): Promise<Result<{ result: SignedIn }>> {
   const methods = secondFactorMethods(user);
   if (methods.length > 0) {
     const started = await createSignInChallenge(deps, user, methods, client);
@@ -65,8 +73,9 @@ export async function completeFirstFactor(deps: Deps, user: User, client: Client
     await deps.repo.recordEvent({ userId: user.id, type: "sign_in_challenged", ...eventClient(client) });
     return ok({ result: { kind: "challenge", user, challenge: started.challenge } });
   }
-  const { token, session } = await createSession(deps, user.id, client, 1);
+  const created = await createSession(deps, user, client);
+  if (!created) return fail("credentials_changed", CREDENTIALS_CHANGED);
   await deps.repo.recordEvent({ userId: user.id, type: "sign_in", ...eventClient(client) });
-  return ok({ result: { kind: "session", user, session, token } });
+  const knownDevice = issueKnownDevice(deps, user.id, passwordHash ?? (await deps.repo.getPasswordHash(user.id)) ?? "");
+  return ok({ result: { kind: "session", user, session: created.session, token: created.token, knownDevice } });
 }
-

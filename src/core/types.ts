@@ -9,6 +9,8 @@ export interface User {
   phoneVerifiedAt: Date | null;
   twoFactorSms: boolean;
   codeEntryBlockedUntil: Date | null;
+  /** Bumped by every change to what sign-in checks; see core/credentials.ts. */
+  credentialsVersion: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -18,6 +20,8 @@ export interface Session {
   secretHash: Buffer;
   userId: string;
   assuranceLevel: number;
+  /** When this session last passed a second factor (sign-in code or step-up); null if never. */
+  secondFactorAt: Date | null;
   createdAt: Date;
   lastSeenAt: Date;
   expiresAt: Date;
@@ -35,18 +39,24 @@ export interface OneTimeToken {
   email: string;
   /** Sign-up links: the password to set when the link is followed. */
   passwordHash: string | null;
+  /** Sign-up links: the name that sign-up gave. */
+  name: string | null;
   createdAt: Date;
   expiresAt: Date;
   usedAt: Date | null;
 }
 
-export type ChallengePurpose = "sign_in" | "phone_verification";
+export type ChallengePurpose = "sign_in" | "phone_verification" | "step_up";
 
 /** A second-factor challenge: one purpose, one user, one phone; its budget lives on the row. */
 export interface Challenge {
   id: string;
   purpose: ChallengePurpose;
   userId: string;
+  /** The user's credentialsVersion when the challenge opened: a later change makes it worthless. */
+  credentialsVersion: number;
+  /** Step-up: the session that asked, the only one the passed factor is credited to. */
+  sessionId: string | null;
   /** SHA-256 of the binding secret held by the browser that started it (challenge cookie); null for API clients. */
   clientBinding: Buffer | null;
   phoneNumber: string | null;
@@ -103,7 +113,8 @@ export type SecurityEventType =
   | "phone_removed"
   | "two_factor_enabled"
   | "two_factor_disabled"
-  | "sign_in_second_factor";
+  | "sign_in_second_factor"
+  | "step_up";
 
 export type EmailTemplate =
   | "verify_email"
@@ -119,7 +130,7 @@ export type EmailTemplate =
   | "code_entry_blocked"
   | "sign_in_locked";
 
-export type SmsTemplate = "sign_in_code" | "phone_verification_code" | "phone_changed_notice" | "phone_removed_notice";
+export type SmsTemplate = "sign_in_code" | "step_up_code" | "phone_verification_code" | "phone_changed_notice" | "phone_removed_notice";
 
 export interface EmailIntent {
   channel: "email";

@@ -38,10 +38,8 @@ export function createRateLimiter(options: { db: Database; redis?: unknown }): R
         throw rejection;
       }
     },
-    async peek(policy, key) {
-      const state = await storeFor(policy).get(key);
-      if (!state || state.consumedPoints < policy.points) return { allowed: true };
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(state.msBeforeNext / 1000)) };
+    async refund(policy, key) {
+      await storeFor(policy).reward(key, 1);
     },
     async reset(policy, key) {
       await storeFor(policy).delete(key);

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNotNull, isNull, lt, lte, ne, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
 import type { Repository } from "../core/repository";
 import type { User } from "../core/types";
 import type { Database } from "./client";
@@ -15,6 +15,14 @@ function isUniqueViolation(error: unknown): boolean {
   }
   return false;
 }
+
+/** node-postgres and PGlite both put a raw statement's RETURNING rows in `rows`. */
+function returnedOne(result: unknown): boolean {
+  return (result as { rows: unknown[] }).rows.length === 1;
+}
+
+/** retry_at of a throttle row whose policy imposes no wait yet. */
+const NO_WAIT = new Date(0);
 
 /** The one Repository implementation, for node-postgres and PGlite alike. */
 export function createRepository(db: Database, sealer: Sealer): Repository {
@@ -72,6 +80,40 @@ export function createRepository(db: Database, sealer: Sealer): Repository {
         .returning();
       return row ?? null;
     },
+    async lockUser(userId) {
+      await db.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("update");
+    },
+    async verifyEmailOnce(userId, email) {
+      const [row] = await db
+        .update(users)
+        .set({ emailVerifiedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(and(eq(users.id, userId), eq(users.email, email), isNull(users.emailVerifiedAt)))
+        .returning();
+      return row ?? null;
+    },
+    async bumpCredentialsVersion(userId, now) {
+      // First statement of every credential or factor change: the row lock it takes makes in-flight session and
+      // challenge inserts (FOR SHARE) wait for the change and then see the new version.
+      const [row] = await db
+        .update(users)
+        .set({ credentialsVersion: sql`${users.credentialsVersion} + 1`, updatedAt: sql`now()` })
+        .where(eq(users.id, userId))
+        .returning();
+      if (!row) return null;
+      // Every open challenge (sign-in, phone, step-up) was opened under the old credentials.
+      await db
+        .update(challenges)
+        .set({ expiresAt: now })
+        .where(and(eq(challenges.userId, userId), isNull(challenges.completedAt), gt(challenges.expiresAt, now)));
+      // So was every link that could still set a password or an address: a reset link, an email change started by
+      // a session that is about to be signed out, a sign-up link carrying a stranger's password. Unlock links stay
+      // (they only lift a sign-in lock and prove the inbox).
+      await db
+        .update(oneTimeTokens)
+        .set({ usedAt: now })
+        .where(and(eq(oneTimeTokens.userId, userId), inArray(oneTimeTokens.purpose, ["reset_password", "change_email", "verify_email"]), isNull(oneTimeTokens.usedAt)));
+      return row;
+    },
     async updateName(userId, name) {
       const [row] = await db.update(users).set({ name, updatedAt: sql`now()` }).where(eq(users.id, userId)).returning();
       return row!;
@@ -115,8 +157,19 @@ export function createRepository(db: Database, sealer: Sealer): Repository {
       return row ?? null;
     },
 
-    async insertSession(session) {
-      await db.insert(sessions).values(session);
+    async insertSession(session, credentialsVersion) {
+      // Race closed: a password reset (or 2FA switch) committing between our credential check and this insert.
+      // The version is compared in the insert itself, and FOR SHARE waits for a change in flight to commit and
+      // then re-reads the row, so a session checked against the old password never lands after the change.
+      // Every change bumps the version before it deletes sessions, so the two cannot pass each other.
+      const inserted = await db.execute(sql`
+        insert into ${sessions} (id, secret_hash, user_id, assurance_level, second_factor_at, created_at, last_seen_at, expires_at, ip, user_agent)
+        select ${session.id}, ${session.secretHash}, ${users.id}, ${session.assuranceLevel}, ${session.secondFactorAt}::timestamptz,
+               ${session.createdAt}::timestamptz, ${session.lastSeenAt}::timestamptz, ${session.expiresAt}::timestamptz, ${session.ip}, ${session.userAgent}
+        from ${users} where ${users.id} = ${session.userId} and ${users.credentialsVersion} = ${credentialsVersion}
+        for share
+        returning id`);
+      return returnedOne(inserted);
     },
     async findSessionWithUser(sessionId) {
       findSessionStatement ??= prepareFindSession(db);
@@ -132,6 +185,18 @@ export function createRepository(db: Database, sealer: Sealer): Repository {
     async deleteUserSession(userId, sessionId) {
       const deleted = await db.delete(sessions).where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId))).returning({ id: sessions.id });
       return deleted.length > 0;
+    },
+    async creditSecondFactor(sessionId, userId, credentialsVersion, at) {
+      // Credited only while the credentials the factor was checked against are still current.
+      const credited = await db.execute(sql`
+        with current_user_row as (select id from ${users} where id = ${userId} and credentials_version = ${credentialsVersion} for share)
+        update ${sessions} set assurance_level = 2, second_factor_at = ${at}::timestamptz
+        where id = ${sessionId} and user_id in (select id from current_user_row)
+        returning id`);
+      return returnedOne(credited);
+    },
+    async forgetSecondFactor(userId, exceptSessionId) {
+      await db.update(sessions).set({ assuranceLevel: 1, secondFactorAt: null }).where(and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)));
     },
     async deleteUserSessions(userId, exceptSessionId) {
       const condition = exceptSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)) : eq(sessions.userId, userId);
@@ -149,6 +214,15 @@ export function createRepository(db: Database, sealer: Sealer): Repository {
       const [row] = await db.select().from(oneTimeTokens).where(eq(oneTimeTokens.id, id));
       return row ?? null;
     },
+    async findNewestPendingToken(userId, purpose, now) {
+      const [row] = await db
+        .select()
+        .from(oneTimeTokens)
+        .where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt), gt(oneTimeTokens.expiresAt, now)))
+        .orderBy(desc(oneTimeTokens.createdAt))
+        .limit(1);
+      return row ?? null;
+    },
     async consumeToken(id, now) {
       const used = await db
         .update(oneTimeTokens)
@@ -164,8 +238,18 @@ export function createRepository(db: Database, sealer: Sealer): Repository {
         .where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt)));
     },
 
-    async insertChallenge(challenge) {
-      await db.insert(challenges).values(challenge);
+    async insertChallenge(c) {
+      // Same race as insertSession: a challenge opened with a password that changes at this instant never lands.
+      const inserted = await db.execute(sql`
+        insert into ${challenges} (id, purpose, user_id, credentials_version, session_id, client_binding, phone_number, code_hash, code_expires_at,
+                                   attempts, sends, resend_at, created_at, expires_at, completed_at)
+        select ${c.id}, ${c.purpose}, ${users.id}, ${c.credentialsVersion}, ${c.sessionId}, ${c.clientBinding}, ${c.phoneNumber}, ${c.codeHash},
+               ${c.codeExpiresAt}::timestamptz, ${c.attempts}, ${c.sends}, ${c.resendAt}::timestamptz, ${c.createdAt}::timestamptz,
+               ${c.expiresAt}::timestamptz, ${c.completedAt}::timestamptz
+        from ${users} where ${users.id} = ${c.userId} and ${users.credentialsVersion} = ${c.credentialsVersion}
+        for share
+        returning id`);
+      return returnedOne(inserted);
     },
     async findChallenge(id) {
       const [row] = await db.select().from(challenges).where(eq(challenges.id, id));
@@ -180,11 +264,29 @@ export function createRepository(db: Database, sealer: Sealer): Repository {
         .limit(1);
       return row ?? null;
     },
+    async findOpenSessionChallenge(sessionId, purpose, now) {
+      const [row] = await db
+        .select()
+        .from(challenges)
+        .where(and(eq(challenges.sessionId, sessionId), eq(challenges.purpose, purpose), isNull(challenges.completedAt), gt(challenges.expiresAt, now)))
+        .orderBy(desc(challenges.createdAt))
+        .limit(1);
+      return row ?? null;
+    },
     async closeOpenChallenges(userId, purpose, now) {
       await db
         .update(challenges)
         .set({ expiresAt: now })
         .where(and(eq(challenges.userId, userId), eq(challenges.purpose, purpose), isNull(challenges.completedAt), gt(challenges.expiresAt, now)));
+    },
+    async claimResend(id, now, resendAt) {
+      // The cooldown is taken in the statement that checks it: of 50 parallel resends, one passes.
+      const [row] = await db
+        .update(challenges)
+        .set({ resendAt })
+        .where(and(eq(challenges.id, id), isNull(challenges.completedAt), gt(challenges.expiresAt, now), or(isNull(challenges.resendAt), lte(challenges.resendAt, now))))
+        .returning();
+      return row ?? null;
     },
     async recordCodeSent(id, code) {
       const [row] = await db
@@ -210,8 +312,14 @@ export function createRepository(db: Database, sealer: Sealer): Repository {
         .returning({ id: challenges.id });
       return done.length === 1;
     },
-    async blockCodeEntry(userId, until) {
-      await db.update(users).set({ codeEntryBlockedUntil: until }).where(eq(users.id, userId));
+    async blockCodeEntry(userId, until, now) {
+      // True only for the request that started the block, so the owner gets one email, not one per guess.
+      const blocked = await db
+        .update(users)
+        .set({ codeEntryBlockedUntil: until })
+        .where(and(eq(users.id, userId), or(isNull(users.codeEntryBlockedUntil), lte(users.codeEntryBlockedUntil, now))))
+        .returning({ id: users.id });
+      return blocked.length === 1;
     },
 
     async claimSignInAttempt(key, { now, delaySchedule, lockAfterFailures }) {
@@ -224,7 +332,7 @@ export function createRepository(db: Database, sealer: Sealer): Repository {
         .values({
           key,
           failures: 1,
-          retryAt: new Date(now.getTime() + (delaySchedule[0] ?? 0) * 1000),
+          retryAt: delaySchedule[0] ? new Date(now.getTime() + delaySchedule[0] * 1000) : NO_WAIT,
           lockedAt: lockAfterFailures <= 1 ? now : null,
           lastAttemptAt: now,
         })
@@ -232,7 +340,9 @@ export function createRepository(db: Database, sealer: Sealer): Repository {
           target: signInThrottles.key,
           set: {
             failures: sql`${signInThrottles.failures} + 1`,
-            retryAt: sql`${now}::timestamptz + make_interval(secs => (${schedule}::int[])[${next}])`,
+            // No delay is stored as the epoch, not as `now`: a concurrent attempt whose clock read came a moment
+            // earlier would otherwise see `retry_at > now` and be refused though the policy imposes no wait.
+            retryAt: sql`case when (${schedule}::int[])[${next}] = 0 then ${NO_WAIT}::timestamptz else ${now}::timestamptz + make_interval(secs => (${schedule}::int[])[${next}]) end`,
             lockedAt: sql`case when ${signInThrottles.failures} + 1 >= ${lockAfterFailures} then ${now}::timestamptz end`,
             lastAttemptAt: now,
           },
@@ -252,24 +362,13 @@ export function createRepository(db: Database, sealer: Sealer): Repository {
       await db.delete(signInThrottles).where(eq(signInThrottles.key, key));
     },
 
-    async findVerifiedPhoneOwner(phoneNumber) {
-      const [row] = await db.select({ id: users.id }).from(users).where(and(eq(users.phoneNumber, phoneNumber), isNotNull(users.phoneVerifiedAt)));
-      return row?.id ?? null;
-    },
     async setVerifiedPhone(userId, phoneNumber) {
-      try {
-        return await db.transaction(async (tx) => {
-          const [row] = await tx
-            .update(users)
-            .set({ phoneNumber, phoneVerifiedAt: sql`now()`, updatedAt: sql`now()` })
-            .where(eq(users.id, userId))
-            .returning();
-          return row ?? null;
-        });
-      } catch (error) {
-        if (isUniqueViolation(error)) return null;
-        throw error;
-      }
+      const [row] = await db
+        .update(users)
+        .set({ phoneNumber, phoneVerifiedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(eq(users.id, userId))
+        .returning();
+      return row!;
     },
     async clearPhone(userId) {
       const [row] = await db

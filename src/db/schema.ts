@@ -22,10 +22,17 @@ export const users = pgTable(
     twoFactorSms: boolean("two_factor_sms").notNull().default(false),
     /** Set after too many wrong codes across challenges; no code is checked for this account until then. */
     codeEntryBlockedUntil: tstz("code_entry_blocked_until"),
+    /**
+     * Bumped by every change to what sign-in checks (password, second-factor switch, phone, email). A session or
+     * challenge is only inserted while the version it was checked against is still the row's (src/core/credentials.ts).
+     */
+    credentialsVersion: integer("credentials_version").notNull().default(1),
     createdAt: tstz("created_at").notNull().defaultNow(),
     updatedAt: tstz("updated_at").notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("users_email_key").on(t.email), uniqueIndex("users_phone_key").on(t.phoneNumber).where(sql`phone_verified_at is not null`)],
+  // No unique index on phone_number: a number is a second factor, not an identifier (families share phones), and
+  // a uniqueness answer would let any account holder test whose number is whose.
+  (t) => [uniqueIndex("users_email_key").on(t.email)],
 );
 
 export const passwordCredentials = pgTable("password_credentials", {
@@ -52,6 +59,8 @@ export const sessions = pgTable(
     userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
     /** 1 = password (or email link), 2 = password + second factor. */
     assuranceLevel: smallint("assurance_level").notNull().default(1),
+    /** When this session last passed a second factor (sign-in or step-up); security changes need it recent. */
+    secondFactorAt: tstz("second_factor_at"),
     createdAt: tstz("created_at").notNull().defaultNow(),
     lastSeenAt: tstz("last_seen_at").notNull().defaultNow(),
     /** Absolute expiry, fixed at creation. Idle expiry is derived from last_seen_at. */
@@ -78,6 +87,8 @@ export const oneTimeTokens = pgTable(
      * password once the address owner confirms (account pre-hijacking).
      */
     passwordHash: text("password_hash"),
+    /** Sign-up links only: the name that sign-up gave, set with the password when the link is followed. */
+    name: text("name"),
     createdAt: tstz("created_at").notNull().defaultNow(),
     expiresAt: tstz("expires_at").notNull(),
     usedAt: tstz("used_at"),
@@ -93,8 +104,12 @@ export const challenges = pgTable(
   "challenges",
   {
     id: text("id").primaryKey(),
-    purpose: text("purpose", { enum: ["sign_in", "phone_verification"] }).notNull(),
+    purpose: text("purpose", { enum: ["sign_in", "phone_verification", "step_up"] }).notNull(),
     userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    /** users.credentials_version when the challenge was opened: a change since then makes it worthless. */
+    credentialsVersion: integer("credentials_version").notNull().default(0),
+    /** Step-up challenges: the session that asked, and the only one the passed factor is credited to. */
+    sessionId: text("session_id"),
     /** Hash of the client binding (user agent + challenge cookie) so a challenge cannot move between clients. */
     clientBinding: bytea("client_binding"),
     phoneNumber: text("phone_number"),

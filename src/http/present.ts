@@ -4,7 +4,7 @@ import { presentSession, presentUser } from "../core/present";
 import { invalidateSession, sessionCookieExpiresAt } from "../core/sessions";
 import type { ClientInfo } from "../core/types";
 import { getCookie } from "hono/cookie";
-import { issueKnownDevice, signInThrottlePolicy } from "../core/sign-in-throttle";
+import { signInThrottlePolicy } from "../core/sign-in-throttle";
 import { challengeCookieName, clearChallengeCookie, setChallengeCookie, setKnownDeviceCookie, setSessionCookie } from "./cookies";
 import type { AppEnv } from "./env";
 
@@ -26,7 +26,7 @@ export async function signedInResponse(c: Context<AppEnv>, result: SignedIn, cli
   if (c.var.auth) await invalidateSession(deps, c.var.auth.session.id);
   const expiresAt = sessionCookieExpiresAt(deps, result.session);
   setSessionCookie(c, config, result.token, expiresAt, deps.now());
-  setKnownDeviceCookie(c, config, issueKnownDevice(deps, result.user.id), signInThrottlePolicy.knownDeviceLifetimeSeconds);
+  setKnownDeviceCookie(c, config, result.knownDevice, signInThrottlePolicy.knownDeviceLifetimeSeconds);
   // The bearer token goes in the body only for non-browser clients (no Origin header): page scripts never see
   // it, so an XSS bug cannot read the HttpOnly session out of a response.
   const token = c.req.header("origin") ? {} : { token: result.token };

@@ -137,7 +137,9 @@ export class Subject {
   session(slot = "own"): Promise<{ id: string; token: string }> {
     return this.once(`session:${slot}`, async () => {
       const user = await this.user();
-      const { token, session } = await createSession(this.world.deps, user.id, this.world.mintClient(), this.kind === "twoFactor" ? 2 : 1);
+      const created = await createSession(this.world.deps, user, this.world.mintClient(), { secondFactorAt: this.kind === "twoFactor" ? this.world.deps.now() : null });
+      if (!created) throw new Error("fuzz world: session not created");
+      const { token, session } = created;
       return { id: session.id, token };
     });
   }
@@ -219,7 +221,7 @@ export class Subject {
       case "otherSessionId":
         return (await this.session("second")).id;
       case "foreignSessionId":
-        return this.once("foreign-session", async () => (await createSession(this.world.deps, (await this.other()).id, this.world.mintClient())).session.id);
+        return this.once("foreign-session", async () => (await createSession(this.world.deps, await this.other(), this.world.mintClient()))!.session.id);
       case "challengeId":
         return (await this.signInChallenge()).id;
       case "verificationId":

@@ -72,8 +72,8 @@ forEachServer("account profile and avatar", (ctx) => {
       [{ name: 42 }, undefined],
       [{ name: null }, undefined],
       // PostgreSQL cannot store NUL in text: this was a 500 before the schema refused control characters.
-      [{ name: "Ada\u0000Lovelace" }, "Remove line breaks and control characters."],
-      [{ name: "Ada\n\nClick https://evil.example" }, "Remove line breaks and control characters."],
+      [{ name: "Ada\u0000Lovelace" }, "Remove line breaks and invisible or control characters (such as zero-width spaces or text-direction marks)."],
+      [{ name: "Ada\n\nClick https://evil.example" }, "Remove line breaks and invisible or control characters (such as zero-width spaces or text-direction marks)."],
     ])("refuses %j with 400 invalid_request naming the field", async (json, message) => {
       const res = await owner.client.patch("/api/account/profile", json);
       expect(res.status).toBe(400);

@@ -6,7 +6,7 @@ import { APP_URL, forEachServer, lastEmail, signedUpUser, STRONG_PASSWORD, type 
 const NEW_PASSWORD = "a brand new passphrase 42";
 
 async function inbox(ctx: ServerContext, to: string) {
-  const response = await ctx.server.app.request("http://localhost:3000/api/dev/outbox");
+  const response = await ctx.server.app.request("http://localhost:3000/api/dev/outbox", {}, { remoteAddress: "127.0.0.1" });
   const { messages } = (await response.json()) as { messages: Array<{ to: string; subject: string | null }> };
   return messages.filter((m) => m.to === to);
 }
@@ -85,6 +85,8 @@ forEachServer("forgot-password, reset-password", (ctx) => {
   const account = async () => {
     const email = uniqueEmail();
     expect((await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Grace Hopper" })).status).toBe(202);
+    // Sign-up writes the account after its answer (core/sign-up.ts).
+    await ctx.server.settle();
     return email;
   };
 

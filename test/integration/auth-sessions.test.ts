@@ -55,7 +55,7 @@ forEachServer("sessions, sign-out", (ctx) => {
         id: alice.user.id, email: alice.email, emailVerified: true, name: alice.name, avatarUrl: null, phoneNumber: null, phoneVerified: false,
         twoFactor: { sms: false, totp: false, passkeys: 0, recoveryCodesLeft: 0 }, createdAt: expect.any(String),
       },
-      session: { id: response.body.session.id, createdAt: expect.any(String), lastSeenAt: expect.any(String), expiresAt: expect.any(String), assuranceLevel: 1 },
+      session: { id: response.body.session.id, createdAt: expect.any(String), lastSeenAt: expect.any(String), expiresAt: expect.any(String), assuranceLevel: 1, secondFactorAt: null },
     });
 
     const anonymous = await ctx.client().get("/api/auth/session");

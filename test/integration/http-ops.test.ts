@@ -100,8 +100,11 @@ forEachServer("operations endpoints", (ctx) => {
   it("GET /api/dev/outbox lists messages newest first with channel, to, subject, body and createdAt", async () => {
     const email = uniqueEmail("outbox");
     await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Outbox" });
+    // Sign-up creates the account after its answer: a resend in the same millisecond could find none yet.
+    await ctx.server.settle();
     await ctx.client().post("/api/auth/resend-verification", { email });
-    const res = await ctx.client().get("/api/dev/outbox");
+    // The dev outbox answers a browser on this machine only (test/integration/dev-outbox-exposure.test.ts).
+    const res = await ctx.client({ ip: "127.0.0.1" }).get("/api/dev/outbox");
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("no-store");
     const mine = (res.body.messages as Array<Record<string, string>>).filter((m) => m.to === email);
@@ -155,7 +158,7 @@ describe("production mode", () => {
     expect(() => loadConfig({ ...base, SMTP_URL: "smtp://mail.example.com" })).toThrow(/SECRET/);
     expect(() => loadConfig({ ...base, SECRET: TEST_SECRET })).toThrow(/SMTP_URL/);
     expect(() => loadConfig({ ...base, SECRET: "too-short", SMTP_URL: "smtp://mail.example.com" })).toThrow(/SECRET/);
-    expect(loadConfig({ ...base, SECRET: TEST_SECRET, SMTP_URL: "smtp://mail.example.com" })).toMatchObject({ production: true, devRoutes: false, sms: { provider: "twilio" } });
+    expect(loadConfig({ ...base, SECRET: TEST_SECRET, SMTP_URL: "smtp://mail.example.com" })).toMatchObject({ production: true, devOutbox: { email: false, sms: false }, sms: { provider: "twilio" } });
   });
 
   it("refuses to start without real SMS: no Twilio variables, or SMS_PROVIDER=outbox", () => {
@@ -184,7 +187,8 @@ describe("production mode", () => {
       pollIntervalMs: 3_600_000,
     });
     try {
-      const outbox = await get(server.app, "/api/dev/outbox");
+      // Asked from this machine, so only the configuration (no dev channel) makes it a 404.
+      const outbox = await server.app.request(`${APP_URL}/api/dev/outbox`, {}, { remoteAddress: "127.0.0.1" });
       expect(outbox.status).toBe(404);
       expect(await outbox.json()).toEqual({ error: { code: "not_found", message: expect.any(String) } });
       expect((await get(server.app, "/api/health")).status).toBe(200);

@@ -1,7 +1,7 @@
 import { afterAll, expect, it } from "vitest";
 import { startFakeSmtpServer } from "../fakes/smtp";
 import { normalizeEmail } from "../../src/core/present";
-import { claimSignInAttempt, signInThrottlePolicy } from "../../src/core/sign-in-throttle";
+import { claimAddressAttempt, signInThrottlePolicy } from "../../src/core/sign-in-throttle";
 import {
   fakeTwilioCode,
   fakeTwilioPerServer,
@@ -184,7 +184,7 @@ forEachServer(
       // The unlock link of a locked address.
       const locked = await signedUpUser(ctx);
       for (let i = 1; i < signInThrottlePolicy.lockAfterFailures; i++) {
-        await claimSignInAttempt(ctx.server.deps, normalizeEmail(locked.email), null);
+        await claimAddressAttempt(ctx.server.deps, normalizeEmail(locked.email));
         ctx.clock.advance(300);
       }
       expect((await ctx.client().post("/api/auth/sign-in", { email: locked.email, password: "the hundredth wrong guess" })).status).toBe(401);

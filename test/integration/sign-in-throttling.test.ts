@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { normalizeEmail } from "../../src/core/present";
-import { claimSignInAttempt, signInThrottlePolicy, throttleDelaySeconds } from "../../src/core/sign-in-throttle";
+import { claimAddressAttempt, signInThrottlePolicy, throttleDelaySeconds } from "../../src/core/sign-in-throttle";
 import { limits } from "../../src/core/limits";
 import { securityEvents } from "../../src/db/schema";
 import { forEachServer, lastEmail, signedUpUser, type TestClient, uniqueEmail } from "../helpers/harness";
@@ -44,7 +44,7 @@ forEachServer("password sign-in throttling", (ctx) => {
   async function failUpToTheLock(email: string) {
     const { deps } = ctx.server;
     for (let i = 1; i < LOCK_AT; i++) {
-      const claim = await claimSignInAttempt(deps, normalizeEmail(email), null);
+      const claim = await claimAddressAttempt(deps, normalizeEmail(email));
       expect(claim.allowed).toBe(true);
       ctx.clock.advance(throttleDelaySeconds(i));
     }
@@ -123,7 +123,7 @@ forEachServer("password sign-in throttling", (ctx) => {
       expect((await eventsOf(user.id)).filter((t) => t === "sign_in_locked")).toHaveLength(1);
       // Further failures change nothing and send nothing more.
       expect((await attempt(email, "another guess")).status).toBe(403);
-      const outbox = await (await ctx.server.app.request("http://localhost:3000/api/dev/outbox")).json();
+      const outbox = await (await ctx.server.app.request("http://localhost:3000/api/dev/outbox", {}, { remoteAddress: "127.0.0.1" })).json();
       expect(outbox.messages.filter((m: { to: string; subject: string }) => m.to === email && /paused/.test(m.subject))).toHaveLength(1);
     });
 

@@ -1,4 +1,6 @@
+import { and, eq } from "drizzle-orm";
 import { expect, it } from "vitest";
+import { outboxMessages } from "../../src/db/schema";
 import { forEachServer, lastEmail, lastSms, type ServerContext, type TestClient, twoFactorUser, uniquePhone, verifiedPhone } from "../helpers/harness";
 
 /**
@@ -127,12 +129,14 @@ forEachServer("sign-in codes and their budgets", (ctx) => {
       const { client, challengeId, code } = await startSignIn(ctx, user);
       for (const left of [4, 3, 2, 1, 0]) await expectInvalid(client, challengeId, wrong(code), left);
     }
-    // A real SMS limit (3 texts per number per 10 minutes) would stop a third sign-in to the same number in
-    // this test; the owner moves to a new number, which also shows the budget is the account's, not the phone's.
-    const phone = await verifiedPhone(ctx, user.client, user.password, { phone: uniquePhone() });
-    const owner = { ...user, phone };
-    const third = await startSignIn(ctx, owner);
-    const blocked = await verify(third.client, third.challengeId, wrong(third.code));
+    // The account's 10 wrong codes an hour are spent. Since issue 9 the budget is reserved before a code is
+    // compared, so the next code of any challenge, right or wrong, is not compared at all: code entry pauses.
+    // Here it is the right code for a new number (the old one has had its 3 texts in 10 minutes).
+    const phone = uniquePhone();
+    const started = await user.client.post("/api/account/phone", { phoneNumber: phone, currentPassword: user.password });
+    expect(started.status, started.text).toBe(202);
+    const code = (await lastSms(ctx.server, phone))!.code!;
+    const blocked = await user.client.post("/api/account/phone/verify", { verificationId: started.body.verificationId, code });
     expect(blocked.status).toBe(429);
     expect(blocked.body.error.code).toBe("too_many_attempts");
     expect(Number(blocked.headers.get("retry-after"))).toBe(3600);
@@ -141,26 +145,19 @@ forEachServer("sign-in codes and their budgets", (ctx) => {
     const events = (await user.client.get("/api/account/security-events")).body.events.map((e: { type: string }) => e.type);
     expect(events).toContain("code_entry_blocked");
 
-    // Even the right code is refused while blocked, and the refusal costs no attempt.
-    ctx.clock.advance(9 * 60);
-    const refused = await verify(third.client, third.challengeId, third.code);
+    // While paused, the right code is refused again, the refusal costs no attempt, and no second email goes out.
+    const attemptsLeft = (await user.client.get("/api/account/phone/verification")).body.attemptsLeft;
+    ctx.clock.advance(60);
+    const refused = await user.client.post("/api/account/phone/verify", { verificationId: started.body.verificationId, code });
     expect(refused.status).toBe(429);
-    expect(refused.body.error.code).toBe("too_many_attempts");
-    expect((await third.client.get("/api/auth/two-factor/challenge")).body.attemptsLeft).toBe(4);
-    // Near the end of the hour (that challenge has died by now), a phone verification code is refused as well.
-    ctx.clock.advance(50 * 60);
-    const other = uniquePhone();
-    const started = await user.client.post("/api/account/phone", { phoneNumber: other, currentPassword: user.password });
-    expect(started.status).toBe(202);
-    const late = await user.client.post("/api/account/phone/verify", { verificationId: started.body.verificationId, code: (await lastSms(ctx.server, other))!.code });
-    expect(late.status).toBe(429);
-    expect(late.body.error.code).toBe("too_many_attempts");
-    expect(Number(late.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+    expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(3600 - 60);
+    expect((await user.client.get("/api/account/phone/verification")).body.attemptsLeft).toBe(attemptsLeft);
+    const blockEmails = await ctx.server.database.db
+      .select({ id: outboxMessages.id })
+      .from(outboxMessages)
+      .where(and(eq(outboxMessages.recipient, user.email), eq(outboxMessages.template, "code_entry_blocked")));
+    expect(blockEmails).toHaveLength(1);
 
-    ctx.clock.advance(60 + 1);
-    const after = await startSignIn(ctx, owner);
-    const verified = await verify(after.client, after.challengeId, after.code);
-    expect(verified.status, verified.text).toBe(200);
-    expect(verified.body.session.assuranceLevel).toBe(2);
+    // (That the pause ends after its hour is unit-tested: the budget counts in real time, this file's clock is a test one.)
   });
 });

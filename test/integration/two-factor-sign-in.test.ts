@@ -42,7 +42,9 @@ forEachServer("sign-in with SMS two-factor", (ctx) => {
     expect(client.cookie).toBeUndefined();
     expect(client.challengeCookie).toMatch(new RegExp(`^${challengeId}\\.[\\w-]+$`));
     expect((await client.get("/api/auth/session")).status).toBe(401);
-    expect(await sessionRows(ctx, user.user.id, 2)).toEqual([]);
+    // Only the owner's own session, which passed the factor when it proved the phone, is at level 2.
+    const owner = (await user.client.get("/api/auth/session")).body.session.id;
+    expect((await sessionRows(ctx, user.user.id, 2)).map((s) => s.id)).toEqual([owner]);
     const sms = await lastSms(ctx.server, user.phone);
     expect(sms!.body).toMatch(/sign-in code/);
 
@@ -56,27 +58,27 @@ forEachServer("sign-in with SMS two-factor", (ctx) => {
     const session = await client.get("/api/auth/session");
     expect(session.status).toBe(200);
     expect(session.body.session).toMatchObject({ id: verified.body.session.id, assuranceLevel: 2 });
-    expect((await sessionRows(ctx, user.user.id, 2)).map((s) => s.id)).toEqual([verified.body.session.id]);
+    expect((await sessionRows(ctx, user.user.id, 2)).map((s) => s.id).sort()).toEqual([owner, verified.body.session.id].sort());
     const events = (await client.get("/api/account/security-events")).body.events.map((e: { type: string }) => e.type);
     expect(events.slice(0, 2)).toEqual(["sign_in_second_factor", "sign_in_challenged"]);
   });
 
-  it("never signs a 2FA user in through verify-email: a (still valid) link answers with a challenge", async () => {
+  it("never signs a 2FA user in through verify-email: a link to an already verified account changes nothing", async () => {
     const user = await twoFactorUser(ctx);
     const before = (await sessionRows(ctx, user.user.id)).length;
+    const texts = await lastSms(ctx.server, user.phone);
     // No API path mails a verification link to an already verified account, so an old link is simulated with
-    // the core's own issuer: the flow behind it must still stop at the second factor.
-    const link = await issueLinkToken(ctx.server.deps, ctx.server.deps.repo, "verify_email", user.user.id, user.email);
+    // the core's own issuer. Since issue 9 (item 3) such a link is dead: it neither signs in nor sets anything.
+    const link = await issueLinkToken(ctx.server.deps, ctx.server.deps.repo, "verify_email", user.user.id, user.email, { passwordHash: "$argon2id$not-the-owner" });
     const client = ctx.client();
     const response = await client.post("/api/auth/verify-email", { token: link.split("#token=")[1] });
-    expect(response.status, response.text).toBe(200);
-    expect(response.body).toEqual({ twoFactorRequired: true, challenge: expect.objectContaining({ methods: ["sms"], phoneHint: expect.stringMatching(/^\+1 ••• ••• \d{4}$/) }) });
+    expect(response.status, response.text).toBe(400);
+    expect(response.body.error.code).toBe("invalid_token");
     expect(client.cookie).toBeUndefined();
-    expect((await client.get("/api/auth/session")).status).toBe(401);
+    expect(client.challengeCookie).toBeUndefined();
     expect((await sessionRows(ctx, user.user.id)).length).toBe(before);
-    // The challenge is a real one: its code finishes the sign-in.
-    const code = (await lastSms(ctx.server, user.phone))!.code!;
-    expect((await verify(client, { code })).body.session.assuranceLevel).toBe(2);
+    expect(await lastSms(ctx.server, user.phone)).toEqual(texts);
+    expect((await ctx.client().post("/api/auth/sign-in", { email: user.email, password: user.password })).status).toBe(200);
   });
 
   it("never signs a 2FA user in through reset-password: 204, no session cookie, and sign-in still asks for the code", async () => {
@@ -186,7 +188,8 @@ forEachServer("sign-in with SMS two-factor", (ctx) => {
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s !== 200).every((s) => s === 410)).toBe(true);
-    expect(await sessionRows(ctx, user.user.id, 2)).toHaveLength(1);
+    // The one new session, beside the owner's own (level 2 since it proved the phone).
+    expect(await sessionRows(ctx, user.user.id, 2)).toHaveLength(2);
     expect((await verify(ctx.client({ origin: null }), { challengeId, code })).status).toBe(410);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { consumeAll, limits, type RateLimiter, type RateLimitOutcome, type RateLimitPolicy } from "../../src/core/limits";
+import { consumeAll, limits, release, reserveAll, type RateLimiter, type RateLimitOutcome, type RateLimitPolicy } from "../../src/core/limits";
 
 /** A RateLimiter fake (it is a port): refuses the policies named in `refuse` and records every call. */
 function fakeLimiter(refuse: Record<string, number> = {}) {
@@ -10,11 +10,10 @@ function fakeLimiter(refuse: Record<string, number> = {}) {
       const retryAfterSeconds = refuse[policy.name];
       return retryAfterSeconds === undefined ? { allowed: true } : { allowed: false, retryAfterSeconds };
     },
-    async peek(policy): Promise<RateLimitOutcome> {
-      const retryAfterSeconds = refuse[policy.name];
-      return retryAfterSeconds === undefined ? { allowed: true } : { allowed: false, retryAfterSeconds };
-    },
     async reset() {},
+    async refund(policy, key) {
+      calls.push([`refund:${policy.name}`, key]);
+    },
   };
   return { limiter, calls };
 }
@@ -39,14 +38,24 @@ describe("consumeAll", () => {
   it("stops at the first refusal and returns its retry delay", async () => {
     const { limiter, calls } = fakeLimiter({ b: 42, c: 7 });
     expect(await consumeAll(limiter, [[a, "ip"], [b, "email"], [c, "user"]])).toEqual({ allowed: false, retryAfterSeconds: 42 });
-    // c was never consumed: a refused request must not spend the later budgets.
-    expect(calls).toEqual([["a", "ip"], ["b", "email"]]);
+    // c was never consumed, and a's point was given back: a refused request spends no budget at all.
+    expect(calls).toEqual([["a", "ip"], ["b", "email"], ["refund:a", "ip"]]);
   });
 
   it("refuses at once when the first policy refuses", async () => {
     const { limiter, calls } = fakeLimiter({ a: 5 });
     expect(await consumeAll(limiter, [[a, "ip"], [b, "email"]])).toEqual({ allowed: false, retryAfterSeconds: 5 });
     expect(calls).toEqual([["a", "ip"]]);
+  });
+});
+
+describe("reserveAll and release", () => {
+  it("returns what it reserved, and release gives exactly that back", async () => {
+    const { limiter, calls } = fakeLimiter();
+    const reserved = await reserveAll(limiter, [[a, "ip"], [b, "email"]]);
+    expect(reserved).toEqual({ allowed: true, reserved: [[a, "ip"], [b, "email"]] });
+    await release(limiter, reserved.reserved);
+    expect(calls).toEqual([["a", "ip"], ["b", "email"], ["refund:a", "ip"], ["refund:b", "email"]]);
   });
 });
 

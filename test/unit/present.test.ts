@@ -13,6 +13,7 @@ function user(overrides: Partial<User> = {}): User {
     codeEntryBlockedUntil: null,
     phoneVerifiedAt: null,
     twoFactorSms: false,
+    credentialsVersion: 1,
     createdAt: new Date("2030-01-01T12:00:00Z"),
     updatedAt: new Date("2030-01-03T00:00:00Z"),
     ...overrides,
@@ -98,6 +99,7 @@ describe("presentSession", () => {
       id: "sess_1",
       secretHash: Buffer.alloc(32, 1),
       userId: "user_123",
+      secondFactorAt: null,
       assuranceLevel: 2,
       createdAt: new Date("2030-01-01T00:00:00Z"),
       lastSeenAt: new Date("2030-01-01T01:00:00Z"),
@@ -111,6 +113,7 @@ describe("presentSession", () => {
       lastSeenAt: "2030-01-01T01:00:00.000Z",
       expiresAt: "2030-01-08T01:00:00.000Z",
       assuranceLevel: 2,
+      secondFactorAt: null,
     });
   });
 });

@@ -30,9 +30,25 @@ async function sessionRow(id: string) {
   return row ?? null;
 }
 
+async function mustCreate(owner: typeof user, who: { ip: string; userAgent: string | null }, secondFactorAt: Date | null = null) {
+  const created = await createSession(h.deps, owner, who, { secondFactorAt });
+  if (!created) throw new Error("session not created");
+  return created;
+}
+
 describe("createSession", () => {
+  // Issue 9 (sign-in races): a session is only inserted while the credentials it was checked against are current.
+  it("creates nothing when the user's credentials changed since they were read", async () => {
+    const stale = { ...user };
+    await h.deps.repo.bumpCredentialsVersion(user.id, h.clock.now());
+    expect(await createSession(h.deps, stale, client)).toBeNull();
+    const fresh = (await h.deps.repo.findUserById(user.id))!;
+    expect(await createSession(h.deps, fresh, client)).not.toBeNull();
+    user = fresh;
+  });
+
   it("stores only the SHA-256 of the secret, never the token", async () => {
-    const { token, session } = await createSession(h.deps, user.id, client);
+    const { token, session } = await mustCreate(user, client);
     const [id, secret] = token.split(".") as [string, string];
     expect(session.id).toBe(id);
 
@@ -46,9 +62,9 @@ describe("createSession", () => {
 
   it("records the client, the assurance level and an absolute expiry", async () => {
     const now = h.clock.now();
-    const { session } = await createSession(h.deps, user.id, { ip: "198.51.100.4", userAgent: "x".repeat(2000) }, 2);
+    const { session } = await mustCreate(user, { ip: "198.51.100.4", userAgent: "x".repeat(2000) }, h.clock.now());
     const row = await sessionRow(session.id);
-    expect(row).toMatchObject({ userId: user.id, assuranceLevel: 2, ip: "198.51.100.4" });
+    expect(row).toMatchObject({ userId: user.id, assuranceLevel: 2, secondFactorAt: now, ip: "198.51.100.4" });
     expect(row!.userAgent).toHaveLength(512);
     expect(row!.createdAt.getTime()).toBe(now.getTime());
     expect(row!.lastSeenAt.getTime()).toBe(now.getTime());
@@ -56,13 +72,13 @@ describe("createSession", () => {
   });
 
   it("defaults to assurance level 1 and accepts a missing user agent", async () => {
-    const { session } = await createSession(h.deps, user.id, { ip: "198.51.100.4", userAgent: null });
+    const { session } = await mustCreate(user, { ip: "198.51.100.4", userAgent: null });
     expect(await sessionRow(session.id)).toMatchObject({ assuranceLevel: 1, userAgent: null });
   });
 
   it("issues a fresh token every time", async () => {
-    const a = await createSession(h.deps, user.id, client);
-    const b = await createSession(h.deps, user.id, client);
+    const a = await mustCreate(user, client);
+    const b = await mustCreate(user, client);
     expect(a.token).not.toBe(b.token);
     expect(a.session.id).not.toBe(b.session.id);
   });
@@ -70,7 +86,7 @@ describe("createSession", () => {
 
 describe("validateSessionToken", () => {
   it("returns the session and its user for a valid token", async () => {
-    const { token, session } = await createSession(h.deps, user.id, client);
+    const { token, session } = await mustCreate(user, client);
     const result = await validateSessionToken(h.deps, token);
     expect(result).not.toBeNull();
     expect(result!.session.id).toBe(session.id);
@@ -80,7 +96,7 @@ describe("validateSessionToken", () => {
   });
 
   it("refuses the right id with a wrong secret, and leaves the session alone", async () => {
-    const { token, session } = await createSession(h.deps, user.id, client);
+    const { token, session } = await mustCreate(user, client);
     const [id, secret] = token.split(".") as [string, string];
     const wrongSecret = (secret[0] === "A" ? "B" : "A") + secret.slice(1);
     expect(await validateSessionToken(h.deps, `${id}.${wrongSecret}`)).toBeNull();
@@ -89,13 +105,13 @@ describe("validateSessionToken", () => {
   });
 
   it("refuses another session's secret under this id", async () => {
-    const a = await createSession(h.deps, user.id, client);
-    const b = await createSession(h.deps, user.id, client);
+    const a = await mustCreate(user, client);
+    const b = await mustCreate(user, client);
     expect(await validateSessionToken(h.deps, `${a.session.id}.${b.token.split(".")[1]}`)).toBeNull();
   });
 
   it("refuses an unknown id", async () => {
-    const { token } = await createSession(h.deps, user.id, client);
+    const { token } = await mustCreate(user, client);
     const secret = token.split(".")[1]!;
     expect(await validateSessionToken(h.deps, `${"x".repeat(22)}.${secret}`)).toBeNull();
   });
@@ -105,13 +121,13 @@ describe("validateSessionToken", () => {
   });
 
   it("refuses a revoked session", async () => {
-    const { token, session } = await createSession(h.deps, user.id, client);
+    const { token, session } = await mustCreate(user, client);
     await invalidateSession(h.deps, session.id);
     expect(await validateSessionToken(h.deps, token)).toBeNull();
   });
 
   it("expires after the idle timeout and deletes the row", async () => {
-    const { token, session } = await createSession(h.deps, user.id, client);
+    const { token, session } = await mustCreate(user, client);
     h.clock.advanceSeconds(7 * DAY_SECONDS - 1);
     // Still valid one second before the idle deadline (this read also moves last_seen_at)…
     expect(await validateSessionToken(h.deps, token)).not.toBeNull();
@@ -122,14 +138,14 @@ describe("validateSessionToken", () => {
   });
 
   it("expires at exactly the idle deadline", async () => {
-    const { token, session } = await createSession(h.deps, user.id, client);
+    const { token, session } = await mustCreate(user, client);
     h.clock.advanceSeconds(7 * DAY_SECONDS);
     expect(await validateSessionToken(h.deps, token)).toBeNull();
     expect(await sessionRow(session.id)).toBeNull();
   });
 
   it("expires at the absolute timeout even when used every day, and deletes the row", async () => {
-    const { token, session } = await createSession(h.deps, user.id, client);
+    const { token, session } = await mustCreate(user, client);
     for (let day = 1; day < 30; day++) {
       h.clock.advanceSeconds(DAY_SECONDS);
       expect(await validateSessionToken(h.deps, token), `day ${day}`).not.toBeNull();
@@ -140,7 +156,7 @@ describe("validateSessionToken", () => {
   });
 
   it("writes last_seen_at at most every 5 minutes and says when it did", async () => {
-    const { token, session } = await createSession(h.deps, user.id, client);
+    const { token, session } = await mustCreate(user, client);
     const created = h.clock.now().getTime();
 
     h.clock.advanceSeconds(4 * MINUTE + 59);
@@ -167,7 +183,7 @@ describe("validateSessionToken", () => {
   });
 
   it("moves the cookie expiry with the idle window, never past the absolute expiry", async () => {
-    const { session } = await createSession(h.deps, user.id, client);
+    const { session } = await mustCreate(user, client);
     expect(sessionCookieExpiresAt(h.deps, session).getTime()).toBe(session.lastSeenAt.getTime() + 7 * DAY_SECONDS * 1000);
     const late = { ...session, lastSeenAt: new Date(session.expiresAt.getTime() - DAY_SECONDS * 1000) };
     expect(sessionCookieExpiresAt(h.deps, late).getTime()).toBe(session.expiresAt.getTime());
@@ -177,10 +193,10 @@ describe("validateSessionToken", () => {
 describe("invalidating sessions", () => {
   it("ends all of a user's sessions, or all but the current one", async () => {
     const other = await insertUser(h.deps);
-    const current = await createSession(h.deps, user.id, client);
-    const second = await createSession(h.deps, user.id, client);
-    const third = await createSession(h.deps, user.id, client);
-    const foreign = await createSession(h.deps, other.id, client);
+    const current = await mustCreate(user, client);
+    const second = await mustCreate(user, client);
+    const third = await mustCreate(user, client);
+    const foreign = await mustCreate(other, client);
 
     expect(await invalidateOtherSessions(h.deps, user.id, current.session.id)).toBe(2);
     expect(await validateSessionToken(h.deps, current.token)).not.toBeNull();

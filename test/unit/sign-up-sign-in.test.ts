@@ -180,9 +180,18 @@ describe("signIn", () => {
 });
 
 describe("signUp", () => {
+  /** The server's afterResponse, held: `answered` runs what the answer left for later, as the server would. */
+  function deferringDeps() {
+    const tasks: Array<() => Promise<void>> = [];
+    const deps = { ...h.deps, afterResponse: (task: () => Promise<void>) => void tasks.push(task) };
+    return { deps, tasks, answered: async () => void (await Promise.all(tasks.splice(0).map((task) => task()))) };
+  }
+
   it("creates the user, queues a sealed verification email and wakes the worker once after commit", async () => {
     const email = uniqueEmail("new");
-    expect(await signUp(h.deps, { email, password: PASSWORD, name: "  Ada Lovelace " }, freshClient())).toEqual({ ok: true });
+    const { deps, answered } = deferringDeps();
+    expect(await signUp(deps, { email, password: PASSWORD, name: "  Ada Lovelace " }, freshClient())).toEqual({ ok: true });
+    await answered();
     expect(h.messagesQueued).toHaveBeenCalledTimes(1);
 
     const [user] = await h.handle.db.select().from(users).where(eq(users.email, email));
@@ -192,7 +201,9 @@ describe("signUp", () => {
     expect(rest).toHaveLength(0);
     expect(message).toMatchObject({ channel: "email", template: "verify_email", status: "pending" });
     // The payload carries a live link, so it is stored sealed: no token in clear, opened only by the outbox key.
-    const data = JSON.parse(outboxSealer(TEST_SECRET).open(message!.payload)) as { name: string; link: string };
+    const data = JSON.parse(outboxSealer(TEST_SECRET).open(message!.payload)) as { name?: string; link: string };
+    // Unverified: the name is only what the sign-up typed, so the email greets without it.
+    expect(data.name).toBeUndefined();
     const token = new URL(data.link).hash.slice("#token=".length);
     expect(message!.payload.includes(Buffer.from(token))).toBe(false);
     expect(message!.payload.includes(Buffer.from("#token="))).toBe(false);
@@ -203,20 +214,39 @@ describe("signUp", () => {
     expect(await consumeLinkToken(h.deps, h.deps.repo, "verify_email", token)).toBeNull();
   });
 
+  it("answers before any account work: no user, event, link or email exists until after the answer", async () => {
+    const email = uniqueEmail("deferred");
+    const { deps, tasks, answered } = deferringDeps();
+    expect(await signUp(deps, { email, password: PASSWORD, name: "Ada" }, freshClient())).toEqual({ ok: true });
+    expect(tasks).toHaveLength(1);
+    expect(await h.handle.db.select().from(users).where(eq(users.email, email))).toHaveLength(0);
+    expect(await outboxFor(email)).toHaveLength(0);
+    expect(h.messagesQueued).not.toHaveBeenCalled();
+    await answered();
+    const [user] = await h.handle.db.select().from(users).where(eq(users.email, email));
+    expect(await eventTypes(user!.id)).toEqual(["sign_up"]);
+    expect((await outboxFor(email)).map((m) => m.template)).toEqual(["verify_email"]);
+  });
+
   it("answers a taken, verified address the same, and tells its owner instead", async () => {
     const email = uniqueEmail("taken");
-    await signUp(h.deps, { email, password: PASSWORD, name: "First Owner" }, freshClient());
+    const { deps, answered } = deferringDeps();
+    await signUp(deps, { email, password: PASSWORD, name: "First Owner" }, freshClient());
+    await answered();
     await h.handle.db.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.email, email));
 
-    const again = await signUp(h.deps, { email: email.toUpperCase(), password: "another long passphrase", name: "Intruder" }, freshClient());
+    const again = await signUp(deps, { email: email.toUpperCase(), password: "another long passphrase", name: "Intruder" }, freshClient());
     expect(again).toEqual({ ok: true });
+    await answered();
     expect((await outboxFor(email)).map((m) => m.template).sort()).toEqual(["sign_up_attempt", "verify_email"]);
     expect(await h.handle.db.select().from(users).where(eq(users.email, email))).toHaveLength(1);
   });
 
-  it("refuses a weak password before creating anything", async () => {
+  it("refuses a weak password before creating anything, and leaves nothing for after the answer", async () => {
     const email = uniqueEmail("weak");
-    expect(await signUp(h.deps, { email, password: "password", name: "Weak" }, freshClient())).toMatchObject({ ok: false, code: "weak_password" });
+    const { deps, tasks } = deferringDeps();
+    expect(await signUp(deps, { email, password: "password", name: "Weak" }, freshClient())).toMatchObject({ ok: false, code: "weak_password" });
+    expect(tasks).toHaveLength(0);
     expect(h.messagesQueued).not.toHaveBeenCalled();
     expect(await h.handle.db.select().from(users).where(eq(users.email, email))).toHaveLength(0);
     expect(await outboxFor(email)).toHaveLength(0);

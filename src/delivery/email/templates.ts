@@ -27,18 +27,31 @@ export interface EmailApp {
   appUrl: string;
 }
 
+/**
+ * Every template greets, by name when the flow passes one. A flow passes no name when the recipient has not
+ * proven the address (core/present.ts greetingName): an unverified account's name is whatever a sign-up typed.
+ */
+type TemplateData<F extends string> = Record<F, string> & { name?: string };
+
 interface TemplateDefinition {
   fields: readonly string[];
-  write(data: Record<string, string>, app: EmailApp): EmailContent;
+  write(data: TemplateData<string>, app: EmailApp): EmailContent;
 }
 
 /** Ties the field list to the writer's parameter type, so a template cannot read a field it did not declare. */
-function define<F extends string>(fields: readonly F[], write: (data: Record<F, string>, app: EmailApp) => EmailContent): TemplateDefinition {
+function define<F extends string>(fields: readonly F[], write: (data: TemplateData<F>, app: EmailApp) => EmailContent): TemplateDefinition {
   return { fields, write: write as TemplateDefinition["write"] };
 }
 
-function greeting(name: string): string {
-  return name.trim() ? `Hi ${name.trim()},` : "Hi,";
+// The API refuses names with these (src/http/schemas.ts Name), but a name stored before that check, or queued in
+// an older message, is cleaned here too: format characters (bidi overrides, zero-width) go, line breaks and
+// other controls become spaces. A name with nothing left greets like no name.
+const FORMAT_CHARACTERS = /\p{Cf}/gu;
+const BREAKS_AND_CONTROLS = /[\p{Cc}\p{Zl}\p{Zp}\s]+/gu;
+
+function greeting(name: string | undefined): string {
+  const shown = (name ?? "").replace(FORMAT_CHARACTERS, "").replace(BREAKS_AND_CONTROLS, " ").trim();
+  return shown ? `Hi ${shown},` : "Hi,";
 }
 
 /**
@@ -69,7 +82,7 @@ function resetIfNotYou(app: EmailApp): Block[] {
 }
 
 const templates: Record<EmailTemplate, TemplateDefinition> = {
-  verify_email: define(["name", "link"], (data, app) => ({
+  verify_email: define(["link"], (data, app) => ({
     subject: `Confirm your email for ${app.appName}`,
     blocks: [
       greeting(data.name),
@@ -79,7 +92,7 @@ const templates: Record<EmailTemplate, TemplateDefinition> = {
     ],
   })),
 
-  password_reset: define(["name", "link"], (data, app) => ({
+  password_reset: define(["link"], (data, app) => ({
     subject: `Reset your ${app.appName} password`,
     blocks: [
       greeting(data.name),
@@ -89,7 +102,7 @@ const templates: Record<EmailTemplate, TemplateDefinition> = {
     ],
   })),
 
-  email_change_confirm: define(["name", "link", "newEmail"], (data, app) => ({
+  email_change_confirm: define(["link", "newEmail"], (data, app) => ({
     subject: `Confirm your new email for ${app.appName}`,
     blocks: [
       greeting(data.name),
@@ -99,7 +112,7 @@ const templates: Record<EmailTemplate, TemplateDefinition> = {
     ],
   })),
 
-  email_change_notice: define(["name", "newEmail"], (data, app) => ({
+  email_change_notice: define(["newEmail"], (data, app) => ({
     subject: `Your ${app.appName} email address is being changed`,
     blocks: [
       greeting(data.name),
@@ -109,12 +122,12 @@ const templates: Record<EmailTemplate, TemplateDefinition> = {
     ],
   })),
 
-  password_changed: define(["name"], (data, app) => ({
+  password_changed: define([], (data, app) => ({
     subject: `Your ${app.appName} password was changed`,
     blocks: [greeting(data.name), `The password of your ${app.appName} account was just changed.`, ...resetIfNotYou(app)],
   })),
 
-  sign_up_attempt: define(["name"], (data, app) => ({
+  sign_up_attempt: define([], (data, app) => ({
     subject: `You already have a ${app.appName} account`,
     blocks: [
       greeting(data.name),
@@ -127,23 +140,23 @@ const templates: Record<EmailTemplate, TemplateDefinition> = {
   })),
 
   // phoneHint is masked: a notice is no place for a full number.
-  phone_changed: define(["name", "phoneHint"], (data, app) => ({
+  phone_changed: define(["phoneHint"], (data, app) => ({
     subject: `Your ${app.appName} phone number was updated`,
     blocks: [greeting(data.name), `The mobile number of your ${app.appName} account is now ${data.phoneHint}. Sign-in codes go to this number.`, ...resetIfNotYou(app)],
   })),
-  phone_removed: define(["name"], (data, app) => ({
+  phone_removed: define([], (data, app) => ({
     subject: `Your ${app.appName} phone number was removed`,
     blocks: [greeting(data.name), `The mobile number was removed from your ${app.appName} account, and two-step sign-in by text message is off.`, ...resetIfNotYou(app)],
   })),
-  two_factor_enabled: define(["name", "phoneHint"], (data, app) => ({
+  two_factor_enabled: define(["phoneHint"], (data, app) => ({
     subject: `Two-step sign-in is on for ${app.appName}`,
     blocks: [greeting(data.name), `From now on, signing in to ${app.appName} needs your password and a code sent to ${data.phoneHint}.`, ...resetIfNotYou(app)],
   })),
-  two_factor_disabled: define(["name"], (data, app) => ({
+  two_factor_disabled: define([], (data, app) => ({
     subject: `Two-step sign-in is off for ${app.appName}`,
     blocks: [greeting(data.name), `Signing in to ${app.appName} now needs only your password.`, ...resetIfNotYou(app)],
   })),
-  code_entry_blocked: define(["name"], (data, app) => ({
+  code_entry_blocked: define([], (data, app) => ({
     subject: `Too many wrong sign-in codes on ${app.appName}`,
     blocks: [
       greeting(data.name),
@@ -153,7 +166,7 @@ const templates: Record<EmailTemplate, TemplateDefinition> = {
     ],
   })),
 
-  sign_in_locked: define(["name", "link", "ip"], (data, app) => ({
+  sign_in_locked: define(["link", "ip"], (data, app) => ({
     subject: `Sign-in to your ${app.appName} account is paused`,
     blocks: [
       greeting(data.name),
@@ -177,9 +190,10 @@ export function assertEmailData(template: string, data: Record<string, unknown>)
   for (const field of templates[template].fields) {
     if (typeof data[field] !== "string") throw new Error(`email template "${template}" needs a string "${field}"`);
   }
+  if (data.name !== undefined && typeof data.name !== "string") throw new Error(`email template "${template}": "name" must be a string when given`);
 }
 
 export function renderEmail(template: string, data: Record<string, unknown>, app: EmailApp): RenderedEmail {
   assertEmailData(template, data);
-  return renderLayout(templates[template].write(data as Record<string, string>, app), app.appName);
+  return renderLayout(templates[template].write(data as TemplateData<string>, app), app.appName);
 }

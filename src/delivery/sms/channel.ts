@@ -18,7 +18,7 @@ export interface SmsProvider {
   checkCode(phoneNumber: string, code: string): Promise<boolean>;
 }
 
-const isCodeTemplate = (template: SmsTemplate) => template === "sign_in_code" || template === "phone_verification_code";
+const isCodeTemplate = (template: SmsTemplate) => template === "sign_in_code" || template === "step_up_code" || template === "phone_verification_code";
 
 /** SMS_PROVIDER decides: Twilio Messaging, Twilio Verify, or the dev outbox (console + /dev/inbox). */
 export function createSmsProvider(config: Pick<Config, "sms" | "appName" | "appUrl">, logger: DeliveryLogger): SmsProvider {

@@ -4,14 +4,17 @@ import { UAParser } from "ua-parser-js";
 import { AVATAR_MAX_BYTES, changePassword, listSessions, removeAvatar, revokeOtherSessions, revokeSession, setAvatar, updateProfile } from "../../core/account";
 import { requestEmailChange } from "../../core/email-change";
 import { presentUser } from "../../core/present";
+import { sessionCookieExpiresAt } from "../../core/sessions";
+import { setSessionCookie } from "../cookies";
 import type { AppEnv } from "../env";
 import { errorResponse, failureResponse } from "../errors";
 import { clientInfo, requireSession, signedIn } from "../middleware/session";
-import { Email, errors, Id, jsonBody, Name, noContent, Password, User } from "../schemas";
+import { Email, errors, Id, jsonBody, Name, noContent, Password, STEP_UP_ERROR, User } from "../schemas";
 import { validationHook } from "../validation";
 
 const tag = ["Account"];
 const unauthenticated: [number, string] = [401, "unauthenticated"];
+const stepUp: [number, string] = STEP_UP_ERROR;
 const userResponse = { 200: { description: "The updated user", content: { "application/json": { schema: z.object({ user: User }) } } } };
 
 const SessionListItem = z
@@ -69,12 +72,18 @@ accountRoutes
     createRoute({
       method: "post", path: "/password", tags: tag, summary: "Change the password; every other session is signed out",
       request: jsonBody(z.object({ currentPassword: Password, newPassword: Password })),
-      responses: { ...noContent, ...errors([400, "invalid_request, weak_password"], [401, "invalid_credentials (wrong current password) or unauthenticated"], [429, "rate_limited"]) },
+      responses: { ...noContent, ...errors([400, "invalid_request, weak_password"], [401, "invalid_credentials (wrong current password) or unauthenticated"], stepUp, [429, "rate_limited"]) },
     }),
     async (c) => {
       const { user, session } = signedIn(c);
-      const result = await changePassword(c.var.services.deps, user, session, c.req.valid("json"), clientInfo(c));
-      return result.ok ? c.body(null, 204) : failureResponse(c, result);
+      const { config, deps } = c.var.services;
+      const result = await changePassword(deps, user, session, c.req.valid("json"), clientInfo(c));
+      if (!result.ok) return failureResponse(c, result);
+      // Rotation: this browser's old token died with every other session; the new one replaces it. A bearer
+      // client gets it in the X-Session-Token header (its old token no longer works).
+      if (signedIn(c).via === "cookie") setSessionCookie(c, config, result.token, sessionCookieExpiresAt(deps, result.session), deps.now());
+      else c.header("X-Session-Token", result.token);
+      return c.body(null, 204);
     },
   )
   .openapi(
@@ -83,11 +92,12 @@ accountRoutes
       request: jsonBody(z.object({ currentPassword: Password, newEmail: Email })),
       responses: {
         202: { description: "Link sent to the new address", content: { "application/json": { schema: z.object({ status: z.string() }) } } },
-        ...errors([400, "invalid_request"], [401, "invalid_credentials or unauthenticated"], [429, "rate_limited"]),
+        ...errors([400, "invalid_request"], [401, "invalid_credentials or unauthenticated"], stepUp, [429, "rate_limited"]),
       },
     }),
     async (c) => {
-      const result = await requestEmailChange(c.var.services.deps, signedIn(c).user, c.req.valid("json"), clientInfo(c));
+      const { user, session } = signedIn(c);
+      const result = await requestEmailChange(c.var.services.deps, user, session, c.req.valid("json"), clientInfo(c));
       return result.ok ? c.json({ status: "confirmation_sent" }, 202) : failureResponse(c, result);
     },
   )
@@ -120,17 +130,18 @@ accountRoutes
     createRoute({
       method: "delete", path: "/sessions/{id}", tags: tag, summary: "Sign out one session",
       request: { params: z.object({ id: Id }) },
-      responses: { ...noContent, ...errors([400, "invalid_request: not an id"], [404, "not_found: no such session of yours"], unauthenticated) },
+      responses: { ...noContent, ...errors([400, "invalid_request: not an id"], stepUp, [404, "not_found: no such session of yours"], unauthenticated) },
     }),
     async (c) => {
-      const result = await revokeSession(c.var.services.deps, signedIn(c).user, c.req.valid("param").id, clientInfo(c));
+      const { user, session } = signedIn(c);
+      const result = await revokeSession(c.var.services.deps, user, session, c.req.valid("param").id, clientInfo(c));
       return result.ok ? c.body(null, 204) : failureResponse(c, result);
     },
   )
-  .openapi(createRoute({ method: "post", path: "/sessions/revoke-others", tags: tag, summary: "Sign out everywhere else", responses: { ...noContent, ...errors(unauthenticated) } }), async (c) => {
+  .openapi(createRoute({ method: "post", path: "/sessions/revoke-others", tags: tag, summary: "Sign out everywhere else", responses: { ...noContent, ...errors(stepUp, unauthenticated) } }), async (c) => {
     const { user, session } = signedIn(c);
-    await revokeOtherSessions(c.var.services.deps, user, session, clientInfo(c));
-    return c.body(null, 204);
+    const result = await revokeOtherSessions(c.var.services.deps, user, session, clientInfo(c));
+    return result.ok ? c.body(null, 204) : failureResponse(c, result);
   })
   .openapi(
     createRoute({

@@ -1,11 +1,12 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { pendingPhoneVerification, removePhone, resendPhoneCode, startPhoneVerification, verifyPhone } from "../../core/phone";
 import { presentUser } from "../../core/present";
+import { sendStepUpCode, stepUpState, verifyStepUp } from "../../core/step-up";
 import { setSmsTwoFactor } from "../../core/two-factor";
 import type { AppEnv } from "../env";
 import { failureResponse } from "../errors";
 import { clientInfo, requireSession, signedIn } from "../middleware/session";
-import { ChallengeId, Code, errors, jsonBody, Password, PhoneNumber, User } from "../schemas";
+import { ChallengeId, Code, errors, jsonBody, Password, PhoneNumber, STEP_UP_ERROR, User } from "../schemas";
 import { validationHook } from "../validation";
 
 const tag = ["Phone and two-factor"];
@@ -15,6 +16,9 @@ const userResponse = { 200: { description: "The updated user", content: { "appli
 const Verification = z
   .object({ verificationId: z.string(), phoneHint: z.string(), expiresAt: z.string().datetime(), resendAt: z.string().datetime(), codeExpiresAt: z.string().datetime().nullable(), attemptsLeft: z.number().int() })
   .openapi("PhoneVerification");
+const StepUpState = z
+  .object({ phoneHint: z.string().nullable(), expiresAt: z.string().datetime(), resendAt: z.string().datetime(), codeExpiresAt: z.string().datetime().nullable(), attemptsLeft: z.number().int() })
+  .openapi("StepUpState");
 const sendErrors = errors(
   [400, "invalid_phone, unsupported_country, phone_opted_out"],
   [429, "resend_too_soon or sms_limit (Retry-After)"],
@@ -29,10 +33,11 @@ phoneRoutes
     createRoute({
       method: "post", path: "/phone", tags: tag, summary: "Add or change the mobile number: a code goes to the new number",
       request: jsonBody(z.object({ phoneNumber: PhoneNumber, currentPassword: Password })),
-      responses: { 202: { description: "Code sent", content: { "application/json": { schema: Verification } } }, ...sendErrors, ...errors(unauthenticated, [409, "phone_taken"]) },
+      responses: { 202: { description: "Code sent", content: { "application/json": { schema: Verification } } }, ...sendErrors, ...errors(unauthenticated, STEP_UP_ERROR, [409, "credentials_changed"]) },
     }),
     async (c) => {
-      const started = await startPhoneVerification(c.var.services.deps, signedIn(c).user, c.req.valid("json"), clientInfo(c));
+      const { user, session } = signedIn(c);
+      const started = await startPhoneVerification(c.var.services.deps, user, session, c.req.valid("json"), clientInfo(c));
       if (!started.ok) return failureResponse(c, started);
       const { ok: _ok, ...verification } = started;
       return c.json(verification, 202);
@@ -44,7 +49,7 @@ phoneRoutes
       responses: { 200: { description: "In progress", content: { "application/json": { schema: Verification } } }, ...errors([404, "not_found"], unauthenticated) },
     }),
     async (c) => {
-      const pending = await pendingPhoneVerification(c.var.services.deps, signedIn(c).user);
+      const pending = await pendingPhoneVerification(c.var.services.deps, signedIn(c).session);
       if (!pending.ok) return failureResponse(c, pending);
       const { ok: _ok, ...verification } = pending;
       return c.json(verification, 200);
@@ -57,7 +62,8 @@ phoneRoutes
       responses: { 202: { description: "Sent", content: { "application/json": { schema: z.object({ resendAt: z.string().datetime(), expiresAt: z.string().datetime(), codeExpiresAt: z.string().datetime().nullable() }) } } }, ...sendErrors, ...errors(expired, unauthenticated) },
     }),
     async (c) => {
-      const sent = await resendPhoneCode(c.var.services.deps, signedIn(c).user, c.req.valid("json"), clientInfo(c));
+      const { user, session } = signedIn(c);
+      const sent = await resendPhoneCode(c.var.services.deps, user, session, c.req.valid("json"), clientInfo(c));
       return sent.ok ? c.json({ resendAt: sent.resendAt, expiresAt: sent.expiresAt, codeExpiresAt: sent.codeExpiresAt }, 202) : failureResponse(c, sent);
     },
   )
@@ -65,10 +71,11 @@ phoneRoutes
     createRoute({
       method: "post", path: "/phone/verify", tags: tag, summary: "Prove the number with its code; it becomes the account's number",
       request: jsonBody(z.object({ verificationId: ChallengeId, code: Code })),
-      responses: { ...userResponse, ...errors([400, "invalid_code (with attemptsLeft)"], expired, [409, "phone_taken"], [429, "too_many_attempts"], unauthenticated) },
+      responses: { ...userResponse, ...errors([400, "invalid_code (with attemptsLeft)"], expired, [429, "too_many_attempts"], unauthenticated) },
     }),
     async (c) => {
-      const verified = await verifyPhone(c.var.services.deps, signedIn(c).user, c.req.valid("json"), clientInfo(c));
+      const { user, session } = signedIn(c);
+      const verified = await verifyPhone(c.var.services.deps, user, session, c.req.valid("json"), clientInfo(c));
       return verified.ok ? c.json({ user: presentUser(verified.user) }, 200) : failureResponse(c, verified);
     },
   )
@@ -76,21 +83,63 @@ phoneRoutes
     createRoute({
       method: "delete", path: "/phone", tags: tag, summary: "Remove the number (SMS two-factor goes off with it)",
       request: jsonBody(z.object({ currentPassword: Password })),
-      responses: { 204: { description: "Removed" }, ...errors(unauthenticated, [429, "rate_limited"]) },
+      responses: { 204: { description: "Removed" }, ...errors(unauthenticated, STEP_UP_ERROR, [429, "rate_limited"]) },
     }),
     async (c) => {
-      const removed = await removePhone(c.var.services.deps, signedIn(c).user, c.req.valid("json"), clientInfo(c));
+      const { user, session } = signedIn(c);
+      const removed = await removePhone(c.var.services.deps, user, session, c.req.valid("json"), clientInfo(c));
       return removed.ok ? c.body(null, 204) : failureResponse(c, removed);
     },
   )
   .openapi(
     createRoute({
-      method: "post", path: "/two-factor/sms", tags: tag, summary: "Turn SMS two-factor sign-in on or off",
-      request: jsonBody(z.object({ enabled: z.boolean(), currentPassword: Password })),
-      responses: { ...userResponse, ...errors([409, "phone_not_verified"], unauthenticated, [429, "rate_limited"]) },
+      method: "post", path: "/two-factor/sms", tags: tag,
+      summary: "Turn SMS two-factor sign-in on or off. Turning it on signs every other session out unless signOutOthers is false; those kept must step up before any security change",
+      request: jsonBody(z.object({ enabled: z.boolean(), currentPassword: Password, signOutOthers: z.boolean().optional().openapi({ description: "When enabling: sign every other session out (default true)" }) })),
+      responses: { ...userResponse, ...errors([409, "phone_not_verified"], unauthenticated, STEP_UP_ERROR, [429, "rate_limited"]) },
     }),
     async (c) => {
-      const switched = await setSmsTwoFactor(c.var.services.deps, signedIn(c).user, c.req.valid("json"), clientInfo(c));
+      const { user, session } = signedIn(c);
+      const switched = await setSmsTwoFactor(c.var.services.deps, user, session, c.req.valid("json"), clientInfo(c));
       return switched.ok ? c.json({ user: presentUser(switched.user) }, 200) : failureResponse(c, switched);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post", path: "/step-up/send", tags: tag,
+      summary: "Step-up: text a code to the account's verified number, to confirm a security change in this session (60 s cooldown)",
+      request: jsonBody(z.object({ method: z.literal("sms") })),
+      responses: { 202: { description: "Code sent", content: { "application/json": { schema: StepUpState } } }, ...sendErrors, ...errors([400, "invalid_request: two-factor is not on"], unauthenticated, [409, "credentials_changed"]) },
+    }),
+    async (c) => {
+      const { user, session } = signedIn(c);
+      const sent = await sendStepUpCode(c.var.services.deps, user, session, clientInfo(c));
+      if (!sent.ok) return failureResponse(c, sent);
+      const { ok: _ok, ...state } = sent;
+      return c.json(state, 202);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get", path: "/step-up", tags: tag, summary: "This session's step-up in progress, if any",
+      responses: { 200: { description: "In progress", content: { "application/json": { schema: StepUpState } } }, ...errors([404, "not_found"], unauthenticated) },
+    }),
+    async (c) => {
+      const state = await stepUpState(c.var.services.deps, signedIn(c).session);
+      if (!state.ok) return failureResponse(c, state);
+      const { ok: _ok, ...rest } = state;
+      return c.json(rest, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post", path: "/step-up", tags: tag, summary: "Step-up: the code proves the second factor; this session may make security changes for 10 minutes",
+      request: jsonBody(z.object({ method: z.literal("sms"), code: Code })),
+      responses: { 204: { description: "This session passed a second factor now" }, ...errors([400, "invalid_code (with attemptsLeft)"], expired, [429, "too_many_attempts"], unauthenticated) },
+    }),
+    async (c) => {
+      const { user, session } = signedIn(c);
+      const verified = await verifyStepUp(c.var.services.deps, user, session, c.req.valid("json"), clientInfo(c));
+      return verified.ok ? c.body(null, 204) : failureResponse(c, verified);
     },
   );

@@ -60,7 +60,8 @@ export function CodeChallenge({ idPrefix, title, phoneHint, verify, resend, gone
   const resendIn = secondsUntil(times.resendAt, now);
   const codeExpired = secondsUntil(times.expiresAt, now) === 0;
   const blocked = blockedUntil !== null && (now === null || now < blockedUntil);
-  const isGone = (code: string, status: number) => code === "challenge_expired" || code === "not_found" || status === 410;
+  // credentials_changed: a password, factor or number changed while this code was pending; it can only start again.
+  const isGone = (code: string, status: number) => code === "challenge_expired" || code === "not_found" || code === "credentials_changed" || status === 410;
 
   async function submit(value: string) {
     setSentAgain(false);

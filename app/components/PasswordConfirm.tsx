@@ -5,6 +5,7 @@ import { useForm } from "@/app/lib/use-form";
 import { Button } from "./Button";
 import { Field } from "./Field";
 import { FormError } from "./FormError";
+import { useStepUp } from "./StepUp";
 
 interface PasswordConfirmProps {
   idPrefix: string;
@@ -15,35 +16,44 @@ interface PasswordConfirmProps {
   variant?: "primary" | "danger";
   onConfirm: (currentPassword: string) => Promise<void | "navigating">;
   onCancel: () => void;
+  /** After "so to …" in the step-up prompt (shown when the API answers `second_factor_required`). */
+  stepUpPurpose?: string;
 }
 
 /**
  * "Enter your password to …": security settings ask for it again, so a borrowed unlocked laptop or a stolen
- * session cookie is not enough to switch two-factor off or move it to another phone.
+ * session cookie is not enough to switch two-factor off or move it to another phone. While two-factor is on
+ * the API may also want a texted code (step-up): the prompt appears below, and the change is then made with the
+ * password already entered.
  */
-export function PasswordConfirm({ idPrefix, children, submitLabel, pendingText, variant = "primary", onConfirm, onCancel }: PasswordConfirmProps) {
+export function PasswordConfirm({ idPrefix, children, submitLabel, pendingText, variant = "primary", onConfirm, onCancel, stepUpPurpose = "confirm this change" }: PasswordConfirmProps) {
   const form = useForm({ codeFields: { invalid_credentials: "currentPassword" } });
+  const stepUp = useStepUp(idPrefix, stepUpPurpose);
   const passwordId = `${idPrefix}-password`;
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const password = String(new FormData(event.currentTarget).get("currentPassword") ?? "");
-    await form.run(() => onConfirm(password));
+    await form.run(() => stepUp.guard(() => onConfirm(password)));
   }
 
   return (
-    <form method="post" onSubmit={onSubmit} className="confirm" aria-label={submitLabel}>
-      <FormError error={form.error} ref={form.errorRef} fieldIds={{ currentPassword: passwordId }} message={smsErrorText(form.error)} />
-      {children}
-      <Field id={passwordId} name="currentPassword" type="password" label="Current password" autoComplete="current-password" required autoFocus error={form.fieldError("currentPassword")} />
-      <div className="form-row">
-        <Button type="submit" variant={variant} pending={form.pending} pendingText={pendingText}>
-          {submitLabel}
-        </Button>
-        <Button variant="secondary" onClick={onCancel} disabled={form.pending}>
-          Cancel
-        </Button>
-      </div>
-    </form>
+    <>
+      <form method="post" onSubmit={onSubmit} className="confirm" aria-label={submitLabel}>
+        <FormError error={form.error} ref={form.errorRef} fieldIds={{ currentPassword: passwordId }} message={smsErrorText(form.error)} />
+        {children}
+        <Field id={passwordId} name="currentPassword" type="password" label="Current password" autoComplete="current-password" required autoFocus error={form.fieldError("currentPassword")} />
+        <div className="form-row">
+          {/* While the code prompt is open the change waits for it: the button is not "pending", just unavailable. */}
+          <Button type="submit" variant={variant} pending={form.pending && !stepUp.active} pendingText={pendingText} disabled={stepUp.active}>
+            {submitLabel}
+          </Button>
+          <Button variant="secondary" onClick={onCancel} disabled={form.pending}>
+            Cancel
+          </Button>
+        </div>
+      </form>
+      {stepUp.prompt}
+    </>
   );
 }

@@ -7,6 +7,7 @@ import { Button } from "@/app/components/Button";
 import { Field } from "@/app/components/Field";
 import { FormError } from "@/app/components/FormError";
 import { Notice } from "@/app/components/Notice";
+import { useStepUp } from "@/app/components/StepUp";
 
 const text = (data: FormData, name: string) => String(data.get(name) ?? "");
 
@@ -45,6 +46,7 @@ export function NameForm({ name }: { name: string }) {
 export function ChangeEmailForm() {
   const form = useForm({ codeFields: { invalid_credentials: "currentPassword", email_taken: "newEmail" } });
   const [sentTo, setSentTo] = useState<string | null>(null);
+  const stepUp = useStepUp("email", "change your email address");
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -52,31 +54,36 @@ export function ChangeEmailForm() {
     const data = new FormData(formElement);
     const newEmail = text(data, "newEmail").trim();
     setSentTo(null);
-    await form.run(async () => {
-      await api.changeEmail({ currentPassword: text(data, "currentPassword"), newEmail });
-      setSentTo(newEmail);
-      formElement.reset();
-    });
+    await form.run(() =>
+      stepUp.guard(async () => {
+        await api.changeEmail({ currentPassword: text(data, "currentPassword"), newEmail });
+        setSentTo(newEmail);
+        formElement.reset();
+      }),
+    );
   }
 
   return (
-    <form method="post" onSubmit={onSubmit}>
-      <FormError error={form.error} ref={form.errorRef} fieldIds={{ newEmail: "email-new", currentPassword: "email-current-password" }} />
-      <Field id="email-new" name="newEmail" type="email" label="New email" autoComplete="email" required spellCheck={false} error={form.fieldError("newEmail")} />
-      <Field id="email-current-password" name="currentPassword" type="password" label="Current password" autoComplete="current-password" required error={form.fieldError("currentPassword")} />
-      <div>
-        <Button type="submit" pending={form.pending} pendingText="Sending link…">
-          Change email
-        </Button>
-      </div>
-      <Notice>
-        {sentTo && (
-          <p>
-            Check your new inbox: we sent a confirmation link to <strong>{sentTo}</strong>. Your current address keeps working until you open it.
-          </p>
-        )}
-      </Notice>
-    </form>
+    <div className="stack-tight">
+      <form method="post" onSubmit={onSubmit}>
+        <FormError error={form.error} ref={form.errorRef} fieldIds={{ newEmail: "email-new", currentPassword: "email-current-password" }} />
+        <Field id="email-new" name="newEmail" type="email" label="New email" autoComplete="email" required spellCheck={false} error={form.fieldError("newEmail")} />
+        <Field id="email-current-password" name="currentPassword" type="password" label="Current password" autoComplete="current-password" required error={form.fieldError("currentPassword")} />
+        <div>
+          <Button type="submit" pending={form.pending && !stepUp.active} pendingText="Sending link…" disabled={stepUp.active}>
+            Change email
+          </Button>
+        </div>
+        <Notice>
+          {sentTo && (
+            <p>
+              Check your new inbox: we sent a confirmation link to <strong>{sentTo}</strong>. Your current address keeps working until you open it.
+            </p>
+          )}
+        </Notice>
+      </form>
+      {stepUp.prompt}
+    </div>
   );
 }
 
@@ -85,43 +92,51 @@ export function ChangePasswordForm() {
   const form = useForm({ codeFields: { invalid_credentials: "currentPassword", weak_password: "newPassword" } });
   const [changed, setChanged] = useState(false);
   const [, startRefresh] = useTransition();
+  const stepUp = useStepUp("password", "change your password");
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const formElement = event.currentTarget;
     const data = new FormData(formElement);
     setChanged(false);
-    await form.run(async () => {
-      await api.changePassword({ currentPassword: text(data, "currentPassword"), newPassword: text(data, "newPassword") });
-      setChanged(true);
-      formElement.reset();
-      // The sessions table below should now show only this device.
-      startRefresh(() => router.refresh());
-    });
+    await form.run(() =>
+      stepUp.guard(async () => {
+        await api.changePassword({ currentPassword: text(data, "currentPassword"), newPassword: text(data, "newPassword") });
+        setChanged(true);
+        formElement.reset();
+        // The answer replaced this browser's session cookie (the old session ended with the others). Nothing on
+        // the page holds the old session: the refresh renders the sessions table again under the new cookie, so
+        // "This device" marks the new session and no row offers to revoke the old one.
+        startRefresh(() => router.refresh());
+      }),
+    );
   }
 
   return (
-    <form method="post" onSubmit={onSubmit}>
-      <FormError error={form.error} ref={form.errorRef} fieldIds={{ currentPassword: "password-current", newPassword: "password-new" }} />
-      <Field id="password-current" name="currentPassword" type="password" label="Current password" autoComplete="current-password" required error={form.fieldError("currentPassword")} />
-      <Field
-        id="password-new"
-        name="newPassword"
-        type="password"
-        label="New password"
-        hint="8–128 characters."
-        autoComplete="new-password"
-        required
-        minLength={8}
-        maxLength={128}
-        error={form.fieldError("newPassword")}
-      />
-      <div>
-        <Button type="submit" pending={form.pending} pendingText="Changing password…">
-          Change password
-        </Button>
-      </div>
-      <Notice>{changed && <p>Password changed. Your other sessions were signed out.</p>}</Notice>
-    </form>
+    <div className="stack-tight">
+      <form method="post" onSubmit={onSubmit}>
+        <FormError error={form.error} ref={form.errorRef} fieldIds={{ currentPassword: "password-current", newPassword: "password-new" }} />
+        <Field id="password-current" name="currentPassword" type="password" label="Current password" autoComplete="current-password" required error={form.fieldError("currentPassword")} />
+        <Field
+          id="password-new"
+          name="newPassword"
+          type="password"
+          label="New password"
+          hint="8–128 characters."
+          autoComplete="new-password"
+          required
+          minLength={8}
+          maxLength={128}
+          error={form.fieldError("newPassword")}
+        />
+        <div>
+          <Button type="submit" pending={form.pending && !stepUp.active} pendingText="Changing password…" disabled={stepUp.active}>
+            Change password
+          </Button>
+        </div>
+        <Notice>{changed && <p>Password changed. Your other sessions were signed out.</p>}</Notice>
+      </form>
+      {stepUp.prompt}
+    </div>
   );
 }

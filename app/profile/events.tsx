@@ -1,5 +1,6 @@
 import type { SecurityEvent } from "@/src/client";
 import { LocalTime } from "@/app/components/LocalTime";
+import { ownEntry } from "@/app/lib/lookups";
 
 // Known event types in words; an unknown type (added by a newer server) still shows, humanised.
 const labels: Record<string, string> = {
@@ -33,6 +34,7 @@ const labels: Record<string, string> = {
   two_factor_enabled: "Two-factor sign-in turned on",
   two_factor_disabled: "Two-factor sign-in turned off",
   sign_in_second_factor: "Signed in with a code by text message",
+  step_up: "Confirmed a change with a code by text message",
 };
 
 const shownEvents = 20;
@@ -49,7 +51,7 @@ export function SecurityEvents({ events }: { events: SecurityEvent[] }) {
           {recent.map((event, index) => (
             <li key={`${event.at}-${event.type}-${index}`}>
               <div>
-                <div>{labels[event.type] ?? humanise(event.type)}</div>
+                <div>{ownEntry(labels, event.type) ?? humanise(event.type)}</div>
                 <div className="meta" title={event.userAgent ?? undefined}>
                   {event.ip ?? "Unknown IP"}
                   {event.browser || event.os ? ` · ${[event.browser, event.os && `on ${event.os}`].filter(Boolean).join(" ")}` : ""}

@@ -14,6 +14,7 @@ import { FormError } from "@/app/components/FormError";
 import { Notice } from "@/app/components/Notice";
 import { PasswordConfirm } from "@/app/components/PasswordConfirm";
 import { PhoneNumberField } from "@/app/components/PhoneNumberField";
+import { useStepUp } from "@/app/components/StepUp";
 
 interface PhoneSettingsProps {
   user: Pick<User, "phoneNumber" | "phoneVerified" | "twoFactor">;
@@ -65,7 +66,7 @@ export function PhoneSettings({ user, pending, countries, defaultCountry }: Phon
           )}
         </div>
         {removing && (
-          <PasswordConfirm idPrefix="phone-remove" submitLabel="Remove phone" pendingText="Removing…" variant="danger" onConfirm={remove} onCancel={() => setRemoving(false)}>
+          <PasswordConfirm idPrefix="phone-remove" submitLabel="Remove phone" pendingText="Removing…" variant="danger" onConfirm={remove} onCancel={() => setRemoving(false)} stepUpPurpose="remove this number">
             <p className="small" style={{ margin: 0 }}>
               {user.twoFactor.sms ? "Two-factor sign-in will be turned off: after this, your password alone signs you in." : "We'll stop texting this number."} Enter your password to confirm.
             </p>
@@ -119,8 +120,10 @@ interface NewPhoneFormProps {
 function NewPhoneForm({ countries, defaultCountry, replacing, autoFocus, onCancel }: NewPhoneFormProps) {
   const router = useRouter();
   const form = useForm({
-    codeFields: { invalid_phone: "phoneNumber", unsupported_country: "phoneNumber", phone_taken: "phoneNumber", phone_opted_out: "phoneNumber", invalid_credentials: "currentPassword" },
+    codeFields: { invalid_phone: "phoneNumber", unsupported_country: "phoneNumber", phone_opted_out: "phoneNumber", invalid_credentials: "currentPassword" },
   });
+  // Changing the number while two-factor is on needs a code to the current one first (step-up).
+  const stepUp = useStepUp("phone-new", "change your number");
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -128,30 +131,36 @@ function NewPhoneForm({ countries, defaultCountry, replacing, autoFocus, onCance
     await form.run(async () => {
       const phoneNumber = toE164(String(data.get("country")) as CountryCode, String(data.get("nationalNumber") ?? ""));
       if (!phoneNumber) throw new TwofoldError({ status: 400, code: "invalid_phone", message: "That doesn't look like a phone number. Check the country and the number." });
-      await api.startPhoneVerification({ phoneNumber, currentPassword: String(data.get("currentPassword") ?? "") });
-      // The verification id stays server-side: the code page asks the API for the pending verification.
-      router.push("/profile/phone");
-      return "navigating";
+      const currentPassword = String(data.get("currentPassword") ?? "");
+      return stepUp.guard(async () => {
+        await api.startPhoneVerification({ phoneNumber, currentPassword });
+        // The verification id stays server-side: the code page asks the API for the pending verification.
+        router.push("/profile/phone");
+        return "navigating" as const;
+      });
     });
   }
 
   const phoneError = form.fieldError("phoneNumber");
   return (
-    <form method="post" onSubmit={onSubmit} aria-label={replacing ? "Change phone number" : "Add a phone number"}>
-      <FormError error={form.error} ref={form.errorRef} fieldIds={fieldIds} message={smsErrorText(form.error)} />
-      {replacing && <p className="muted small" style={{ margin: 0 }}>Your current number stays in use until you enter the code we text to the new one.</p>}
-      <PhoneNumberField idPrefix="phone-new" countries={countries} defaultCountry={defaultCountry} autoFocus={autoFocus} error={phoneError && (smsErrorText(form.error) ?? phoneError)} />
-      <Field id={fieldIds.currentPassword} name="currentPassword" type="password" label="Current password" autoComplete="current-password" required error={form.fieldError("currentPassword")} />
-      <div className="form-row">
-        <Button type="submit" pending={form.pending} pendingText="Sending code…">
-          Send code
-        </Button>
-        {onCancel && (
-          <Button variant="secondary" onClick={onCancel} disabled={form.pending}>
-            Cancel
+    <>
+      <form method="post" onSubmit={onSubmit} aria-label={replacing ? "Change phone number" : "Add a phone number"}>
+        <FormError error={form.error} ref={form.errorRef} fieldIds={fieldIds} message={smsErrorText(form.error)} />
+        {replacing && <p className="muted small" style={{ margin: 0 }}>Your current number stays in use until you enter the code we text to the new one.</p>}
+        <PhoneNumberField idPrefix="phone-new" countries={countries} defaultCountry={defaultCountry} autoFocus={autoFocus} error={phoneError && (smsErrorText(form.error) ?? phoneError)} />
+        <Field id={fieldIds.currentPassword} name="currentPassword" type="password" label="Current password" autoComplete="current-password" required error={form.fieldError("currentPassword")} />
+        <div className="form-row">
+          <Button type="submit" pending={form.pending && !stepUp.active} pendingText="Sending code…" disabled={stepUp.active}>
+            Send code
           </Button>
-        )}
-      </div>
-    </form>
+          {onCancel && (
+            <Button variant="secondary" onClick={onCancel} disabled={form.pending}>
+              Cancel
+            </Button>
+          )}
+        </div>
+      </form>
+      {stepUp.prompt}
+    </>
   );
 }

@@ -8,6 +8,7 @@ import { Button } from "@/app/components/Button";
 import { FormError } from "@/app/components/FormError";
 import { LocalTime } from "@/app/components/LocalTime";
 import { Notice } from "@/app/components/Notice";
+import { useStepUp } from "@/app/components/StepUp";
 
 /** Every signed-in device, from the server's render; after a change we re-render rather than patch locally. */
 export function SessionsTable({ sessions }: { sessions: Session[] }) {
@@ -16,6 +17,8 @@ export function SessionsTable({ sessions }: { sessions: Session[] }) {
   const [busyId, setBusyId] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [refreshing, startRefresh] = useTransition();
+  // Signing other devices out while two-factor is on needs a recent code in this session (step-up).
+  const stepUp = useStepUp("sessions", "sign other devices out");
   // This device first, then most recently active.
   const sorted = [...sessions].sort((a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt.localeCompare(a.lastSeenAt));
   const others = sessions.filter((session) => !session.current).length;
@@ -23,22 +26,26 @@ export function SessionsTable({ sessions }: { sessions: Session[] }) {
   async function revoke(session: Session) {
     setBusyId(session.id);
     setNotice(null);
-    await form.run(async () => {
-      await api.revokeSession(session.id);
-      setNotice(`Signed out ${describe(session)}.`);
-      startRefresh(() => router.refresh());
-    });
+    await form.run(() =>
+      stepUp.guard(async () => {
+        await api.revokeSession(session.id);
+        setNotice(`Signed out ${describe(session)}.`);
+        startRefresh(() => router.refresh());
+      }),
+    );
     setBusyId(null);
   }
 
   async function revokeOthers() {
     setBusyId("others");
     setNotice(null);
-    await form.run(async () => {
-      await api.revokeOtherSessions();
-      setNotice("Signed out everywhere else.");
-      startRefresh(() => router.refresh());
-    });
+    await form.run(() =>
+      stepUp.guard(async () => {
+        await api.revokeOtherSessions();
+        setNotice("Signed out everywhere else.");
+        startRefresh(() => router.refresh());
+      }),
+    );
     setBusyId(null);
   }
 
@@ -51,12 +58,13 @@ export function SessionsTable({ sessions }: { sessions: Session[] }) {
             Don&apos;t recognise a device? Sign it out and change your password.
           </p>
         </div>
-        <Button variant="danger" size="small" disabled={others === 0 || refreshing} pending={busyId === "others"} pendingText="Signing out…" onClick={revokeOthers}>
+        <Button variant="danger" size="small" disabled={others === 0 || refreshing || stepUp.active} pending={busyId === "others" && !stepUp.active} pendingText="Signing out…" onClick={revokeOthers}>
           Sign out everywhere else
         </Button>
       </div>
       <FormError error={form.error} ref={form.errorRef} />
       <Notice>{notice && <p>{notice}</p>}</Notice>
+      {stepUp.prompt && <div style={{ marginBottom: "1rem" }}>{stepUp.prompt}</div>}
       <table className="table">
         <thead>
           <tr>
@@ -89,8 +97,8 @@ export function SessionsTable({ sessions }: { sessions: Session[] }) {
                   <Button
                     variant="secondary"
                     size="small"
-                    disabled={refreshing || (busyId !== null && busyId !== session.id)}
-                    pending={busyId === session.id}
+                    disabled={refreshing || stepUp.active || (busyId !== null && busyId !== session.id)}
+                    pending={busyId === session.id && !stepUp.active}
                     pendingText="Revoking…"
                     onClick={() => revoke(session)}
                     aria-label={`Revoke ${describe(session)}${session.ip ? ` at ${session.ip}` : ""}`}

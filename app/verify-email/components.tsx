@@ -8,7 +8,7 @@ import { useFragmentToken } from "@/app/lib/fragment-token";
 import { Card } from "@/app/components/Card";
 import { ResendVerification } from "@/app/components/ResendVerification";
 
-type State = { kind: "checking" } | { kind: "done" } | { kind: "invalid" } | { kind: "failed"; message: string };
+type State = { kind: "checking" } | { kind: "done" } | { kind: "invalid" } | { kind: "verified-not-signed-in"; message: string } | { kind: "failed"; message: string };
 
 export function VerifyEmail() {
   const token = useFragmentToken();
@@ -29,13 +29,17 @@ export function VerifyEmail() {
       },
       (caught) => {
         const error = toTwofoldError(caught);
-        setState(error.code === "invalid_token" ? { kind: "invalid" } : { kind: "failed", message: smsErrorText(error) ?? errorText(error) });
+        if (error.code === "invalid_token") return setState({ kind: "invalid" });
+        // The link worked (it is spent now) but the account's password or factors changed meanwhile, so no session
+        // was made from it: the address is verified, and signing in is what is left.
+        if (error.code === "credentials_changed") return setState({ kind: "verified-not-signed-in", message: error.message });
+        setState({ kind: "failed", message: smsErrorText(error) ?? errorText(error) });
       },
     );
   }, [token]);
 
   useEffect(() => {
-    if (state.kind === "invalid" || state.kind === "failed") headingRef.current?.focus();
+    if (state.kind === "invalid" || state.kind === "failed" || state.kind === "verified-not-signed-in") headingRef.current?.focus();
   }, [state.kind]);
 
   if (state.kind === "invalid") {
@@ -46,6 +50,24 @@ export function VerifyEmail() {
         </h1>
         <p className="muted">Verification links work once and expire after a while. Enter your email and we&apos;ll send a fresh one.</p>
         <ResendVerification idPrefix="verify-resend" />
+      </Card>
+    );
+  }
+  if (state.kind === "verified-not-signed-in") {
+    return (
+      <Card narrow>
+        <h1 ref={headingRef} tabIndex={-1}>
+          Email verified: please sign in
+        </h1>
+        <div className="alert alert-info" role="status">
+          <p>{state.message}</p>
+        </div>
+        <p className="muted small" style={{ marginTop: "1rem" }}>
+          Your account&apos;s sign-in details changed while this link was being opened, so we didn&apos;t sign you in with it.
+        </p>
+        <Link href="/sign-in" className="button">
+          Sign in
+        </Link>
       </Card>
     );
   }

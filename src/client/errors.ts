@@ -1,8 +1,46 @@
+/**
+ * The codes the API answers with (API.md, docs/api.md), so `isTwofoldError(error, "…")` catches typos. A newer
+ * server may send one not listed here: `TwofoldError.code` stays a plain string.
+ */
+export type TwofoldErrorCode =
+  | "invalid_request"
+  | "invalid_json"
+  | "weak_password"
+  | "invalid_token"
+  | "invalid_phone"
+  | "unsupported_country"
+  | "phone_opted_out"
+  | "invalid_code"
+  | "invalid_credentials"
+  | "unauthenticated"
+  | "email_not_verified"
+  | "account_locked"
+  /** 403: two-factor is on and this session has not passed a second factor in the last 10 minutes: step up, then retry. */
+  | "second_factor_required"
+  | "invalid_origin"
+  | "not_found"
+  /** 409: a credential or factor changed while this request was using it (e.g. a reset during sign-in): start again. */
+  | "credentials_changed"
+  | "phone_not_verified"
+  | "email_taken"
+  | "challenge_expired"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "sms_limit"
+  | "resend_too_soon"
+  | "too_many_attempts"
+  | "rate_limited"
+  | "sms_unavailable"
+  | "internal_error"
+  | "service_unavailable"
+  /** Made by this client: no answer came back. */
+  | "network_error";
+
 /** Every failed call becomes one of these, so callers branch on `code`, never on message text. */
 export class TwofoldError extends Error {
   readonly status: number;
   /** The API's snake_case code, or `network_error` / `http_<status>` when no API error body came back. */
-  readonly code: string;
+  readonly code: TwofoldErrorCode | (string & {});
   /** Per-field messages on validation errors (`{ email: "..." }`). */
   readonly fields: Record<string, string>;
   /** From `Retry-After` on 429 (and 503), in seconds; `null` when absent. */
@@ -28,7 +66,8 @@ export class TwofoldError extends Error {
   }
 }
 
-export function isTwofoldError(error: unknown, code?: string): error is TwofoldError {
+// `string & {}` keeps unknown codes (and `http_<status>`) allowed while editors still suggest the known ones.
+export function isTwofoldError(error: unknown, code?: TwofoldErrorCode | (string & {})): error is TwofoldError {
   return error instanceof TwofoldError && (code === undefined || error.code === code);
 }
 

@@ -12,13 +12,15 @@ import type {
   Session,
   SignedIn,
   SignInResult,
+  StepUpMethod,
+  StepUpState,
   TwoFactorChallengeStatus,
   User,
   VerifyEmailResult,
 } from "./types";
 
 export * from "./types";
-export { TwofoldError, attemptsLeftOf, isTwofoldError, parseRetryAfter } from "./errors";
+export { TwofoldError, attemptsLeftOf, isTwofoldError, parseRetryAfter, type TwofoldErrorCode } from "./errors";
 
 export interface TwofoldClientOptions {
   /** Origin (and optional prefix) of the server; "" means same origin, as in the web app. */
@@ -106,7 +108,15 @@ export function createTwofoldClient(options: TwofoldClientOptions = {}) {
       return (await response.json()) as { user: User };
     },
     deleteAvatar: () => empty("DELETE", "/api/account/avatar"),
-    changePassword: (input: { currentPassword: string; newPassword: string }) => empty("POST", "/api/account/password", input),
+    /**
+     * Rotates the session: a browser gets a new session cookie with the answer, and the old token stops working.
+     * A bearer client gets its new token back here (from `X-Session-Token`) and must send it from now on.
+     */
+    changePassword: async (input: { currentPassword: string; newPassword: string }): Promise<{ token: string | null }> => {
+      const response = await send("POST", "/api/account/password", input);
+      await response.arrayBuffer().catch(() => undefined);
+      return { token: response.headers.get("x-session-token") };
+    },
     changeEmail: (input: { currentPassword: string; newEmail: string }) => empty("POST", "/api/account/email", input),
     listSessions: () => json<{ sessions: Session[] }>("GET", "/api/account/sessions"),
     revokeSession: (id: string) => empty("DELETE", `/api/account/sessions/${encodeURIComponent(id)}`),
@@ -123,7 +133,19 @@ export function createTwofoldClient(options: TwofoldClientOptions = {}) {
     verifyPhone: (input: { verificationId: string; code: string }) => json<{ user: User }>("POST", "/api/account/phone/verify", input),
     /** Also turns SMS two-factor off. */
     removePhone: (input: { currentPassword: string }) => empty("DELETE", "/api/account/phone", input),
-    setSmsTwoFactor: (input: { enabled: boolean; currentPassword: string }) => json<{ user: User }>("POST", "/api/account/two-factor/sms", input),
+    /** Turning it on signs every other session out unless `signOutOthers` is false (those kept must step up later). */
+    setSmsTwoFactor: (input: { enabled: boolean; currentPassword: string; signOutOthers?: boolean }) =>
+      json<{ user: User }>("POST", "/api/account/two-factor/sms", input),
+
+    // Step-up: while two-factor is on, security changes (password, email, phone, the 2FA switch, signing other
+    // sessions out) answer 403 `second_factor_required` unless this session passed a second factor in the last
+    // 10 minutes. Send a code, prove it, then retry the change. Bound to the session that asked.
+    /** Texts a code to the account's verified number (a second call is a resend: 60 s cooldown, 429 `resend_too_soon`). */
+    sendStepUpCode: (input: { method: StepUpMethod } = { method: "sms" }) => json<StepUpState>("POST", "/api/account/step-up/send", input),
+    /** This session's step-up in progress, or a 404 `not_found` TwofoldError when there is none. */
+    getStepUp: () => json<StepUpState>("GET", "/api/account/step-up"),
+    /** The right code credits this session with a second factor for 10 minutes; `invalid_code` carries `attemptsLeft`. */
+    stepUp: (code: string, method: StepUpMethod = "sms") => empty("POST", "/api/account/step-up", { method, code }),
 
     // Operations
     health: () => json<{ status: string }>("GET", "/api/health"),

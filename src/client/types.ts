@@ -21,6 +21,11 @@ export interface User {
   createdAt: string;
 }
 
+/**
+ * A session. The sessions list (`GET /api/account/sessions`) fills `current`, `ip`, `userAgent`, `browser` and
+ * `os`; the signed-in answers (sign-in, `GET /api/auth/session`) fill `expiresAt`, `assuranceLevel` and
+ * `secondFactorAt` instead.
+ */
 export interface Session {
   id: string;
   /** True for the session that made this request. */
@@ -31,7 +36,19 @@ export interface Session {
   userAgent: string | null;
   browser: string | null;
   os: string | null;
+  /** The earlier of the idle and the absolute expiry. */
+  expiresAt?: string;
+  /** 2 once this session passed a second factor (at sign-in or by step-up). */
+  assuranceLevel?: number;
+  /**
+   * When this session last passed a second factor (sign-in code or step-up), `null` if never. While two-factor is
+   * on, security changes need it within the last 10 minutes (`stepUpWindowSeconds`), else 403 `second_factor_required`.
+   */
+  secondFactorAt?: string | null;
 }
+
+/** How long a passed second factor lets a session make security changes (API.md, "Step-up"). */
+export const stepUpWindowSeconds = 10 * 60;
 
 export type TwoFactorMethod = "sms" | "totp" | "recovery_code";
 
@@ -69,6 +86,19 @@ export interface PhoneVerification extends CodeSent {
 export interface PendingPhoneVerification extends PhoneVerification {
   attemptsLeft: number;
 }
+
+/**
+ * This session's step-up (`POST /api/account/step-up/send` 202, `GET /api/account/step-up` 200): a code went to
+ * the account's verified number; `POST /api/account/step-up` with it lets this session make security changes.
+ */
+export interface StepUpState extends CodeSent {
+  /** Masked, e.g. `+1 ••• ••• 4567`. */
+  phoneHint: string | null;
+  /** Wrong codes this step-up still takes (5 at the start). */
+  attemptsLeft: number;
+}
+
+export type StepUpMethod = "sms";
 
 export interface SignedIn {
   user: User;

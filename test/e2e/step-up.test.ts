@@ -138,7 +138,7 @@ describe("step-up", () => {
     await expectNoHorizontalScroll(lapsed, 390);
     await shot(lapsed, "step-up-password-prompt-390");
 
-    const code = await smsCode(inbox, phone.e164, "sign-in");
+    const code = await smsCode(inbox, phone.e164, "step-up");
     const input = stepUpPrompt(lapsed).getByLabel("Verification code");
     await input.fill(wrongCode(code));
     await stepUpPrompt(lapsed).getByRole("button", { name: "Confirm", exact: true }).click();
@@ -207,7 +207,7 @@ describe("step-up", () => {
     await expectPrompt(lapsed, phone, "two-factor-step-up-code");
 
     const input = stepUpPrompt(lapsed).getByLabel("Verification code");
-    await input.fill(await smsCode(inbox, phone.e164, "sign-in"));
+    await input.fill(await smsCode(inbox, phone.e164, "step-up"));
     await stepUpPrompt(lapsed).getByRole("button", { name: "Confirm", exact: true }).click();
     await card.getByRole("status").getByText("Two-factor sign-in is off. Your password alone now signs you in.").waitFor();
     await lapsed.getByRole("region", { name: "Two-factor sign-in is Off" }).waitFor();
@@ -215,7 +215,7 @@ describe("step-up", () => {
 
     // Only one text went out for the step-up: the second prompt reused it.
     await inbox.reload();
-    const texts = inbox.getByRole("list", { name: "Messages" }).getByRole("listitem").filter({ hasText: `To ${phone.e164}` }).filter({ hasText: "is your sign-in code" });
+    const texts = inbox.getByRole("list", { name: "Messages" }).getByRole("listitem").filter({ hasText: `To ${phone.e164}` }).filter({ hasText: "is your code to confirm a change to your security settings" });
     await texts.first().waitFor();
     expect(await texts.count()).toBe(1);
   });

@@ -186,18 +186,25 @@ export function maskedPhone(phone: { last4: string }): string {
   return `+1 ••• ••• ${phone.last4}`;
 }
 
+/** How each code text names its code (src/delivery/sms/templates.ts). */
+const codePhrases = {
+  "sign-in": "sign-in code",
+  "phone verification": "phone verification code",
+  "step-up": "code to confirm a change to your security settings",
+} as const;
+
 /**
- * The code in the newest text to `to` (E.164) that says "… is your <purpose> code", read from /dev/inbox in
+ * The code in the newest text to `to` (E.164) that says "… is your <phrase of the purpose>", read from /dev/inbox in
  * `inbox` (a second tab, so the page under test keeps its state). Waits until at least `count` such texts
  * exist: pass 2 to wait for the second code after a restart or a resend.
  */
-export async function smsCode(inbox: Page, to: string, purpose: "sign-in" | "phone verification", count = 1): Promise<string> {
+export async function smsCode(inbox: Page, to: string, purpose: keyof typeof codePhrases, count = 1): Promise<string> {
   if (pathOf(inbox) !== "/dev/inbox") await inbox.goto("/dev/inbox");
   const texts = inbox
     .getByRole("list", { name: "Messages" })
     .getByRole("listitem")
     .filter({ hasText: `To ${to}` })
-    .filter({ hasText: `is your ${purpose} code` });
+    .filter({ hasText: `is your ${codePhrases[purpose]}` });
   // Newest first; the page polls the outbox every 2 s.
   await texts.nth(count - 1).waitFor({ state: "visible", timeout: 60_000 });
   const body = await texts.first().locator(".body").innerText();

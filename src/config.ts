@@ -32,6 +32,12 @@ export interface Config {
   pwnedPasswords: { apiBase: string; timeoutMs: number } | null;
   /** How long a message claimed by a worker stays hidden from the others (a crashed worker's claim expires). */
   outboxLeaseSeconds: number;
+  /**
+   * Work deferred until after an answer (Deps.afterResponse) starts after a random 0..N ms, so it does not land on
+   * the very next request: otherwise the time of the request after a forgot-password or resend for an existing
+   * address tells that it exists (bench/enumeration-timing.mjs, "AUC next"). 0 in tests.
+   */
+  afterResponseJitterMs: number;
 }
 
 export type SmsProvider = "twilio" | "twilio-verify" | "outbox";
@@ -208,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appName: env.APP_NAME || "Twofold",
     sms,
     outboxLeaseSeconds: positiveInt(env, "OUTBOX_LEASE_SECONDS", 600),
+    afterResponseJitterMs: env.AFTER_RESPONSE_JITTER_MS === "0" ? 0 : positiveInt(env, "AFTER_RESPONSE_JITTER_MS", 250),
     pwnedPasswords: ["1", "true"].includes(env.PWNED_PASSWORDS ?? "")
       ? { apiBase: env.PWNED_PASSWORDS_API || "https://api.pwnedpasswords.com", timeoutMs: positiveInt(env, "PWNED_PASSWORDS_TIMEOUT_MS", 2000) }
       : null,

@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import pino, { type Logger } from "pino";
 import { deliveryModes, loadConfig, type Config } from "./config";
 import type { Deps } from "./core/deps";
@@ -67,7 +68,7 @@ export async function createTwofoldServer(options: ServerOptions = {}): Promise<
     pollIntervalMs: options.pollIntervalMs,
     leaseMs: config.outboxLeaseSeconds * 1000,
   });
-  const background = backgroundTasks(logger);
+  const background = backgroundTasks(logger, config.afterResponseJitterMs);
   const deps: Deps = {
     repo: createRepository(database.db, payloadSealer),
     config,
@@ -120,7 +121,7 @@ export async function createTwofoldServer(options: ServerOptions = {}): Promise<
  * so a database outage is waited out (1 s, 2 s … 31 s in all) before the task is given up and logged.
  * A process killed in that gap loses the task, and the user has to ask again.
  */
-function backgroundTasks(logger: Logger) {
+function backgroundTasks(logger: Logger, jitterMs: number) {
   const pending = new Set<Promise<void>>();
   async function withRetries(task: () => Promise<void>) {
     for (let attempt = 0; ; attempt++) {
@@ -135,7 +136,9 @@ function backgroundTasks(logger: Logger) {
   }
   return {
     run(task: () => Promise<void>) {
-      const running: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      // A random start decorrelates the work from the request that follows this answer (see afterResponseJitterMs).
+      const start = (resolve: () => void) => (jitterMs > 0 ? setTimeout(resolve, randomInt(jitterMs + 1)) : setImmediate(resolve));
+      const running: Promise<void> = new Promise<void>(start)
         .then(() => withRetries(task))
         .catch((error: unknown) => logger.error({ err: error }, "background task failed"))
         .finally(() => pending.delete(running));

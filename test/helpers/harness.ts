@@ -87,7 +87,7 @@ export function forEachServer(title: string, body: (ctx: ServerContext) => void,
         const env = typeof options.env === "function" ? await options.env(database.kind, (cleanup) => cleanups.push(cleanup)) : options.env;
         handle = await database.open();
         server = await createTwofoldServer({
-          env: { APP_URL, SECRET: TEST_SECRET, DATA_DIR: mkdtempSync(path.join(tmpdir(), "twofold-test-")), NODE_ENV: "test", ...env },
+          env: { APP_URL, SECRET: TEST_SECRET, DATA_DIR: mkdtempSync(path.join(tmpdir(), "twofold-test-")), NODE_ENV: "test", AFTER_RESPONSE_JITTER_MS: "0", ...env },
           database: handle,
           logger: log.logger,
           now: clock.now,

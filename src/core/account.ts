@@ -2,6 +2,7 @@ import type { Deps } from "./deps";
 import { hashPassword, newPasswordWeakness } from "./passwords";
 import { fail, ok, type Result } from "./result";
 import { createSession, sessionCookieExpiresAt } from "./sessions";
+import { issueKnownDevice } from "./sign-in-throttle";
 import { requireRecentSecondFactor } from "./step-up";
 import { eventClient } from "./present";
 import type { ClientInfo, Session, User } from "./types";
@@ -27,7 +28,7 @@ export async function changePassword(
   currentSession: Session,
   input: { currentPassword: string; newPassword: string },
   client: ClientInfo,
-): Promise<Result<{ token: string; session: Session }>> {
+): Promise<Result<{ token: string; session: Session; knownDevice: string }>> {
   const stepUp = requireRecentSecondFactor(deps, user, currentSession);
   if (stepUp) return stepUp;
   const wrongPassword = await checkCurrentPassword(deps, user, input.currentPassword);
@@ -50,7 +51,9 @@ export async function changePassword(
   });
   if (!rotated) return fail("unauthenticated", "Sign in to continue.");
   deps.messagesQueued();
-  return ok(rotated);
+  // The old known-device cookie was bound to the old password: this browser, which just proved the password, gets
+  // one for the new one (every other device is a stranger now).
+  return ok({ ...rotated, knownDevice: issueKnownDevice(deps, user.id, newHash) });
 }
 
 export const AVATAR_MAX_BYTES = 1024 * 1024;

@@ -125,4 +125,23 @@ forEachServer("budgets under parallel requests", (ctx) => {
     expect((await smsCount(ctx, owner.phone)) - before).toBeLessThanOrEqual(2);
     expect(await lastSms(ctx.server, owner.phone)).not.toBeNull();
   });
+
+  it("a password change re-issues this browser's known-device cookie for the new password; other devices become strangers", async () => {
+    const owner = await signedUpUser(ctx);
+    const elsewhere = ctx.client();
+    expect((await elsewhere.post("/api/auth/sign-in", { email: owner.email, password: owner.password })).status).toBe(200);
+    const before = owner.client.deviceCookie;
+    const changed = await owner.client.post("/api/account/password", { currentPassword: owner.password, newPassword: "the owner's next passphrase" });
+    expect(changed.status, changed.text).toBe(204);
+    expect(owner.client.deviceCookie).toBeDefined();
+    expect(owner.client.deviceCookie).not.toBe(before);
+    await owner.client.post("/api/auth/sign-out");
+    const mine: number[] = [];
+    const theirs: number[] = [];
+    for (let i = 0; i < 6; i++) mine.push((await owner.client.post("/api/auth/sign-in", { email: owner.email, password: `my typo ${i}` })).status);
+    for (let i = 0; i < 6; i++) theirs.push((await elsewhere.post("/api/auth/sign-in", { email: owner.email, password: `their guess ${i}` })).status);
+    // The owner's browser is still known (its own budget, no waits); the other one meets the address's delays.
+    expect(mine).toEqual([401, 401, 401, 401, 401, 401]);
+    expect(theirs.slice(-1)).toEqual([429]);
+  });
 });

@@ -5,7 +5,8 @@ import { AVATAR_MAX_BYTES, changePassword, listSessions, removeAvatar, revokeOth
 import { requestEmailChange } from "../../core/email-change";
 import { presentUser } from "../../core/present";
 import { sessionCookieExpiresAt } from "../../core/sessions";
-import { setSessionCookie } from "../cookies";
+import { signInThrottlePolicy } from "../../core/sign-in-throttle";
+import { setKnownDeviceCookie, setSessionCookie } from "../cookies";
 import type { AppEnv } from "../env";
 import { errorResponse, failureResponse } from "../errors";
 import { clientInfo, requireSession, signedIn } from "../middleware/session";
@@ -81,8 +82,10 @@ accountRoutes
       if (!result.ok) return failureResponse(c, result);
       // Rotation: this browser's old token died with every other session; the new one replaces it. A bearer
       // client gets it in the X-Session-Token header (its old token no longer works).
-      if (signedIn(c).via === "cookie") setSessionCookie(c, config, result.token, sessionCookieExpiresAt(deps, result.session), deps.now());
-      else c.header("X-Session-Token", result.token);
+      if (signedIn(c).via === "cookie") {
+        setSessionCookie(c, config, result.token, sessionCookieExpiresAt(deps, result.session), deps.now());
+        setKnownDeviceCookie(c, config, result.knownDevice, signInThrottlePolicy.knownDeviceLifetimeSeconds);
+      } else c.header("X-Session-Token", result.token);
       return c.body(null, 204);
     },
   )

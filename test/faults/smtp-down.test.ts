@@ -49,6 +49,9 @@ describe("fault: SMTP down, then back", () => {
   it("answers 202 while SMTP refuses connections, retries, and delivers each queued email exactly once when SMTP is back", async () => {
     const emails = Array.from({ length: 6 }, () => uniqueEmail("smtp-down"));
     const replies = await Promise.all(emails.map((email) => call(server, "POST", "/api/auth/sign-up", { json: { email, password: STRONG_PASSWORD, name: "Ada Lovelace" } })));
+    // Sign-up creates the account after its answer (and after a random 0-250 ms: AFTER_RESPONSE_JITTER_MS), so the
+    // follow-up requests wait for the accounts, as a person would (their link email is queued with the account).
+    await waitFor("the six accounts and their link emails", async () => (await outboxRows(db)).length >= 6);
     replies.push(...(await Promise.all(emails.slice(0, 3).map((email) => call(server, "POST", "/api/auth/forgot-password", { json: { email } })))));
     replies.push(...(await Promise.all(emails.slice(3, 5).map((email) => call(server, "POST", "/api/auth/resend-verification", { json: { email } })))));
     replies.push(await call(server, "POST", "/api/auth/forgot-password", { json: { email: uniqueEmail("nobody") } }));

@@ -38,13 +38,11 @@ export async function changePassword(
   const newHash = await hashPassword(input.newPassword);
   const rotated = await deps.repo.transaction(async (repo) => {
     // First: the version bump locks the user row, so sign-ins checked against the old password cannot insert a
-    // session after this, and their open challenges die.
+    // session after this; their open challenges die, and so do reset links (one would undo this change).
     const current = await repo.bumpCredentialsVersion(user.id, deps.now());
     if (!current) return null;
     await repo.setPasswordHash(user.id, newHash);
     await repo.deleteUserSessions(user.id);
-    // A reset link issued before the change would undo it; the signed-in owner does not need one any more.
-    await repo.invalidateTokens(user.id, "reset_password");
     await repo.recordEvent({ userId: user.id, type: "password_changed", ...eventClient(client) });
     await repo.enqueue({ channel: "email", template: "password_changed", recipient: user.email, data: { name: user.name } });
     return createSession(deps, current, client, { secondFactorAt: currentSession.secondFactorAt, repo });

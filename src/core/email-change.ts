@@ -44,16 +44,13 @@ export async function confirmEmailChange(deps: Deps, input: { token: string }, c
       await repo.lockUser(peeked.userId);
       const token = await consumeLinkToken(deps, repo, "change_email", input.token);
       if (!token) return null;
-      // The address is what sign-in checks first: in-flight sign-ins and open challenges under the old one die.
+      // The address is what sign-in checks first: in-flight sign-ins and open challenges under the old one die,
+      // and so do pending links: reset links sent to the old address (whoever still reads that inbox could take
+      // the account over) and sign-up links (the new address is verified now; they would set a password).
       if (!(await repo.bumpCredentialsVersion(token.userId, deps.now()))) return null;
       const updated = await repo.updateEmail(token.userId, token.email);
       // Rolls back the token use too: the link stays valid if the address frees up again.
       if (!updated) throw new EmailTaken();
-      // Reset links already sent to the old address would otherwise still set a new password (for 30 minutes):
-      // whoever keeps reading the inbox the owner is moving away from could take the account over.
-      await repo.invalidateTokens(updated.id, "reset_password");
-      // The new address is now verified: sign-up links still pending for the account die (they would set a password).
-      await repo.invalidateTokens(updated.id, "verify_email");
       await repo.recordEvent({ userId: updated.id, type: "email_changed", ...eventClient(client) });
       return updated;
     });

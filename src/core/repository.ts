@@ -62,8 +62,6 @@ export interface Repository {
   /** Inserts the challenge only while the user's credentials_version is still challenge.credentialsVersion. */
   insertChallenge(challenge: Challenge): Promise<boolean>;
   findChallenge(id: string): Promise<Challenge | null>;
-  /** The newest open (unfinished, unexpired) challenge of a purpose for a user. */
-  findOpenChallenge(userId: string, purpose: ChallengePurpose, now: Date): Promise<Challenge | null>;
   /** The newest open challenge of a purpose that belongs to one session (step-up). */
   findOpenSessionChallenge(sessionId: string, purpose: ChallengePurpose, now: Date): Promise<Challenge | null>;
   /** Ends every open challenge of a purpose for a user (a new one supersedes them). */

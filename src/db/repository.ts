@@ -255,15 +255,6 @@ export function createRepository(db: Database, sealer: Sealer): Repository {
       const [row] = await db.select().from(challenges).where(eq(challenges.id, id));
       return row ?? null;
     },
-    async findOpenChallenge(userId, purpose, now) {
-      const [row] = await db
-        .select()
-        .from(challenges)
-        .where(and(eq(challenges.userId, userId), eq(challenges.purpose, purpose), isNull(challenges.completedAt), gt(challenges.expiresAt, now)))
-        .orderBy(desc(challenges.createdAt))
-        .limit(1);
-      return row ?? null;
-    },
     async findOpenSessionChallenge(sessionId, purpose, now) {
       const [row] = await db
         .select()

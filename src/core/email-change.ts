@@ -1,5 +1,5 @@
 import type { Deps } from "./deps";
-import { consumeLinkToken, issueLinkToken, peekLinkToken } from "./link-tokens";
+import { consumeLinkTokenLockingUser, issueLinkToken } from "./link-tokens";
 import { consumeAll, ipKey, limits } from "./limits";
 import { greetingName, normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
@@ -38,11 +38,7 @@ export async function confirmEmailChange(deps: Deps, input: { token: string }, c
   if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
   try {
     const user = await deps.repo.transaction(async (repo) => {
-      const peeked = await peekLinkToken(deps, repo, "change_email", input.token);
-      if (!peeked) return null;
-      // User row before token row, as in every link flow (no deadlock between two of them).
-      await repo.lockUser(peeked.userId);
-      const token = await consumeLinkToken(deps, repo, "change_email", input.token);
+      const token = await consumeLinkTokenLockingUser(deps, repo, "change_email", input.token);
       if (!token) return null;
       // The address is what sign-in checks first: in-flight sign-ins and open challenges under the old one die,
       // and so do pending links: reset links sent to the old address (whoever still reads that inbox could take

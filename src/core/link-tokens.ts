@@ -81,3 +81,15 @@ export async function peekLinkToken(deps: Deps, repo: Repository, purpose: OneTi
   if (!row || row.purpose !== purpose || row.usedAt || row.expiresAt.getTime() <= deps.now().getTime()) return null;
   return constantTimeEqual(row.secretHash, secretHash(deps, purpose, parsed.id, parsed.secret)) ? row : null;
 }
+
+/**
+ * consumeLinkToken for a flow that goes on to change the link's account in the same transaction (verify-email,
+ * reset, email change): the account's row is locked before the link's, the one order every such flow takes, so
+ * two of them racing (two sign-up links of one account, a link and a reset) cannot deadlock.
+ */
+export async function consumeLinkTokenLockingUser(deps: Deps, repo: Repository, purpose: OneTimeTokenPurpose, token: unknown): Promise<OneTimeToken | null> {
+  const peeked = await peekLinkToken(deps, repo, purpose, token);
+  if (!peeked) return null;
+  await repo.lockUser(peeked.userId);
+  return (await repo.consumeToken(peeked.id, deps.now())) ? peeked : null;
+}

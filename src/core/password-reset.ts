@@ -1,5 +1,5 @@
 import type { Deps } from "./deps";
-import { consumeLinkToken, issueLinkToken, peekLinkToken } from "./link-tokens";
+import { consumeLinkTokenLockingUser, issueLinkToken, peekLinkToken } from "./link-tokens";
 import { consumeAll, ipKey, limits } from "./limits";
 import { hashPassword, newPasswordWeakness } from "./passwords";
 import { greetingName, normalizeEmail } from "./present";
@@ -55,10 +55,7 @@ export async function resetPassword(deps: Deps, input: { token: string; password
   const passwordHash = await hashPassword(input.password);
 
   const done = await deps.repo.transaction(async (repo) => {
-    // The user row is locked before the token row: every flow that burns a link and then changes the account
-    // takes the locks in this order, so two of them racing cannot deadlock.
-    await repo.lockUser(user.id);
-    const token = await consumeLinkToken(deps, repo, "reset_password", input.token);
+    const token = await consumeLinkTokenLockingUser(deps, repo, "reset_password", input.token);
     if (!token) return false;
     // Before the sessions are deleted: the row lock makes sign-ins checked against the old password wait, then
     // fail their version check, so none of them lands a session after the reset (and their challenges die, with

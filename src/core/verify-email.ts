@@ -1,5 +1,5 @@
 import type { Deps } from "./deps";
-import { consumeLinkToken, peekLinkToken } from "./link-tokens";
+import { consumeLinkTokenLockingUser } from "./link-tokens";
 import { consumeAll, ipKey, limits } from "./limits";
 import { fail, type Result, rateLimited } from "./result";
 import { eventClient } from "./present";
@@ -20,12 +20,7 @@ export async function verifyEmail(deps: Deps, input: { token: string }, client: 
   if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
 
   const user = await deps.repo.transaction(async (repo) => {
-    const peeked = await peekLinkToken(deps, repo, "verify_email", input.token);
-    if (!peeked) return null;
-    // User row before token row, as in every link flow: two links of one account followed at once (or a link and
-    // a reset) would otherwise each hold one lock and wait for the other's.
-    await repo.lockUser(peeked.userId);
-    const token = await consumeLinkToken(deps, repo, "verify_email", input.token);
+    const token = await consumeLinkTokenLockingUser(deps, repo, "verify_email", input.token);
     if (!token) return null;
     // A link sent to an address the account no longer has proves nothing about the current one; an address
     // verified meanwhile (a race with a reset) is left exactly as it is.

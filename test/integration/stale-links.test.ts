@@ -118,4 +118,28 @@ forEachServer("stale links", (ctx) => {
     expect((await ctx.client().post("/api/auth/verify-email", { token: ownLink })).status).toBe(200);
     expect(await signInStatus(ctx, email, VICTIM_PASSWORD)).toBe(200);
   });
+
+  it("50 parallel uses of one link: a reset, a sign-up link and an email change each act once, and none answers 500", async () => {
+    const owner = await signedUpUser(ctx, { password: STRONG_PASSWORD });
+    expect((await ctx.client().post("/api/auth/forgot-password", { email: owner.email })).status).toBe(202);
+    await ctx.server.settle();
+    const resetLink = (await lastEmail(ctx.server, owner.email, /reset/i))!.token;
+    const resets = await Promise.all(Array.from({ length: 50 }, (_, i) => ctx.client().post("/api/auth/reset-password", { token: resetLink, password: `parallel reset passphrase ${i}` })));
+    expect(resets.filter((r) => r.status === 204)).toHaveLength(1);
+    expect(resets.filter((r) => r.status !== 204).every((r) => r.status === 400 && r.body.error.code === "invalid_token")).toBe(true);
+
+    const email = uniqueEmail("parallel");
+    const signUpLink = await signUp(ctx, email, VICTIM_PASSWORD, "Vera Rubin");
+    const verifies = await Promise.all(Array.from({ length: 50 }, () => ctx.client().post("/api/auth/verify-email", { token: signUpLink })));
+    expect(verifies.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(verifies.filter((r) => r.status !== 200).every((r) => r.status === 400)).toBe(true);
+
+    const mover = await signedUpUser(ctx, { password: STRONG_PASSWORD });
+    const newEmail = uniqueEmail("moved");
+    expect((await mover.client.post("/api/account/email", { currentPassword: mover.password, newEmail })).status).toBe(202);
+    const changeLink = (await lastEmail(ctx.server, newEmail, /confirm/i))!.token;
+    const confirms = await Promise.all(Array.from({ length: 50 }, () => ctx.client().post("/api/auth/confirm-email-change", { token: changeLink })));
+    expect(confirms.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(confirms.filter((r) => r.status !== 200).every((r) => r.status === 400)).toBe(true);
+  });
 });

@@ -7,7 +7,12 @@ import { outboxMessages } from "../src/db/schema";
 import { maskEmail } from "../src/delivery/channel";
 
 const config = loadConfig();
-const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+const database = await openDatabase({
+  databaseUrl: config.databaseUrl,
+  dataDir: config.dataDir,
+  poolSize: config.databasePoolSize,
+  migrationsDir: config.migrationsDir,
+});
 try {
   const counts = await database.db
     .select({ status: outboxMessages.status, count: sql<number>`count(*)::int` })

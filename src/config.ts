@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { LevelWithSilent } from "pino";
+import type { PasswordHashCost } from "./core/passwords";
 
 /** Everything the server reads from the environment, resolved once at start-up. */
 export interface Config {
@@ -12,6 +14,10 @@ export interface Config {
   /** Origins allowed on cookie-authenticated writes (APP_URL first). */
   trustedOrigins: string[];
   databaseUrl: string | undefined;
+  /** DATABASE_POOL_SIZE: PostgreSQL connections per process. */
+  databasePoolSize: number;
+  /** MIGRATIONS_DIR, absolute; it exists and holds drizzle's journal. */
+  migrationsDir: string;
   dataDir: string;
   secret: Buffer;
   smtpUrl: string | undefined;
@@ -28,6 +34,11 @@ export interface Config {
   devOutbox: { email: boolean; sms: boolean };
   appName: string;
   sms: SmsConfig;
+  /** COMMON_PASSWORDS_FILE, absolute; it exists. The server reads it once into Deps.commonPasswords. */
+  commonPasswordsFile: string;
+  /** PASSWORD_HASH_COST: argon2id's parameters for new hashes; `test` only under NODE_ENV=test. */
+  passwordHashCost: PasswordHashCost;
+  logLevel: LogLevel;
   /** PWNED_PASSWORDS=1: new passwords are also looked up in Have I Been Pwned (k-anonymity range API). */
   pwnedPasswords: { apiBase: string; timeoutMs: number } | null;
   /** How long a message claimed by a worker stays hidden from the others (a crashed worker's claim expires). */
@@ -62,7 +73,21 @@ export interface SmsConfig {
 
 export type TrustProxy = { kind: "none" } | { kind: "hops"; hops: number } | { kind: "cidrs"; cidrs: string[] };
 
+export type LogLevel = LevelWithSilent;
+
 export class ConfigError extends Error {}
+
+// Relative to the working directory (the project root): inside the Next.js bundle import.meta.url no longer
+// points at src/. Exported for the callers that open a database or read the list without a Config (tests).
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
+export const DEFAULT_MIGRATIONS_DIR = "src/db/migrations";
+export const DEFAULT_COMMON_PASSWORDS_FILE = "src/core/data/common-passwords.txt";
+
+// PostgreSQL's default max_connections is 100, shared by every process: a larger pool in one process could never
+// fill, and a figure like 1000 is a typo rather than a plan.
+const DATABASE_POOL_SIZE_MAX = 100;
+
+const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -70,6 +95,48 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
   return value;
+}
+
+function databasePoolSize(env: NodeJS.ProcessEnv): number {
+  const size = positiveInt(env, "DATABASE_POOL_SIZE", DEFAULT_DATABASE_POOL_SIZE);
+  if (size > DATABASE_POOL_SIZE_MAX) throw new ConfigError(`DATABASE_POOL_SIZE must be at most ${DATABASE_POOL_SIZE_MAX}, got ${size}`);
+  return size;
+}
+
+function logLevel(env: NodeJS.ProcessEnv): LogLevel {
+  const raw = env.LOG_LEVEL || (env.NODE_ENV === "test" ? "silent" : "info");
+  const level = LOG_LEVELS.find((known) => known === raw);
+  if (!level) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
+  return level;
+}
+
+/** The absolute path of an existing file or directory, named by `name` or else the default (from the working directory). */
+function existingPath(env: NodeJS.ProcessEnv, name: string, fallback: string, kind: "file" | "directory"): string {
+  const resolved = path.resolve(env[name] || fallback);
+  // Checked here rather than at first use: a missing list would otherwise surface as a failed sign-up.
+  const stats = statSync(resolved, { throwIfNoEntry: false });
+  const found = kind === "file" ? stats?.isFile() : stats?.isDirectory();
+  if (found) return resolved;
+  if (env[name]) throw new ConfigError(`${name} must name an existing ${kind}, got "${env[name]}" (${resolved})`);
+  throw new ConfigError(`${name} is unset and its default, ${resolved}, is not an existing ${kind}: start from the project root or set ${name}`);
+}
+
+function migrationsDir(env: NodeJS.ProcessEnv): string {
+  const dir = existingPath(env, "MIGRATIONS_DIR", DEFAULT_MIGRATIONS_DIR, "directory");
+  // drizzle's migrator starts from this journal; without it every start would fail at the first query instead.
+  if (!existsSync(path.join(dir, "meta", "_journal.json"))) throw new ConfigError(`MIGRATIONS_DIR (${dir}) holds no drizzle migrations (meta/_journal.json)`);
+  return dir;
+}
+
+function passwordHashCost(env: NodeJS.ProcessEnv): PasswordHashCost {
+  const cost = env.PASSWORD_HASH_COST || "standard";
+  if (cost !== "standard" && cost !== "test") throw new ConfigError(`PASSWORD_HASH_COST must be standard or test, got "${cost}"`);
+  // The test cost (8 KiB, one pass) would let a stolen database be cracked at full speed. Exactly NODE_ENV=test:
+  // a server whose NODE_ENV is unset or mistyped is refused too.
+  if (cost === "test" && env.NODE_ENV !== "test") {
+    throw new ConfigError(`PASSWORD_HASH_COST=test is for test runs only (NODE_ENV=test), but NODE_ENV is ${env.NODE_ENV ? `"${env.NODE_ENV}"` : "unset"}`);
+  }
+  return cost;
 }
 
 function parseTrustProxy(raw: string | undefined): TrustProxy {
@@ -192,6 +259,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && appUrl.startsWith("http:") && !isLoopbackOrigin(appUrl)) {
     throw new ConfigError(`APP_URL must be https in production (got ${appUrl}); only localhost may use http`);
   }
+  // Before loadSecret, which may write a development secret: a refused configuration leaves nothing behind.
+  const hashCost = passwordHashCost(env);
+  const level = logLevel(env);
+  const poolSize = databasePoolSize(env);
+  const migrations = migrationsDir(env);
+  const commonPasswordsFile = existingPath(env, "COMMON_PASSWORDS_FILE", DEFAULT_COMMON_PASSWORDS_FILE, "file");
   const secret = loadSecret(env, production, dataDir);
   // Refuses the SMS outbox in production, as SMTP_URL above refuses the email one: production has no dev channel.
   const sms = loadSmsConfig(env, production);
@@ -202,6 +275,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appUrl,
     trustedOrigins,
     databaseUrl: env.DATABASE_URL || undefined,
+    databasePoolSize: poolSize,
+    migrationsDir: migrations,
     dataDir,
     secret,
     smtpUrl,
@@ -214,6 +289,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appName: env.APP_NAME || "Twofold",
     sms,
     outboxLeaseSeconds: positiveInt(env, "OUTBOX_LEASE_SECONDS", 600),
+    commonPasswordsFile,
+    passwordHashCost: hashCost,
+    logLevel: level,
     afterResponseJitterMs: env.AFTER_RESPONSE_JITTER_MS === "0" ? 0 : positiveInt(env, "AFTER_RESPONSE_JITTER_MS", 250),
     pwnedPasswords: ["1", "true"].includes(env.PWNED_PASSWORDS ?? "")
       ? { apiBase: env.PWNED_PASSWORDS_API || "https://api.pwnedpasswords.com", timeoutMs: positiveInt(env, "PWNED_PASSWORDS_TIMEOUT_MS", 2000) }

@@ -1,7 +1,9 @@
 import { randomInt } from "node:crypto";
 import pino, { type Logger } from "pino";
-import { deliveryModes, loadConfig, type Config } from "./config";
+import { loadCommonPasswords } from "./common-passwords";
+import { deliveryModes, loadConfig, type Config, type LogLevel } from "./config";
 import type { Deps } from "./core/deps";
+import { createPasswordHasher } from "./core/passwords";
 import { isDatabaseUnavailable, openDatabase, type DatabaseHandle } from "./db/client";
 import { outboxSealer } from "./db/outbox";
 import { createRateLimiter } from "./db/rate-limiter";
@@ -37,9 +39,9 @@ export interface ServerOptions {
   pollIntervalMs?: number;
 }
 
-export function createLogger(): Logger {
+export function createLogger(level: LogLevel): Logger {
   return pino({
-    level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info"),
+    level,
     // Belt and braces: nothing we log should carry these, but if an object slips in, they are cut.
     redact: { paths: ["*.password", "*.token", "*.code", "*.cookie", "*.authorization", "req.headers"], censor: "[redacted]" },
   });
@@ -48,8 +50,12 @@ export function createLogger(): Logger {
 /** Builds the whole server from configuration: database (migrated), delivery worker, HTTP app. */
 export async function createTwofoldServer(options: ServerOptions = {}): Promise<TwofoldServer> {
   const config = loadConfig(options.env ?? process.env);
-  const logger = options.logger ?? createLogger();
-  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const logger = options.logger ?? createLogger(config.logLevel);
+  // Read before the database opens: an unreadable or empty list stops the start-up, not the first sign-up.
+  const commonPasswords = loadCommonPasswords(config.commonPasswordsFile);
+  const database =
+    options.database ??
+    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, migrationsDir: config.migrationsDir }));
   const payloadSealer = outboxSealer(config.secret);
   let redis: import("ioredis").Redis | undefined;
   if (config.redisUrl) {
@@ -74,6 +80,8 @@ export async function createTwofoldServer(options: ServerOptions = {}): Promise<
     config,
     limiter,
     sms: { codes: sms.codes, checkCode: sms.checkCode, deliverNow: (messageId) => worker.deliverNow(messageId) },
+    passwordHasher: createPasswordHasher(config.passwordHashCost),
+    commonPasswords,
     breachedPasswords: config.pwnedPasswords ? pwnedPasswordsCheck({ ...config.pwnedPasswords, logger }) : undefined,
     now: options.now ?? (() => new Date()),
     afterResponse: background.run,

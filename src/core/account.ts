@@ -1,5 +1,5 @@
 import type { Deps } from "./deps";
-import { hashPassword, newPasswordWeakness } from "./passwords";
+import { newPasswordWeakness } from "./passwords";
 import { fail, ok, type Result } from "./result";
 import { createSession, sessionCookieExpiresAt } from "./sessions";
 import { issueKnownDevice } from "./sign-in-throttle";
@@ -35,7 +35,7 @@ export async function changePassword(
   if (wrongPassword) return wrongPassword;
   const weakness = await newPasswordWeakness(deps, input.newPassword, { email: user.email, name: user.name });
   if (weakness) return fail("weak_password", weakness, { fields: { newPassword: weakness } });
-  const newHash = await hashPassword(input.newPassword);
+  const newHash = await deps.passwordHasher.hash(input.newPassword);
   const rotated = await deps.repo.transaction(async (repo) => {
     // First: the version bump locks the user row, so sign-ins checked against the old password cannot insert a
     // session after this; their open challenges die, and so do reset links (one would undo this change).

@@ -32,11 +32,26 @@ export interface BreachedPasswordCheck {
   isBreached(password: string): Promise<boolean | null>;
 }
 
+/** argon2id hashing at the configured cost (PASSWORD_HASH_COST); made by createPasswordHasher in passwords.ts. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /** False, never a throw, for a wrong password or a malformed hash. */
+  verify(passwordHash: string, password: string): Promise<boolean>;
+  /** One verify against a throwaway hash, for an unknown email: always false. */
+  verifyDummy(password: string): Promise<false>;
+}
+
 export interface Deps {
   repo: Repository;
   config: CoreConfig;
   limiter: RateLimiter;
   sms: SmsPort;
+  passwordHasher: PasswordHasher;
+  /**
+   * The refused-password list (COMMON_PASSWORDS_FILE), lower-cased; read once at start-up by the server, so core
+   * never touches the disk.
+   */
+  commonPasswords: ReadonlySet<string>;
   /** Absent unless PWNED_PASSWORDS=1; the shipped common-password list applies either way. */
   breachedPasswords?: BreachedPasswordCheck;
   now(): Date;

@@ -1,7 +1,7 @@
 import type { Deps } from "./deps";
 import { consumeLinkTokenLockingUser, issueLinkToken, peekLinkToken } from "./link-tokens";
 import { consumeAll, ipKey, limits } from "./limits";
-import { hashPassword, newPasswordWeakness } from "./passwords";
+import { newPasswordWeakness } from "./passwords";
 import { greetingName, normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
 import { eventClient } from "./present";
@@ -52,7 +52,7 @@ export async function resetPassword(deps: Deps, input: { token: string; password
   if (!user) return fail("invalid_token", INVALID_LINK);
   const weakness = await newPasswordWeakness(deps, input.password, { email: user.email, name: user.name });
   if (weakness) return fail("weak_password", weakness, { fields: { password: weakness } });
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await deps.passwordHasher.hash(input.password);
 
   const done = await deps.repo.transaction(async (repo) => {
     const token = await consumeLinkTokenLockingUser(deps, repo, "reset_password", input.token);

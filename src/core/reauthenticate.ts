@@ -1,6 +1,5 @@
 import type { Deps } from "./deps";
 import { consumeAll, limits, type RateLimitPolicy } from "./limits";
-import { verifyPassword } from "./passwords";
 import { fail, rateLimited, type Failure } from "./result";
 import type { User } from "./types";
 
@@ -20,6 +19,6 @@ export async function checkCurrentPassword(
   const limited = await consumeAll(deps.limiter, [[limits.currentPasswordPerUser, user.id], ...alsoLimit]);
   if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
   const passwordHash = await deps.repo.getPasswordHash(user.id);
-  if (passwordHash && (await verifyPassword(passwordHash, currentPassword))) return null;
+  if (passwordHash && (await deps.passwordHasher.verify(passwordHash, currentPassword))) return null;
   return fail("invalid_credentials", WRONG_PASSWORD, { fields: { currentPassword: WRONG_PASSWORD } });
 }

@@ -1,7 +1,6 @@
 import type { Deps } from "./deps";
 import { createSignInChallenge, secondFactorMethods, type SignInChallenge } from "./factors";
 import { consumeAll, ipKey, limits } from "./limits";
-import { verifyDummyPassword, verifyPassword } from "./passwords";
 import { eventClient, normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
 import { createSession } from "./sessions";
@@ -38,7 +37,7 @@ export async function signIn(
   const reservation = await reserveSignInAttempt(deps, email, ip, knownDevice);
   if (!reservation.allowed) return reservation.failure;
 
-  const passwordMatches = found ? await verifyPassword(found.passwordHash, input.password) : await verifyDummyPassword(input.password);
+  const passwordMatches = found ? await deps.passwordHasher.verify(found.passwordHash, input.password) : await deps.passwordHasher.verifyDummy(input.password);
   if (!found || !passwordMatches) {
     // The failure stays spent (the reservation is kept). What only an existing account does, the event and the
     // lock email, runs after the answer, so a wrong password for a real account takes as long as for none.

@@ -2,7 +2,7 @@ import type { Deps } from "./deps";
 import { randomId } from "./crypto";
 import { consumeAll, ipKey, limits } from "./limits";
 import { issueLinkToken, type LinkOptions } from "./link-tokens";
-import { hashPassword, newPasswordWeakness } from "./passwords";
+import { newPasswordWeakness } from "./passwords";
 import { eventClient, greetingName, normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
 import type { ClientInfo, User } from "./types";
@@ -26,7 +26,7 @@ export async function signUp(deps: Deps, input: { email: string; password: strin
   // Counted only for sign-ups that will send an email: a refused password sends nothing.
   const perEmail = await consumeAll(deps.limiter, [[limits.signUpPerEmail, email]]);
   if (!perEmail.allowed) return rateLimited(perEmail.retryAfterSeconds, "Too many sign-ups for this address. Try again later.");
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await deps.passwordHasher.hash(input.password);
 
   deps.afterResponse(async () => {
     // One transaction: a failure leaves no user without its link, and a retry (database outage) starts over.

@@ -4,7 +4,6 @@ import { sendChallengeCode } from "../../src/core/codes";
 import { randomId } from "../../src/core/crypto";
 import { newChallenge } from "../../src/core/factors";
 import { issueLinkToken } from "../../src/core/link-tokens";
-import { hashPassword } from "../../src/core/passwords";
 import { checkPhoneNumber } from "../../src/core/phone-numbers";
 import { createSession } from "../../src/core/sessions";
 import { completeFirstFactor } from "../../src/core/sign-in";
@@ -38,7 +37,7 @@ export class World {
   }
 
   static async create(server: TwofoldServer): Promise<World> {
-    return new World(server, await hashPassword(STRONG_PASSWORD));
+    return new World(server, await server.deps.passwordHasher.hash(STRONG_PASSWORD));
   }
 
   get deps() {

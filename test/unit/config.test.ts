@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -279,5 +279,107 @@ describe("dev outbox per channel, whatever NODE_ENV says", () => {
     expect(real).toEqual({ email: "SMTP smtp.example.com:465", sms: "twilio" });
     expect(JSON.stringify(real)).not.toMatch(/hunter2|user/);
     expect(deliveryModes(load(env({ ...twilio, SMS_PROVIDER: "twilio-verify", TWILIO_VERIFY_SERVICE_SID: "VA0" }))).sms).toBe("twilio-verify");
+  });
+});
+
+describe("PASSWORD_HASH_COST", () => {
+  const twilio = { TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000", TWILIO_AUTH_TOKEN: "token", TWILIO_FROM: "+15005550006" };
+  const production = () => ({ NODE_ENV: "production", SECRET, SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir(), ...twilio });
+
+  it("defaults to standard (OWASP) in every environment; empty counts as unset", () => {
+    expect(load(env()).passwordHashCost).toBe("standard");
+    expect(load(env({ NODE_ENV: "test" })).passwordHashCost).toBe("standard");
+    expect(load(env({ PASSWORD_HASH_COST: "" })).passwordHashCost).toBe("standard");
+    expect(load(production()).passwordHashCost).toBe("standard");
+    expect(load({ ...production(), PASSWORD_HASH_COST: "standard" }).passwordHashCost).toBe("standard");
+  });
+
+  it("accepts test under NODE_ENV=test", () => {
+    expect(load(env({ NODE_ENV: "test", PASSWORD_HASH_COST: "test" })).passwordHashCost).toBe("test");
+  });
+
+  it.each([["production"], ["development"], [undefined], [""], ["TEST"], ["testing"], [" test"]])("refuses test under NODE_ENV=%j", (nodeEnv) => {
+    const vars = nodeEnv === "production" ? production() : env();
+    expect(() => load({ ...vars, NODE_ENV: nodeEnv, PASSWORD_HASH_COST: "test" })).toThrow(ConfigError);
+    expect(() => load({ ...vars, NODE_ENV: nodeEnv, PASSWORD_HASH_COST: "test" })).toThrow(/PASSWORD_HASH_COST=test is for test runs only \(NODE_ENV=test\)/);
+  });
+
+  it("refuses before writing a development secret", () => {
+    const dir = tempDir();
+    expect(() => load({ NODE_ENV: "development", DATA_DIR: dir, PASSWORD_HASH_COST: "test" })).toThrow(/PASSWORD_HASH_COST/);
+    expect(existsSync(path.join(dir, "secret"))).toBe(false);
+  });
+
+  it.each(["cheap", "Standard", "TEST", "fast", "0"])("refuses the unknown value %j", (cost) => {
+    expect(() => load(env({ NODE_ENV: "test", PASSWORD_HASH_COST: cost }))).toThrow(/PASSWORD_HASH_COST must be standard or test/);
+  });
+});
+
+describe("DATABASE_POOL_SIZE", () => {
+  it("defaults to 10 and reads a positive integer up to 100", () => {
+    expect(load(env()).databasePoolSize).toBe(10);
+    expect(load(env({ DATABASE_POOL_SIZE: "" })).databasePoolSize).toBe(10);
+    expect(load(env({ DATABASE_POOL_SIZE: "1" })).databasePoolSize).toBe(1);
+    expect(load(env({ DATABASE_POOL_SIZE: "100" })).databasePoolSize).toBe(100);
+  });
+
+  it.each(["0", "-3", "2.5", "ten", "10x"])("refuses %j", (size) => {
+    expect(() => load(env({ DATABASE_POOL_SIZE: size }))).toThrow(ConfigError);
+    expect(() => load(env({ DATABASE_POOL_SIZE: size }))).toThrow(/DATABASE_POOL_SIZE must be a positive integer/);
+  });
+
+  it("refuses a pool above PostgreSQL's default max_connections", () => {
+    expect(() => load(env({ DATABASE_POOL_SIZE: "101" }))).toThrow(/DATABASE_POOL_SIZE must be at most 100/);
+  });
+});
+
+describe("LOG_LEVEL", () => {
+  it("defaults to info, and to silent under NODE_ENV=test", () => {
+    expect(load(env()).logLevel).toBe("info");
+    expect(load(env({ NODE_ENV: "test" })).logLevel).toBe("silent");
+    expect(load(env({ NODE_ENV: "test", LOG_LEVEL: "" })).logLevel).toBe("silent");
+  });
+
+  it.each(["fatal", "error", "warn", "info", "debug", "trace", "silent"])("accepts pino's level %s", (level) => {
+    expect(load(env({ LOG_LEVEL: level })).logLevel).toBe(level);
+  });
+
+  it.each(["verbose", "INFO", "warning", "30"])("refuses %j", (level) => {
+    expect(() => load(env({ LOG_LEVEL: level }))).toThrow(ConfigError);
+    expect(() => load(env({ LOG_LEVEL: level }))).toThrow(/LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/);
+  });
+});
+
+describe("MIGRATIONS_DIR and COMMON_PASSWORDS_FILE", () => {
+  it("default to the project's own, as absolute paths", () => {
+    const config = load(env());
+    expect(config.migrationsDir).toBe(path.resolve("src/db/migrations"));
+    expect(config.commonPasswordsFile).toBe(path.resolve("src/core/data/common-passwords.txt"));
+  });
+
+  it("accept an existing migrations directory and list file, resolved to absolute paths", () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "meta"));
+    writeFileSync(path.join(dir, "meta", "_journal.json"), "{}");
+    writeFileSync(path.join(dir, "list.txt"), "password\n");
+    const config = load(env({ MIGRATIONS_DIR: dir, COMMON_PASSWORDS_FILE: path.join(dir, "list.txt") }));
+    expect(config.migrationsDir).toBe(dir);
+    expect(config.commonPasswordsFile).toBe(path.join(dir, "list.txt"));
+    expect(load(env({ MIGRATIONS_DIR: "./src/db/migrations" })).migrationsDir).toBe(path.resolve("src/db/migrations"));
+  });
+
+  it("refuse a migrations directory that is missing, a file, or holds no drizzle journal", () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "file.sql"), "");
+    expect(() => load(env({ MIGRATIONS_DIR: path.join(dir, "missing") }))).toThrow(/MIGRATIONS_DIR must name an existing directory/);
+    expect(() => load(env({ MIGRATIONS_DIR: path.join(dir, "file.sql") }))).toThrow(/MIGRATIONS_DIR must name an existing directory/);
+    expect(() => load(env({ MIGRATIONS_DIR: dir }))).toThrow(/MIGRATIONS_DIR .* holds no drizzle migrations/);
+  });
+
+  it("refuse a common-password list that is missing or a directory", () => {
+    const dir = tempDir();
+    expect(() => load(env({ COMMON_PASSWORDS_FILE: path.join(dir, "missing.txt") }))).toThrow(ConfigError);
+    expect(() => load(env({ COMMON_PASSWORDS_FILE: path.join(dir, "missing.txt") }))).toThrow(/COMMON_PASSWORDS_FILE must name an existing file/);
+    expect(() => load(env({ COMMON_PASSWORDS_FILE: dir }))).toThrow(/COMMON_PASSWORDS_FILE must name an existing file/);
   });
 });

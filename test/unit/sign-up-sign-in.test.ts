@@ -2,7 +2,6 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CHALLENGE_LIFETIME_SECONDS as SIGN_IN_CHALLENGE_LIFETIME_SECONDS } from "../../src/core/codes";
 import { consumeLinkToken } from "../../src/core/link-tokens";
-import { hashPassword } from "../../src/core/passwords";
 import { validateSessionToken } from "../../src/core/sessions";
 import { completeFirstFactor, signIn } from "../../src/core/sign-in";
 import { signInThrottlePolicy } from "../../src/core/sign-in-throttle";
@@ -28,7 +27,7 @@ function freshClient() {
 
 beforeAll(async () => {
   h = await openCoreHarness();
-  passwordHash = await hashPassword(PASSWORD);
+  passwordHash = await h.deps.passwordHasher.hash(PASSWORD);
 }, PGLITE_OPEN_TIMEOUT_MS);
 
 afterAll(async () => {

@@ -3,7 +3,8 @@ import type { Deps, SmsDeliveryOutcome } from "./deps";
 import { ipKey, limits, release, reserveAll, type Reservation, smsGlobalHourly } from "./limits";
 import { fail, ok, type Failure, type Result } from "./result";
 import { eventClient } from "./present";
-import type { Challenge, ClientInfo, SmsTemplate, User } from "./types";
+import type { CodeTemplate } from "./messages";
+import type { Challenge, ClientInfo, User } from "./types";
 
 // NIST SP 800-63B 5.1.3: a 6-digit out-of-band secret is ≈ 20 bits, acceptable only with a short life and a
 // hard attempt cap. Codes live 5 minutes; a challenge takes 5 wrong codes, then it is dead.
@@ -43,7 +44,7 @@ function deliveryFailure(outcome: Extract<SmsDeliveryOutcome, { permanent: true 
  * previous one, so the old code dies) and the message in one transaction, then delivery on this request so a
  * permanent provider error is answered here; transient ones are retried by the outbox.
  */
-export async function sendChallengeCode(deps: Deps, challenge: Challenge, template: SmsTemplate, client: ClientInfo): Promise<Result<{ challenge: Challenge }>> {
+export async function sendChallengeCode(deps: Deps, challenge: Challenge, template: CodeTemplate, client: ClientInfo): Promise<Result<{ challenge: Challenge }>> {
   const now = deps.now();
   if (challenge.completedAt || challenge.expiresAt <= now || !challenge.phoneNumber) return fail("challenge_expired", "This request has expired. Start again.");
   const resendAt = new Date(now.getTime() + RESEND_COOLDOWN_SECONDS * 1000);

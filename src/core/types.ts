@@ -116,39 +116,6 @@ export type SecurityEventType =
   | "sign_in_second_factor"
   | "step_up";
 
-export type EmailTemplate =
-  | "verify_email"
-  | "password_reset"
-  | "email_change_confirm"
-  | "email_change_notice"
-  | "password_changed"
-  | "sign_up_attempt"
-  | "phone_changed"
-  | "phone_removed"
-  | "two_factor_enabled"
-  | "two_factor_disabled"
-  | "code_entry_blocked"
-  | "sign_in_locked";
-
-export type SmsTemplate = "sign_in_code" | "step_up_code" | "phone_verification_code" | "phone_changed_notice" | "phone_removed_notice";
-
-export interface EmailIntent {
-  channel: "email";
-  template: EmailTemplate;
-  recipient: string;
-  data: Record<string, string>;
-}
-
-export interface SmsIntent {
-  channel: "sms";
-  template: SmsTemplate;
-  /** E.164. */
-  recipient: string;
-  data: Record<string, string>;
-}
-
-export type MessageIntent = EmailIntent | SmsIntent;
-
 /** Who is asking: recorded on sessions and security events, used for rate limits. */
 export interface ClientInfo {
   ip: string;

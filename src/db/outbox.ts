@@ -1,7 +1,6 @@
 import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
 import { randomId, sealer } from "../core/crypto";
-import { assertEmailData, type EmailTemplate } from "../delivery/email/templates";
-import { assertSmsData, type SmsTemplate } from "../delivery/sms/templates";
+import { assertMessageData, isCodeMessage, type MessageChannel, type MessageIntent } from "../core/messages";
 import type { Database } from "./client";
 import { type OutboxMessageRow, outboxMessages } from "./schema";
 
@@ -10,13 +9,6 @@ import { type OutboxMessageRow, outboxMessages } from "./schema";
  * (a token row, a password change), and the worker delivers it after commit. A rolled-back flow sends
  * nothing; a crash after commit loses nothing.
  */
-
-export type OutboxChannel = "email" | "sms";
-
-// A union so the SMS issue can add `{ channel: "sms"; template: SmsTemplate; … }` without touching callers.
-export type OutboxMessageInput =
-  | { channel: "email"; template: EmailTemplate; recipient: string; data: Record<string, string> }
-  | { channel: "sms"; template: SmsTemplate; recipient: string; data: Record<string, string> };
 
 export type OutboxMessage = OutboxMessageRow;
 
@@ -30,16 +22,15 @@ function nowPlus(ms: number) {
   return sql`now() + make_interval(secs => ${ms / 1000})`;
 }
 
+/** How long the workers leave a code SMS to the request that queued it. */
+const REQUEST_DELIVERY_RESERVATION_MS = 30_000;
+
 /**
  * Call inside the caller's transaction. The data holds single-use links, so only its sealed form
  * (AES-256-GCM under SECRET) is stored: a database dump or backup does not hand out password resets.
  */
-const REQUEST_DELIVERY_RESERVATION_MS = 30_000;
-const isRequestDelivered = (message: OutboxMessageInput) => message.channel === "sms" && message.template.endsWith("_code");
-
-export async function enqueueMessage(db: Database, sealer: { seal(plain: string): Buffer }, message: OutboxMessageInput): Promise<string> {
-  if (message.channel === "email") assertEmailData(message.template, message.data);
-  else assertSmsData(message.template, message.data);
+export async function enqueueMessage(db: Database, sealer: { seal(plain: string): Buffer }, message: MessageIntent): Promise<string> {
+  assertMessageData(message.channel, message.template, message.data);
   const id = randomId();
   await db.insert(outboxMessages).values({
     id,
@@ -49,7 +40,7 @@ export async function enqueueMessage(db: Database, sealer: { seal(plain: string)
     payload: sealer.seal(JSON.stringify(message.data)),
     // A code SMS is delivered by the request that queued it (deliverNow), so its permanent errors reach that
     // user; the workers leave it alone for a while and take over only if that request never got to it.
-    ...(isRequestDelivered(message) ? { nextAttemptAt: nowPlus(REQUEST_DELIVERY_RESERVATION_MS) } : {}),
+    ...(isCodeMessage(message.template) ? { nextAttemptAt: nowPlus(REQUEST_DELIVERY_RESERVATION_MS) } : {}),
   });
   return id;
 }
@@ -60,7 +51,7 @@ export async function enqueueMessage(db: Database, sealer: { seal(plain: string)
  * forward by `leaseMs` keeps it from being claimed again while it is being sent. If the worker dies, the
  * lease runs out and another worker retries it.
  */
-export async function claimDueMessage(db: Database, options: { channels: OutboxChannel[]; leaseMs: number }): Promise<OutboxMessage | null> {
+export async function claimDueMessage(db: Database, options: { channels: MessageChannel[]; leaseMs: number }): Promise<OutboxMessage | null> {
   if (options.channels.length === 0) return null;
   const due = db
     .select({ id: outboxMessages.id })
@@ -146,7 +137,7 @@ export async function findMessage(db: Database, id: string): Promise<OutboxMessa
  * Newest first, of the given channels only (the dev outbox asks for the channels without a real provider, so a
  * message sent by SMTP or Twilio is never listed there). No channels, no rows.
  */
-export async function listRecentMessages(db: Database, options: { channels: OutboxChannel[]; limit: number }): Promise<OutboxMessage[]> {
+export async function listRecentMessages(db: Database, options: { channels: MessageChannel[]; limit: number }): Promise<OutboxMessage[]> {
   if (options.channels.length === 0) return [];
   return db
     .select()

@@ -1,20 +1,13 @@
+import type { OutboxMessage as DevOutboxMessage } from "../client/types";
 import { type Config, devOutboxChannels } from "../config";
+import { isCodeMessage } from "../core/messages";
 import type { Database } from "../db/client";
 import { listRecentMessages, type OutboxMessage } from "../db/outbox";
 import { openPayload, type PayloadOpener, renderStoredEmail } from "./render";
 import { renderSms } from "./sms/templates";
 
-/** Same shape as OutboxMessage in src/client/types.ts (GET /api/dev/outbox). */
-export interface DevOutboxMessage {
-  id: string;
-  channel: "email" | "sms";
-  to: string;
-  subject: string | null;
-  body: string;
-  html: string | null;
-  createdAt: string;
-  status: string;
-}
+// What GET /api/dev/outbox answers: the typed client's shape, so the two cannot drift apart.
+export type { DevOutboxMessage };
 
 type Rendered = Pick<DevOutboxMessage, "subject" | "body" | "html">;
 
@@ -26,7 +19,7 @@ function renderForDev(message: OutboxMessage, opener: PayloadOpener, config: Pic
     }
     const data = openPayload(message, opener);
     // With Twilio Verify the code is made by Twilio and never passes through us.
-    const body = data.code === undefined && message.template.endsWith("_code") ? "(code sent by Twilio Verify)" : renderSms(message.template, data, config);
+    const body = data.code === undefined && isCodeMessage(message.template) ? "(code sent by Twilio Verify)" : renderSms(message.template, data, config);
     return { subject: null, body, html: null };
   } catch (error) {
     // One unreadable message (old SECRET, removed template) must not hide the rest of the list.

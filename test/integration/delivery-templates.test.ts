@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { EMAIL_TEMPLATES, type EmailTemplate, type MessageData } from "../../src/core/messages";
 import { escapeHtml } from "../../src/delivery/email/layout";
-import { EMAIL_TEMPLATES, renderEmail } from "../../src/delivery/email/templates";
+import { renderEmail } from "../../src/delivery/email/templates";
 
 const app = { appName: "Twofold", appUrl: "http://localhost:3000" };
 const link = "http://localhost:3000/verify-email#token=abc.def";
 
-const sampleData: Record<(typeof EMAIL_TEMPLATES)[number], Record<string, string>> = {
+const sampleData: { [T in EmailTemplate]: MessageData<T> } = {
   verify_email: { name: "Alice", link },
   password_reset: { name: "Alice", link },
   email_change_confirm: { name: "Alice", link, newEmail: "new@example.com" },

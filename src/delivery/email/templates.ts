@@ -1,47 +1,17 @@
+import { assertMessageData, type EmailTemplate, type MessageData } from "../../core/messages";
 import { type Block, type EmailContent, type RenderedEmail, renderLayout } from "./layout";
 
 /**
- * One template per message type. Each says which data fields it needs and what to write; the layout turns
- * that into text and escaped HTML. Link lifetimes in the copy match src/core/link-tokens.ts.
+ * The wording of each email in the catalogue (src/core/messages.ts, which also says what data each one gets);
+ * the layout turns it into text and escaped HTML. Link lifetimes in the copy match src/core/link-tokens.ts.
  */
-
-export const EMAIL_TEMPLATES = [
-  "verify_email",
-  "password_reset",
-  "email_change_confirm",
-  "email_change_notice",
-  "password_changed",
-  "sign_up_attempt",
-  "phone_changed",
-  "phone_removed",
-  "two_factor_enabled",
-  "two_factor_disabled",
-  "code_entry_blocked",
-  "sign_in_locked",
-] as const;
-
-export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
 export interface EmailApp {
   appName: string;
   appUrl: string;
 }
 
-/**
- * Every template greets, by name when the flow passes one. A flow passes no name when the recipient has not
- * proven the address (core/present.ts greetingName): an unverified account's name is whatever a sign-up typed.
- */
-type TemplateData<F extends string> = Record<F, string> & { name?: string };
-
-interface TemplateDefinition {
-  fields: readonly string[];
-  write(data: TemplateData<string>, app: EmailApp): EmailContent;
-}
-
-/** Ties the field list to the writer's parameter type, so a template cannot read a field it did not declare. */
-function define<F extends string>(fields: readonly F[], write: (data: TemplateData<F>, app: EmailApp) => EmailContent): TemplateDefinition {
-  return { fields, write: write as TemplateDefinition["write"] };
-}
+type WriteEmail<T extends EmailTemplate> = (data: MessageData<T>, app: EmailApp) => EmailContent;
 
 // The API refuses names with these (src/http/schemas.ts Name), but a name stored before that check, or queued in
 // an older message, is cleaned here too: format characters (bidi overrides, zero-width) go, line breaks and
@@ -81,8 +51,8 @@ function resetIfNotYou(app: EmailApp): Block[] {
   ];
 }
 
-const templates: Record<EmailTemplate, TemplateDefinition> = {
-  verify_email: define(["link"], (data, app) => ({
+const templates: { [T in EmailTemplate]: WriteEmail<T> } = {
+  verify_email: (data, app) => ({
     subject: `Confirm your email for ${app.appName}`,
     blocks: [
       greeting(data.name),
@@ -90,9 +60,9 @@ const templates: Record<EmailTemplate, TemplateDefinition> = {
       { label: "Confirm your email", url: appLink(data.link, app) },
       "The link is valid for 24 hours. If you didn't create an account, you can ignore this email.",
     ],
-  })),
+  }),
 
-  password_reset: define(["link"], (data, app) => ({
+  password_reset: (data, app) => ({
     subject: `Reset your ${app.appName} password`,
     blocks: [
       greeting(data.name),
@@ -100,9 +70,9 @@ const templates: Record<EmailTemplate, TemplateDefinition> = {
       { label: "Choose a new password", url: appLink(data.link, app) },
       "The link is valid for 30 minutes and works once. If you didn't ask for this, ignore this email; your password is unchanged.",
     ],
-  })),
+  }),
 
-  email_change_confirm: define(["link", "newEmail"], (data, app) => ({
+  email_change_confirm: (data, app) => ({
     subject: `Confirm your new email for ${app.appName}`,
     blocks: [
       greeting(data.name),
@@ -110,9 +80,9 @@ const templates: Record<EmailTemplate, TemplateDefinition> = {
       { label: "Confirm new email", url: appLink(data.link, app) },
       "The link is valid for 1 hour. If you didn't ask for this, ignore this email; nothing changes.",
     ],
-  })),
+  }),
 
-  email_change_notice: define(["newEmail"], (data, app) => ({
+  email_change_notice: (data, app) => ({
     subject: `Your ${app.appName} email address is being changed`,
     blocks: [
       greeting(data.name),
@@ -120,14 +90,14 @@ const templates: Record<EmailTemplate, TemplateDefinition> = {
         "The change happens once the new address is confirmed.",
       ...resetIfNotYou(app),
     ],
-  })),
+  }),
 
-  password_changed: define([], (data, app) => ({
+  password_changed: (data, app) => ({
     subject: `Your ${app.appName} password was changed`,
     blocks: [greeting(data.name), `The password of your ${app.appName} account was just changed.`, ...resetIfNotYou(app)],
-  })),
+  }),
 
-  sign_up_attempt: define([], (data, app) => ({
+  sign_up_attempt: (data, app) => ({
     subject: `You already have a ${app.appName} account`,
     blocks: [
       greeting(data.name),
@@ -137,26 +107,25 @@ const templates: Record<EmailTemplate, TemplateDefinition> = {
       { label: "Reset your password", url: appPage(app, "/forgot-password") },
       "If it wasn't you, you can ignore this email; your account is unchanged.",
     ],
-  })),
+  }),
 
-  // phoneHint is masked: a notice is no place for a full number.
-  phone_changed: define(["phoneHint"], (data, app) => ({
+  phone_changed: (data, app) => ({
     subject: `Your ${app.appName} phone number was updated`,
     blocks: [greeting(data.name), `The mobile number of your ${app.appName} account is now ${data.phoneHint}. Sign-in codes go to this number.`, ...resetIfNotYou(app)],
-  })),
-  phone_removed: define([], (data, app) => ({
+  }),
+  phone_removed: (data, app) => ({
     subject: `Your ${app.appName} phone number was removed`,
     blocks: [greeting(data.name), `The mobile number was removed from your ${app.appName} account, and two-step sign-in by text message is off.`, ...resetIfNotYou(app)],
-  })),
-  two_factor_enabled: define(["phoneHint"], (data, app) => ({
+  }),
+  two_factor_enabled: (data, app) => ({
     subject: `Two-step sign-in is on for ${app.appName}`,
     blocks: [greeting(data.name), `From now on, signing in to ${app.appName} needs your password and a code sent to ${data.phoneHint}.`, ...resetIfNotYou(app)],
-  })),
-  two_factor_disabled: define([], (data, app) => ({
+  }),
+  two_factor_disabled: (data, app) => ({
     subject: `Two-step sign-in is off for ${app.appName}`,
     blocks: [greeting(data.name), `Signing in to ${app.appName} now needs only your password.`, ...resetIfNotYou(app)],
-  })),
-  code_entry_blocked: define([], (data, app) => ({
+  }),
+  code_entry_blocked: (data, app) => ({
     subject: `Too many wrong sign-in codes on ${app.appName}`,
     blocks: [
       greeting(data.name),
@@ -164,9 +133,9 @@ const templates: Record<EmailTemplate, TemplateDefinition> = {
       "If it was you, wait and try again. If it wasn't, someone knows your password:",
       ...resetIfNotYou(app).slice(1),
     ],
-  })),
+  }),
 
-  sign_in_locked: define(["link", "ip"], (data, app) => ({
+  sign_in_locked: (data, app) => ({
     subject: `Sign-in to your ${app.appName} account is paused`,
     blocks: [
       greeting(data.name),
@@ -177,23 +146,13 @@ const templates: Record<EmailTemplate, TemplateDefinition> = {
       "The link is valid for 24 hours and works once. If the attempts weren't yours, your password held; choosing a new one makes it safer still:",
       { label: "Reset your password", url: appPage(app, "/forgot-password") },
     ],
-  })),
+  }),
 };
 
-export function isEmailTemplate(value: string): value is EmailTemplate {
-  return (EMAIL_TEMPLATES as readonly string[]).includes(value);
-}
-
-/** Throws on an unknown template or a missing field: called at enqueue, so a bad message fails the caller's transaction. */
-export function assertEmailData(template: string, data: Record<string, unknown>): asserts template is EmailTemplate {
-  if (!isEmailTemplate(template)) throw new Error(`unknown email template "${template}"`);
-  for (const field of templates[template].fields) {
-    if (typeof data[field] !== "string") throw new Error(`email template "${template}" needs a string "${field}"`);
-  }
-  if (data.name !== undefined && typeof data.name !== "string") throw new Error(`email template "${template}": "name" must be a string when given`);
-}
-
+/** Rendered from stored data, so the data is checked again here: a message may predate a template's change. */
 export function renderEmail(template: string, data: Record<string, unknown>, app: EmailApp): RenderedEmail {
-  assertEmailData(template, data);
-  return renderLayout(templates[template].write(data as TemplateData<string>, app), app.appName);
+  assertMessageData("email", template, data);
+  // The check above tied data to template; TypeScript cannot follow that into the lookup.
+  const write = templates[template] as WriteEmail<EmailTemplate>;
+  return renderLayout(write(data as MessageData<EmailTemplate>, app), app.appName);
 }

@@ -1,6 +1,7 @@
 import type { Config } from "../../config";
 import { type Channel, DeliveryError, type DeliveryLogger } from "../channel";
-import { renderSms, type SmsApp, type SmsTemplate } from "./templates";
+import { isCodeMessage, type SmsTemplate } from "../../core/messages";
+import { renderSms, type SmsApp } from "./templates";
 import { createTwilioSmsChannel } from "./twilio";
 import { maskPhoneForLog } from "./twilio-errors";
 import { createTwilioVerifyClient } from "./twilio-verify";
@@ -17,8 +18,6 @@ export interface SmsProvider {
   codes: "local" | "provider";
   checkCode(phoneNumber: string, code: string): Promise<boolean>;
 }
-
-const isCodeTemplate = (template: SmsTemplate) => template === "sign_in_code" || template === "step_up_code" || template === "phone_verification_code";
 
 /** SMS_PROVIDER decides: Twilio Messaging, Twilio Verify, or the dev outbox (console + /dev/inbox). */
 export function createSmsProvider(config: Pick<Config, "sms" | "appName" | "appUrl">, logger: DeliveryLogger): SmsProvider {
@@ -47,7 +46,7 @@ export function createSmsProvider(config: Pick<Config, "sms" | "appName" | "appU
       checkCode: async (phoneNumber, code) => (await verify.checkVerification(phoneNumber, code)).approved,
       channel: {
         async send(message) {
-          if (isCodeTemplate(message.template)) return { providerMessageId: (await verify.startVerification(message.to)).sid };
+          if (isCodeMessage(message.template)) return { providerMessageId: (await verify.startVerification(message.to)).sid };
           // Verify sends codes only; notices to a replaced number need a Messaging sender as well.
           if (!messaging) throw new DeliveryError("SMS notices need TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID alongside Twilio Verify", true);
           return messaging.send({ to: message.to, body: renderSms(message.template, message.data, app) });

@@ -1,12 +1,20 @@
-import type { Challenge, ChallengePurpose, MessageIntent, OneTimeToken, OneTimeTokenPurpose, SecurityEvent, SecurityEventType, Session, SignInThrottle, User } from "./types";
+import type { MessageIntent } from "./messages";
+import type { Challenge, ChallengePurpose, OneTimeToken, OneTimeTokenPurpose, SecurityEvent, SecurityEventType, Session, SignInThrottle, User } from "./types";
 
 /**
- * Everything the flows need from storage. One implementation (src/db/repository.ts) serves PostgreSQL and
- * PGlite; flows that change several rows run inside `transaction` so nothing is half-written.
+ * Everything the flows need from storage: one store per table, composed below. One implementation
+ * (src/db/repository/, a file per store) serves PostgreSQL and PGlite; flows that change several rows run inside
+ * `transaction` so nothing is half-written.
  */
-export interface Repository {
+export interface Repository extends UserStore, AvatarStore, SessionStore, OneTimeTokenStore, ChallengeStore, SignInThrottleStore, SecurityEventStore {
   transaction<T>(work: (repo: Repository) => Promise<T>): Promise<T>;
 
+  /** Written in the caller's transaction; the outbox worker delivers it after commit. Returns its id. */
+  enqueue(message: MessageIntent): Promise<string>;
+}
+
+/** users, with password_credentials. */
+export interface UserStore {
   findUserById(id: string): Promise<User | null>;
   findUserByEmail(email: string): Promise<User | null>;
   /** User and password hash in one query: sign-in's only read. */
@@ -29,10 +37,23 @@ export interface Repository {
   /** Returns null when another account holds the address. */
   updateEmail(userId: string, email: string): Promise<User | null>;
 
+  /** A number may be verified on several accounts: it is a second factor, not an identifier. */
+  setVerifiedPhone(userId: string, phoneNumber: string): Promise<User>;
+  /** Removes the number and, with it, SMS two-factor. */
+  clearPhone(userId: string): Promise<User>;
+  setTwoFactorSms(userId: string, enabled: boolean): Promise<User>;
+
+  /** Pauses code entry until `until`; true only for the call that started the pause. */
+  blockCodeEntry(userId: string, until: Date, now: Date): Promise<boolean>;
+}
+
+export interface AvatarStore {
   setAvatar(userId: string, contentType: string, bytes: Buffer): Promise<User>;
   deleteAvatar(userId: string): Promise<User>;
   getAvatar(userId: string): Promise<{ contentType: string; bytes: Buffer; version: number } | null>;
+}
 
+export interface SessionStore {
   /**
    * Inserts the session only while the user's credentials_version is still `credentialsVersion` (the one the
    * sign-in was checked against), in one statement: false when a change got there first.
@@ -49,7 +70,10 @@ export interface Repository {
   deleteUserSession(userId: string, sessionId: string): Promise<boolean>;
   deleteUserSessions(userId: string, exceptSessionId?: string): Promise<number>;
   listUserSessions(userId: string, now: Date): Promise<Session[]>;
+}
 
+/** The emailed links (sign-up, reset, email change, unlock). */
+export interface OneTimeTokenStore {
   insertToken(token: OneTimeToken): Promise<void>;
   findToken(id: string): Promise<OneTimeToken | null>;
   /** The newest unused, unexpired link of a purpose (a resent sign-up link repeats its password and name). */
@@ -58,7 +82,10 @@ export interface Repository {
   consumeToken(id: string, now: Date): Promise<boolean>;
   /** Kills the user's unused tokens of one purpose (a new link supersedes the old). */
   invalidateTokens(userId: string, purpose: OneTimeTokenPurpose): Promise<void>;
+}
 
+/** Second-factor challenges: sign-in, phone verification, step-up. */
+export interface ChallengeStore {
   /** Inserts the challenge only while the user's credentials_version is still challenge.credentialsVersion. */
   insertChallenge(challenge: Challenge): Promise<boolean>;
   findChallenge(id: string): Promise<Challenge | null>;
@@ -76,9 +103,9 @@ export interface Repository {
   countAttempt(id: string, maxAttempts: number, now: Date): Promise<Challenge | null>;
   /** Atomic single use: true for exactly one caller. */
   completeChallenge(id: string, now: Date): Promise<boolean>;
-  /** Pauses code entry until `until`; true only for the call that started the pause. */
-  blockCodeEntry(userId: string, until: Date, now: Date): Promise<boolean>;
+}
 
+export interface SignInThrottleStore {
   /**
    * Counts one sign-in attempt for a throttle key before the password is checked, in one statement: null while
    * the key is locked or before its retryAt. `delaySchedule[n-1]` is the wait in seconds after n attempts
@@ -87,16 +114,9 @@ export interface Repository {
   claimSignInAttempt(key: string, options: { now: Date; delaySchedule: number[]; lockAfterFailures: number }): Promise<SignInThrottle | null>;
   findSignInThrottle(key: string): Promise<SignInThrottle | null>;
   deleteSignInThrottle(key: string): Promise<void>;
+}
 
-  /** A number may be verified on several accounts: it is a second factor, not an identifier. */
-  setVerifiedPhone(userId: string, phoneNumber: string): Promise<User>;
-  /** Removes the number and, with it, SMS two-factor. */
-  clearPhone(userId: string): Promise<User>;
-  setTwoFactorSms(userId: string, enabled: boolean): Promise<User>;
-
+export interface SecurityEventStore {
   recordEvent(event: { userId: string | null; type: SecurityEventType; ip: string | null; userAgent: string | null; details?: Record<string, unknown> }): Promise<void>;
   listEvents(userId: string, limit: number): Promise<SecurityEvent[]>;
-
-  /** Written in the caller's transaction; the outbox worker delivers it after commit. Returns its id. */
-  enqueue(message: MessageIntent): Promise<string>;
 }

@@ -2,10 +2,9 @@
 import type { FormEvent, ReactNode } from "react";
 import { smsErrorText } from "@/app/lib/messages";
 import { useForm } from "@/app/lib/use-form";
-import { Button } from "./Button";
 import { Field } from "./Field";
 import { FormError } from "./FormError";
-import { useStepUp } from "./StepUp";
+import { StepUpSubmit, useStepUp } from "./StepUp";
 
 interface PasswordConfirmProps {
   idPrefix: string;
@@ -44,13 +43,7 @@ export function PasswordConfirm({ idPrefix, children, submitLabel, pendingText, 
         {children}
         <Field id={passwordId} name="currentPassword" type="password" label="Current password" autoComplete="current-password" required autoFocus error={form.fieldError("currentPassword")} />
         <div className="form-row">
-          {/* While the code prompt is open the change waits for it: the button is not "pending", just unavailable. */}
-          <Button type="submit" variant={variant} pending={form.pending && !stepUp.active} pendingText={pendingText} disabled={stepUp.active}>
-            {submitLabel}
-          </Button>
-          <Button variant="secondary" onClick={onCancel} disabled={form.pending}>
-            Cancel
-          </Button>
+          <StepUpSubmit waiting={stepUp.active} pending={form.pending} label={submitLabel} pendingText={pendingText} variant={variant} onCancel={onCancel} />
         </div>
       </form>
       {stepUp.prompt}

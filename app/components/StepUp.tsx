@@ -1,15 +1,14 @@
 "use client";
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
-import { attemptsLeftOf, isTwofoldError, type StepUpState } from "@/src/client";
+import { isTwofoldError, type StepUpState } from "@/src/client";
 import { api } from "@/app/lib/api";
-import { smsErrorText, toTwofoldError } from "@/app/lib/messages";
-import { useForm } from "@/app/lib/use-form";
-import { formatClock, secondsUntil, useNow } from "@/app/lib/use-now";
-import { receiveSmsCode } from "@/app/lib/web-otp";
+import { smsErrorText } from "@/app/lib/messages";
+import { useCodeEntry } from "@/app/lib/use-code-entry";
 import { Button } from "./Button";
 import { CodeField, codeLength } from "./CodeField";
 import { FormError } from "./FormError";
 import { Notice } from "./Notice";
+import { ResendCode } from "./ResendCode";
 
 /**
  * Step-up (API.md, "Step-up"): while two-factor is on, a security change from a session that has not passed a
@@ -61,8 +60,35 @@ export function useStepUp(idPrefix: string, purpose: string) {
   return { guard, prompt, active: waiting !== null };
 }
 
-// The API's wrong-code budget per step-up: below it, the prompt says how many tries are left.
-const attemptsPerChallenge = 5;
+interface StepUpSubmitProps {
+  /** `useStepUp(…).active`: the code prompt is open. */
+  waiting: boolean;
+  /** The form's own pending state. */
+  pending: boolean;
+  label: string;
+  pendingText: string;
+  variant?: "primary" | "danger";
+  onCancel?: () => void;
+}
+
+/**
+ * Submit (and Cancel) of a form whose change `useStepUp` guards. While the code prompt is open the change waits
+ * for it: the button is not "pending", just unavailable.
+ */
+export function StepUpSubmit({ waiting, pending, label, pendingText, variant = "primary", onCancel }: StepUpSubmitProps) {
+  return (
+    <>
+      <Button type="submit" variant={variant} pending={pending && !waiting} pendingText={pendingText} disabled={waiting}>
+        {label}
+      </Button>
+      {onCancel && (
+        <Button variant="secondary" onClick={onCancel} disabled={pending}>
+          Cancel
+        </Button>
+      )}
+    </>
+  );
+}
 
 interface StepUpProps {
   idPrefix: string;
@@ -72,122 +98,35 @@ interface StepUpProps {
   onCancel: () => void;
 }
 
-type Sent = Pick<StepUpState, "phoneHint" | "attemptsLeft"> & { codeExpiresAt: string };
-
 /**
  * The inline "enter the code we texted you" box. It texts the code as soon as it appears (the user has just
  * asked for the change; one click fewer), reuses a code sent less than a minute ago (the API's cooldown), and
  * follows the same rules as the sign-in code: attempts left, resend countdown, dead code → ask for a new one.
  */
 export function StepUp({ idPrefix, purpose, onPassed, onCancel }: StepUpProps) {
-  const now = useNow();
   const headingId = useId();
-  const [sent, setSent] = useState<Sent | null>(null);
-  // When the API takes the next send (its 60 s cooldown, or the Retry-After of a refused send).
-  const [resendAt, setResendAt] = useState<string | null>(null);
-  const [code, setCode] = useState("");
-  const [codeError, setCodeError] = useState<string | null>(null);
-  // The code can no longer be used (expired, or out of attempts): only a new one helps.
-  const [dead, setDead] = useState<string | null>(null);
-  const [blockedUntil, setBlockedUntil] = useState<number | null>(null);
-  const [sentAgain, setSentAgain] = useState(false);
-  const form = useForm();
-  const sendForm = useForm();
-  const input = useRef<HTMLInputElement>(null);
+  const entry = useCodeEntry<StepUpState>({
+    initial: null,
+    verify: async (code) => {
+      await api.stepUp(code, "sms");
+      onPassed();
+      // Stay pending: the change is being made again now, and this prompt goes away when it has answered.
+      return "navigating";
+    },
+    send: () => api.sendStepUpCode({ method: "sms" }),
+    current: () => api.getStepUp(),
+    goneCodes: ["challenge_expired"],
+  });
+  const { out: sent, code, setCode, codeError, dead, blocked, form, sendForm, input } = entry;
   // One text per prompt, even under React's development double effects.
   const started = useRef(false);
-
-  const resendIn = secondsUntil(resendAt, now);
-  const codeExpired = sent !== null && secondsUntil(sent.codeExpiresAt, now) === 0;
-  const blocked = blockedUntil !== null && (now === null || now < blockedUntil);
-
-  function accept(state: StepUpState) {
-    setSent({ phoneHint: state.phoneHint, attemptsLeft: state.attemptsLeft, codeExpiresAt: state.codeExpiresAt ?? state.expiresAt });
-    setResendAt(state.resendAt);
-  }
-
-  async function send(again: boolean) {
-    setSentAgain(false);
-    await sendForm.run(async () => {
-      try {
-        accept(await api.sendStepUpCode({ method: "sms" }));
-        setDead(null);
-        setCode("");
-        setCodeError(null);
-        if (again) setSentAgain(true);
-        input.current?.focus();
-      } catch (caught) {
-        const error = toTwofoldError(caught);
-        // A code went out less than a minute ago (a second prompt, or a reload): it still works, show its state.
-        if (error.code === "resend_too_soon") {
-          const open = await api.getStepUp().catch(() => null);
-          if (open) return accept(open);
-        }
-        // Our clock and the server's may differ: its Retry-After restarts the countdown from its own clock.
-        if (error.retryAfterSeconds) setResendAt(new Date(Date.now() + error.retryAfterSeconds * 1000).toISOString());
-        throw error;
-      }
-    });
-  }
 
   useEffect(() => {
     if (started.current) return;
     started.current = true;
     // Once, when the prompt appears: the user has just asked for the change.
-    void send(false);
+    void entry.sendCode(false);
   }, []);
-
-  async function submit(value: string) {
-    setSentAgain(false);
-    setCodeError(null);
-    if (value.length !== codeLength) {
-      setCodeError(`Enter the ${codeLength}-digit code from the text message.`);
-      input.current?.focus();
-      return;
-    }
-    await form.run(async () => {
-      try {
-        await api.stepUp(value, "sms");
-      } catch (caught) {
-        const error = toTwofoldError(caught);
-        if (error.code === "invalid_code") {
-          const left = attemptsLeftOf(error);
-          setCode("");
-          if (left === 0) return setDead("Too many wrong codes. Send a new code to try again.");
-          if (left !== null && sent) setSent({ ...sent, attemptsLeft: left });
-          setCodeError(left === null ? "That code isn't right. Check the latest text and try again." : `That code isn't right. ${attemptsText(left)} left.`);
-          input.current?.focus();
-          return;
-        }
-        if (error.code === "challenge_expired" || error.status === 410) {
-          setCode("");
-          return setDead("This code has expired. Send a new code to try again.");
-        }
-        if (error.code === "too_many_attempts") setBlockedUntil(Date.now() + (error.retryAfterSeconds ?? 3600) * 1000);
-        throw error;
-      }
-      onPassed();
-      // Stay pending: the change is being made again now, and this prompt goes away when it has answered.
-      return "navigating";
-    });
-  }
-
-  // WebOTP: where the browser can read the code from the text, it fills and submits it.
-  const latestSubmit = useRef(submit);
-  useEffect(() => {
-    latestSubmit.current = submit;
-  });
-  useEffect(() => {
-    if (!sent || dead) return;
-    const controller = new AbortController();
-    void receiveSmsCode(controller.signal).then((received) => {
-      const digits = received?.replace(/\D/g, "").slice(0, codeLength);
-      if (!digits || controller.signal.aborted) return;
-      setCode(digits);
-      void latestSubmit.current(digits);
-    });
-    return () => controller.abort();
-  }, [sent, dead]);
 
   // "To change your password, enter the code…": the prompt names the change it unlocks.
   const description: ReactNode = sent ? (
@@ -199,11 +138,9 @@ export function StepUp({ idPrefix, purpose, onPassed, onCancel }: StepUpProps) {
   ) : (
     <>To {purpose}, we need to text a code to your phone.</>
   );
-  const attemptsHint =
-    !blocked && !codeError && !dead && sent && sent.attemptsLeft < attemptsPerChallenge ? `${attemptsText(sent.attemptsLeft)} left.` : undefined;
 
   return (
-    <form method="post" onSubmit={(event: FormEvent<HTMLFormElement>) => (event.preventDefault(), void submit(code))} className="alert alert-info" aria-labelledby={headingId}>
+    <form method="post" onSubmit={(event: FormEvent<HTMLFormElement>) => (event.preventDefault(), void entry.submit(code))} className="alert alert-info" aria-labelledby={headingId}>
       <div>
         <h3 id={headingId} style={{ margin: "0 0 0.35rem", fontSize: "1rem" }}>
           Confirm it&apos;s you
@@ -214,13 +151,13 @@ export function StepUp({ idPrefix, purpose, onPassed, onCancel }: StepUpProps) {
       </div>
       <FormError error={form.error} ref={form.errorRef} message={smsErrorText(form.error)} />
       <FormError error={sendForm.error} ref={sendForm.errorRef} message={smsErrorText(sendForm.error)} />
-      <Notice>{sentAgain && <p>New code sent. Earlier codes no longer work.</p>}</Notice>
+      <Notice>{entry.sentAgain && <p>New code sent. Earlier codes no longer work.</p>}</Notice>
       {dead && (
         <p className="field-error small" role="alert" style={{ margin: 0, color: "var(--danger)", fontWeight: 500 }}>
-          {dead}
+          {dead === "attempts" ? "Too many wrong codes. Send a new code to try again." : "This code has expired. Send a new code to try again."}
         </p>
       )}
-      <CodeField id={`${idPrefix}-step-up-code`} ref={input} value={code} onChange={setCode} hint={attemptsHint} error={codeError ?? undefined} disabled={blocked || dead !== null} />
+      <CodeField id={`${idPrefix}-step-up-code`} ref={input} value={code} onChange={setCode} hint={entry.attemptsHint} error={codeError ?? undefined} disabled={blocked || dead !== null} />
       <div className="form-row">
         <Button type="submit" pending={form.pending} pendingText="Confirming…" disabled={blocked || dead !== null || sent === null}>
           Confirm
@@ -229,16 +166,7 @@ export function StepUp({ idPrefix, purpose, onPassed, onCancel }: StepUpProps) {
           Cancel
         </Button>
       </div>
-      <div className="resend">
-        <p className="muted small">{codeExpired && !dead ? "This code has expired. Ask for a new one." : "Didn't get a text? It can take a minute."}</p>
-        <Button variant="secondary" size="small" onClick={() => send(true)} pending={sendForm.pending && sent !== null} pendingText="Sending…" disabled={blocked || resendIn === null || (resendIn > 0 && !dead)}>
-          {resendIn && !blocked && !dead ? `Send a new code in ${formatClock(resendIn)}` : "Send a new code"}
-        </Button>
-      </div>
+      <ResendCode entry={entry} />
     </form>
   );
-}
-
-function attemptsText(left: number): string {
-  return `${left} attempt${left === 1 ? "" : "s"}`;
 }

@@ -7,7 +7,7 @@ import { Button } from "@/app/components/Button";
 import { Field } from "@/app/components/Field";
 import { FormError } from "@/app/components/FormError";
 import { Notice } from "@/app/components/Notice";
-import { useStepUp } from "@/app/components/StepUp";
+import { StepUpSubmit, useStepUp } from "@/app/components/StepUp";
 
 const text = (data: FormData, name: string) => String(data.get(name) ?? "");
 
@@ -70,9 +70,7 @@ export function ChangeEmailForm() {
         <Field id="email-new" name="newEmail" type="email" label="New email" autoComplete="email" required spellCheck={false} error={form.fieldError("newEmail")} />
         <Field id="email-current-password" name="currentPassword" type="password" label="Current password" autoComplete="current-password" required error={form.fieldError("currentPassword")} />
         <div>
-          <Button type="submit" pending={form.pending && !stepUp.active} pendingText="Sending link…" disabled={stepUp.active}>
-            Change email
-          </Button>
+          <StepUpSubmit waiting={stepUp.active} pending={form.pending} label="Change email" pendingText="Sending link…" />
         </div>
         <Notice>
           {sentTo && (
@@ -130,9 +128,7 @@ export function ChangePasswordForm() {
           error={form.fieldError("newPassword")}
         />
         <div>
-          <Button type="submit" pending={form.pending && !stepUp.active} pendingText="Changing password…" disabled={stepUp.active}>
-            Change password
-          </Button>
+          <StepUpSubmit waiting={stepUp.active} pending={form.pending} label="Change password" pendingText="Changing password…" />
         </div>
         <Notice>{changed && <p>Password changed. Your other sessions were signed out.</p>}</Notice>
       </form>

@@ -14,7 +14,7 @@ import { FormError } from "@/app/components/FormError";
 import { Notice } from "@/app/components/Notice";
 import { PasswordConfirm } from "@/app/components/PasswordConfirm";
 import { PhoneNumberField } from "@/app/components/PhoneNumberField";
-import { useStepUp } from "@/app/components/StepUp";
+import { StepUpSubmit, useStepUp } from "@/app/components/StepUp";
 
 interface PhoneSettingsProps {
   user: Pick<User, "phoneNumber" | "phoneVerified" | "twoFactor">;
@@ -150,14 +150,7 @@ function NewPhoneForm({ countries, defaultCountry, replacing, autoFocus, onCance
         <PhoneNumberField idPrefix="phone-new" countries={countries} defaultCountry={defaultCountry} autoFocus={autoFocus} error={phoneError && (smsErrorText(form.error) ?? phoneError)} />
         <Field id={fieldIds.currentPassword} name="currentPassword" type="password" label="Current password" autoComplete="current-password" required error={form.fieldError("currentPassword")} />
         <div className="form-row">
-          <Button type="submit" pending={form.pending && !stepUp.active} pendingText="Sending code…" disabled={stepUp.active}>
-            Send code
-          </Button>
-          {onCancel && (
-            <Button variant="secondary" onClick={onCancel} disabled={form.pending}>
-              Cancel
-            </Button>
-          )}
+          <StepUpSubmit waiting={stepUp.active} pending={form.pending} label="Send code" pendingText="Sending code…" onCancel={onCancel} />
         </div>
       </form>
       {stepUp.prompt}

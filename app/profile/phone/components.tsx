@@ -12,11 +12,7 @@ export function PhoneVerification({ verification }: { verification: PendingPhone
     <CodeChallenge
       idPrefix="phone-verify"
       title="Verify your phone number"
-      phoneHint={verification.phoneHint}
-      resendAt={verification.resendAt}
-      expiresAt={verification.expiresAt}
-      codeExpiresAt={verification.codeExpiresAt}
-      attemptsLeft={verification.attemptsLeft}
+      challenge={verification}
       verify={async (code) => {
         await api.verifyPhone({ verificationId, code });
         // Replace, not push: Back must not return to a code that is already used.

@@ -63,11 +63,7 @@ export function SignInVerification() {
     <CodeChallenge
       idPrefix="sign-in-code"
       title="Enter your sign-in code"
-      phoneHint={challenge.phoneHint}
-      resendAt={challenge.resendAt}
-      expiresAt={challenge.expiresAt}
-      codeExpiresAt={challenge.codeExpiresAt}
-      attemptsLeft={challenge.attemptsLeft}
+      challenge={challenge}
       verify={async (code) => {
         await api.verifyTwoFactor({ method: "sms", code });
         // Full page load: the header and every cached page must pick up the new session.

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { mkdirSync } from "node:fs";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { DEFAULT_DATABASE_POOL_SIZE, DEFAULT_MIGRATIONS_DIR } from "../config";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -12,9 +13,6 @@ export interface DatabaseHandle {
   kind: "postgres" | "pglite";
   close(): Promise<void>;
 }
-
-// Resolved from the working directory: inside the Next.js bundle import.meta.url no longer points at src/.
-const migrationsFolder = process.env.MIGRATIONS_DIR ?? path.resolve("src/db/migrations");
 
 /** Connection-level failures, as opposed to a query's own error: PostgreSQL down, restarting, or unreachable. */
 const unavailableCodes = new Set([
@@ -39,15 +37,31 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+export interface OpenDatabaseOptions {
+  databaseUrl?: string;
+  dataDir?: string;
+  inMemory?: boolean;
+  /**
+   * In-memory only: start from this dumped data directory (PGlite `dumpDataDir`) instead of running initdb. Tests
+   * open hundreds of databases; a migrated template loads in a fraction of initdb's time.
+   */
+  inMemoryFrom?: Blob;
+  /** Config.databasePoolSize (PostgreSQL only); callers without a Config (tests) get the default. */
+  poolSize?: number;
+  /** Config.migrationsDir; otherwise the default, from the working directory. */
+  migrationsDir?: string;
+}
+
 /** PostgreSQL when a URL is given, else embedded PGlite in `dataDir`; migrations applied before returning. */
-export async function openDatabase(options: { databaseUrl?: string; dataDir?: string; inMemory?: boolean }): Promise<DatabaseHandle> {
+export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  const migrationsFolder = path.resolve(options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR);
   if (options.databaseUrl) {
     const { Pool } = await import("pg");
     const { drizzle } = await import("drizzle-orm/node-postgres");
     const { migrate } = await import("drizzle-orm/node-postgres/migrator");
     const pool = new Pool({
       connectionString: options.databaseUrl,
-      max: Number(process.env.DATABASE_POOL_SIZE || 10),
+      max: options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE,
       // A database that does not answer at all (network partition, failover in progress) fails the request with a
       // 503 after this long instead of holding it, and a pool slot, indefinitely.
       connectionTimeoutMillis: 10_000,
@@ -70,7 +84,7 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir?: st
     dir = path.join(path.resolve(options.dataDir ?? "./data"), "pglite");
     mkdirSync(dir, { recursive: true });
   }
-  const client = dir ? new PGlite(dir) : new PGlite();
+  const client = dir ? new PGlite(dir) : new PGlite(options.inMemoryFrom ? { loadDataDir: options.inMemoryFrom } : {});
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder });
   return { db: db as unknown as Database, kind: "pglite", close: () => client.close() };

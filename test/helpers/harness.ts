@@ -62,8 +62,10 @@ export type ServerEnv =
   | ((kind: TestDatabase["kind"], onClose: (cleanup: () => unknown) => void) => Partial<NodeJS.ProcessEnv> | Promise<Partial<NodeJS.ProcessEnv>>);
 
 /**
- * One server per database per file: integration tests run against in-memory PGlite and a fresh PostgreSQL
- * database. Tests isolate themselves with unique emails (`uniqueEmail()`) and IPs (each client gets one).
+ * One server per file, on the file's database (in-memory PGlite; files listed in vitest.config.ts run again on
+ * a fresh PostgreSQL database). Tests isolate themselves with unique emails (`uniqueEmail()`) and IPs (each
+ * client gets one). Passwords are hashed at the test cost (PASSWORD_HASH_COST=test, refused outside
+ * NODE_ENV=test); a file that measures the cost of a hash sets `PASSWORD_HASH_COST: "standard"` in its env.
  */
 export function forEachServer(title: string, body: (ctx: ServerContext) => void, options: { env?: ServerEnv; only?: TestDatabase["kind"] } = {}): void {
   for (const database of databases.filter((d) => !options.only || d.kind === options.only)) {
@@ -86,8 +88,11 @@ export function forEachServer(title: string, body: (ctx: ServerContext) => void,
       beforeAll(async () => {
         const env = typeof options.env === "function" ? await options.env(database.kind, (cleanup) => cleanups.push(cleanup)) : options.env;
         handle = await database.open();
+        const serverEnv: Partial<NodeJS.ProcessEnv> = { APP_URL, SECRET: TEST_SECRET, DATA_DIR: mkdtempSync(path.join(tmpdir(), "twofold-test-")), NODE_ENV: "test", AFTER_RESPONSE_JITTER_MS: "0", ...env };
+        // The cheap hash is refused outside NODE_ENV=test: files that run the server as production or development keep the standard cost.
+        if (serverEnv.NODE_ENV === "test") serverEnv.PASSWORD_HASH_COST ??= "test";
         server = await createTwofoldServer({
-          env: { APP_URL, SECRET: TEST_SECRET, DATA_DIR: mkdtempSync(path.join(tmpdir(), "twofold-test-")), NODE_ENV: "test", AFTER_RESPONSE_JITTER_MS: "0", ...env },
+          env: serverEnv as NodeJS.ProcessEnv,
           database: handle,
           logger: log.logger,
           now: clock.now,

@@ -318,9 +318,10 @@ describe("the API process (npm run api)", () => {
       expect(statuses(received), name).toEqual([400]);
       expect(received, name).toMatch(/connection: close/i);
     }
-    // Neither the smuggled request nor the one in front of it reached the app.
+    // Neither the smuggled request nor the one in front of it reached the app. (Only those two paths count: under
+    // load the previous test's last request can be logged after `from`.)
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(loggedSince(from)).toEqual([]);
+    expect(loggedSince(from).filter((entry) => entry.path === smuggled || entry.path === "/api/auth/forgot-password")).toEqual([]);
     // The same connection handling still serves a well-formed request.
     expect((await fetch(`http://127.0.0.1:${port}/api/health`)).status).toBe(200);
   });

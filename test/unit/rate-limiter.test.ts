@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RateLimitPolicy } from "../../src/core/limits";
-import { openDatabase, type DatabaseHandle } from "../../src/db/client";
+import type { DatabaseHandle } from "../../src/db/client";
+import { pgliteDatabase } from "../helpers/databases";
 import { createRateLimiter } from "../../src/db/rate-limiter";
 import { rateLimits } from "../../src/db/schema";
 import { PGLITE_OPEN_TIMEOUT_MS } from "./support/core";
@@ -10,7 +11,7 @@ let handle: DatabaseHandle;
 let limiter: ReturnType<typeof createRateLimiter>;
 
 beforeAll(async () => {
-  handle = await openDatabase({ inMemory: true });
+  handle = await pgliteDatabase.open();
   limiter = createRateLimiter({ db: handle.db });
 }, PGLITE_OPEN_TIMEOUT_MS);
 

@@ -1,18 +1,23 @@
 import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
+import path from "node:path";
 import { vi } from "vitest";
+import { loadCommonPasswords } from "../../../src/common-passwords";
+import { DEFAULT_COMMON_PASSWORDS_FILE } from "../../../src/config";
 import type { Deps } from "../../../src/core/deps";
+import { createPasswordHasher } from "../../../src/core/passwords";
 import type { User } from "../../../src/core/types";
-import { openDatabase, type DatabaseHandle } from "../../../src/db/client";
+import type { DatabaseHandle } from "../../../src/db/client";
 import { outboxSealer } from "../../../src/db/outbox";
 import { createRateLimiter } from "../../../src/db/rate-limiter";
 import { createRepository } from "../../../src/db/repository";
 import { users } from "../../../src/db/schema";
+import { pgliteDatabase } from "../../helpers/databases";
 
 export const TEST_SECRET = Buffer.from("unit-test-secret-unit-test-secret-0123456789");
 export const DAY_SECONDS = 24 * 3600;
-/** Creating PGlite runs initdb and the migrations: ~2 s alone, far longer on a busy machine. */
-export const PGLITE_OPEN_TIMEOUT_MS = 90_000;
+/** Loading the migrated PGlite template (test/helpers/global-setup.ts): well under a second alone, more on a busy machine. */
+export const PGLITE_OPEN_TIMEOUT_MS = 30_000;
 
 /** A clock that only moves when told to, so expiry tests are exact. */
 export function manualClock(start = new Date("2030-01-01T00:00:00.000Z")) {
@@ -36,9 +41,9 @@ export interface CoreHarness {
   limiter: ReturnType<typeof createRateLimiter>;
 }
 
-/** One in-memory PGlite with migrations applied, the real repository and rate limiter, and a manual clock. */
+/** One in-memory PGlite copied from the migrated template, the real repository and rate limiter, and a manual clock. */
 export async function openCoreHarness(): Promise<CoreHarness> {
-  const handle = await openDatabase({ inMemory: true });
+  const handle = await pgliteDatabase.open();
   const clock = manualClock();
   const messagesQueued = vi.fn();
   const limiter = createRateLimiter({ db: handle.db });
@@ -55,6 +60,9 @@ export async function openCoreHarness(): Promise<CoreHarness> {
     limiter,
     // Codes made here; delivery is the worker's business (tested in integration), so messages stay queued.
     sms: { codes: "local", deliverNow: async () => ({ ok: true }), checkCode: async () => false },
+    // The cheapest argon2id: these tests check the flows, not the hash's strength (test/unit/passwords.test.ts does).
+    passwordHasher: createPasswordHasher("test"),
+    commonPasswords: loadCommonPasswords(path.resolve(DEFAULT_COMMON_PASSWORDS_FILE)),
     now: clock.now,
     // Started at once; no unit test calls a flow that defers work, so nothing waits for it.
     afterResponse: (task) => void task(),

@@ -88,15 +88,22 @@ export async function releaseSignInReservation(deps: Deps, email: string, reserv
 
 export async function claimAddressAttempt(deps: Deps, email: string): Promise<{ allowed: true; lockedNow: boolean } | { allowed: false; failure: Failure }> {
   const now = deps.now();
-  const claimed = await deps.repo.claimSignInAttempt(throttleKey(deps, email), {
-    now,
-    delaySchedule: throttleDelaySchedule(),
-    lockAfterFailures: signInThrottlePolicy.lockAfterFailures,
-  });
-  if (claimed) return { allowed: true, lockedNow: claimed.lockedAt !== null };
-  const state = await deps.repo.findSignInThrottle(throttleKey(deps, email));
-  if (!state || state.lockedAt) return { allowed: false, failure: fail("account_locked", ACCOUNT_LOCKED_MESSAGE) };
-  return { allowed: false, failure: tooSoon(Math.max(1, Math.ceil((state.retryAt.getTime() - now.getTime()) / 1000))) };
+  const key = throttleKey(deps, email);
+  // A refused claim is explained by a second read. Between the two a correct password may end the run of failures
+  // (deleting the row): that is no lock, so the claim is tried again. Reading "no row" as locked told the owner,
+  // signing in from two tabs at once, that the account was locked.
+  for (let tries = 0; tries < 3; tries++) {
+    const claimed = await deps.repo.claimSignInAttempt(key, {
+      now,
+      delaySchedule: throttleDelaySchedule(),
+      lockAfterFailures: signInThrottlePolicy.lockAfterFailures,
+    });
+    if (claimed) return { allowed: true, lockedNow: claimed.lockedAt !== null };
+    const state = await deps.repo.findSignInThrottle(key);
+    if (state?.lockedAt) return { allowed: false, failure: fail("account_locked", ACCOUNT_LOCKED_MESSAGE) };
+    if (state) return { allowed: false, failure: tooSoon(Math.max(1, Math.ceil((state.retryAt.getTime() - now.getTime()) / 1000))) };
+  }
+  return { allowed: false, failure: tooSoon(1) };
 }
 
 function tooSoon(retryAfterSeconds: number): Failure {

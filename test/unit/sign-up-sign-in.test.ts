@@ -167,6 +167,31 @@ describe("signIn", () => {
     expect((await signIn(h.deps, { email: user.email, password: PASSWORD }, freshClient())).ok).toBe(true);
   });
 
+  it("is not 'locked' when a correct password ends the run of failures between a refused claim and its explanation", async () => {
+    const user = await verifiedUser();
+    for (let i = 0; i < signInThrottlePolicy.freeFailures + 1; i++) await signIn(h.deps, { email: user.email, password: `wrong ${i}` }, freshClient());
+    // The address now owes a wait, so the claim is refused; a correct sign-in elsewhere (simulated) deletes the
+    // row just before the refusal is explained. The run of failures is over: the right password gets through.
+    const repo = h.deps.repo;
+    let cleared = false;
+    const racing = {
+      ...h.deps,
+      repo: {
+        ...repo,
+        async findSignInThrottle(key: string) {
+          if (!cleared) {
+            cleared = true;
+            await repo.deleteSignInThrottle(key);
+          }
+          return repo.findSignInThrottle(key);
+        },
+      },
+    };
+    const result = await signIn(racing, { email: user.email, password: PASSWORD }, freshClient());
+    expect(cleared).toBe(true);
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+  });
+
   it("starts the count over after a correct password", async () => {
     const user = await verifiedUser();
     for (let i = 0; i < signInThrottlePolicy.freeFailures; i++) await signIn(h.deps, { email: user.email, password: `wrong ${i}` }, freshClient());

@@ -1,12 +1,12 @@
 import { defineConfig } from "vitest/config";
 
-// Browser tests (test/e2e): one dev server for the whole run (test/e2e/global-setup.ts), files one after another
-// because they share that server and a 2-core machine, and patient timeouts for first compiles in `next dev`.
+// Browser tests (test/e2e): one server for the whole run (test/e2e/global-setup.ts), two files at a time (each
+// file its own Chromium; tests make their own accounts and each browser context has its own client address).
 export default defineConfig({
   test: {
     include: ["test/e2e/**/*.test.ts"],
     globalSetup: ["test/e2e/global-setup.ts"],
-    fileParallelism: false,
+    maxWorkers: 3,
     testTimeout: 120_000,
     hookTimeout: 300_000,
     teardownTimeout: 30_000,

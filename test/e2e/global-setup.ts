@@ -1,11 +1,15 @@
-// Starts one Twofold dev server for the browser tests: a free port, a fresh data directory (so rate limits and
-// accounts start empty), its own Next output folder (`.next-e2e`, so it runs beside `npm start`), and every page
-// compiled once before the first test. The base URL reaches the tests through `inject("baseURL")`.
+// Starts one Twofold server for the browser tests: a production build of the pages (made by `next build` into
+// `.next-e2e`, and made again only when the sources changed since the last one), served by scripts/server.mjs
+// with NODE_ENV=test so the dev inbox stays on; a free port and a fresh data directory (so rate limits and
+// accounts start empty). A built app serves each page at once, where `next dev` compiled it on first request and
+// sent every page several times the script; it is also the policy production sends (no 'unsafe-eval').
+// The base URL reaches the tests through `inject("baseURL")`.
 //
 // E2E_BASE_URL=http://localhost:3100 reuses a server that is already running (it must have TRUST_PROXY=1, see
 // below); E2E_PORT picks the first port to try (default 3100).
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -15,26 +19,8 @@ const root = path.resolve(import.meta.dirname, "../..");
 const resultsDir = path.join(root, "test-results");
 const distDir = ".next-e2e";
 
-/** Every page route, and one that does not exist: the first request to each compiles it. */
-const warmRoutes = [
-  "/",
-  "/sign-up",
-  "/check-email",
-  "/verify-email",
-  "/sign-in",
-  "/sign-in/verify",
-  "/forgot-password",
-  "/reset-password",
-  "/confirm-email",
-  "/profile",
-  "/profile/phone",
-  "/sign-out",
-  "/dev/inbox",
-  "/this-page-does-not-exist",
-];
-
-// Variables that would point the server at shared infrastructure (a real database, Redis, SMTP, Twilio) or a
-// mode other than development. The e2e server must only touch its own temporary directory.
+// Variables that would point the server at shared infrastructure (a real database, Redis, SMTP, Twilio) or
+// another mode. The e2e server must only touch its own temporary directory.
 const strippedEnv = /^(DATABASE_URL|REDIS_URL|SMTP_URL|EMAIL_FROM|SECRET|TRUSTED_ORIGINS|SMS_.*|TWILIO_.*|NODE_ENV|PORT|HOST|APP_URL|DATA_DIR|NEXT_DIST_DIR|TRUST_PROXY|VITEST.*)$/;
 
 declare module "vitest" {
@@ -54,6 +40,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
 
+  buildPages();
+
   const port = await findFreePort(Number(process.env.E2E_PORT || 3100));
   const baseURL = `http://localhost:${port}`;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "twofold-e2e-"));
@@ -66,19 +54,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     APP_URL: baseURL,
     DATA_DIR: dataDir,
     NEXT_DIST_DIR: distDir,
+    // Not "production": that refuses the dev outbox the tests read their links and codes from. The pages are the
+    // production build either way (Next inlined NODE_ENV=production into them when it built them).
+    NODE_ENV: "test",
+    PASSWORD_HASH_COST: "test",
     // Each browser context sends its own X-Forwarded-For (test/e2e/support.ts), so per-IP rate limits apply per
     // test rather than to the whole run, and the sessions table tells the two "devices" apart.
     TRUST_PROXY: "1",
     NEXT_TELEMETRY_DISABLED: "1",
   });
 
-  // `next dev` adds `.next-e2e/types/**` to tsconfig.json's include on start; that is an artefact of this run,
-  // not a change anyone made, so it is undone once the server is up (only if nothing else changed the file).
-  const tsconfigPath = path.join(root, "tsconfig.json");
-  const tsconfigBefore = readFileSync(tsconfigPath, "utf8");
-
   // Its own process group (detached), so teardown can stop the server and anything it spawned in one signal.
-  const server = spawn(process.execPath, ["scripts/server.mjs", "--dev"], { cwd: root, env: env as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", logFd, logFd] });
+  const server = spawn(process.execPath, ["scripts/server.mjs"], { cwd: root, env: env as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", logFd, logFd] });
   closeSync(logFd);
   const exited = new Promise<string>((resolve) => server.once("exit", (code, signal) => resolve(`exited with ${signal ?? `code ${code}`}`)));
 
@@ -88,13 +75,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
 
   try {
-    await waitForHealth(baseURL, exited, 240_000);
-    restoreTsconfig(tsconfigPath, tsconfigBefore);
-    for (const route of warmRoutes) {
-      const response = await fetch(baseURL + route, { redirect: "manual", signal: AbortSignal.timeout(180_000) });
-      await response.arrayBuffer();
-      if (response.status >= 500) throw new Error(`warming ${route}: HTTP ${response.status} (see ${logPath})`);
-    }
+    await waitForHealth(baseURL, exited, 120_000);
   } catch (error) {
     await stop();
     throw error;
@@ -102,6 +83,48 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   project.provide("baseURL", baseURL);
   return stop;
+}
+
+/** What the build is made from: a change to any of these makes `next build` run again. */
+const buildInputs = ["app", "src", "proxy.ts", "next.config.ts", "package-lock.json", "tsconfig.json"];
+
+function sourceStamp(): string {
+  const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "--", ...buildInputs], { cwd: root, encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean)
+    .sort();
+  const hash = createHash("sha256");
+  for (const file of files) {
+    const full = path.join(root, file);
+    hash.update(file).update("\0");
+    if (existsSync(full)) hash.update(readFileSync(full));
+  }
+  return hash.digest("hex");
+}
+
+/** `next build` into .next-e2e unless the build there was made from the same sources (~25 s cold here). */
+function buildPages(): void {
+  const stampFile = path.join(root, distDir, "twofold-e2e-sources");
+  const stamp = sourceStamp();
+  if (existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return;
+  const logPath = path.join(resultsDir, "e2e-build.log");
+  // `next build` adds `.next-e2e/types/**` to tsconfig.json's include; that is an artefact of this run, not a
+  // change anyone made, so it is undone afterwards (only if nothing else changed the file).
+  const tsconfigPath = path.join(root, "tsconfig.json");
+  const tsconfigBefore = readFileSync(tsconfigPath, "utf8");
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !strippedEnv.test(name)));
+  try {
+    execFileSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
+      cwd: root,
+      env: { ...env, NODE_ENV: "production", NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
+      stdio: ["ignore", openSync(logPath, "w"), openSync(logPath, "a")],
+    });
+  } catch {
+    throw new Error(`next build failed (see ${path.relative(root, logPath)})`);
+  } finally {
+    restoreTsconfig(tsconfigPath, tsconfigBefore);
+  }
+  writeFileSync(stampFile, stamp);
 }
 
 async function findFreePort(first: number): Promise<number> {

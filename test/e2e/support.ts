@@ -109,16 +109,13 @@ export async function open(page: Page, pathname: string, target: (page: Page) =>
   return ready(target(page));
 }
 
-/** Full-page screenshot into test-results/screenshots/<name>.png, without Next's dev-mode badge. */
+/**
+ * Full-page screenshot into test-results/screenshots/<name>.png. (No `style` option: Playwright would inject a
+ * <style> element, which the production CSP rightly blocks, and the CSP walk would record it.)
+ */
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({
-    path: path.join(screenshotDir, `${name}.png`),
-    fullPage: true,
-    animations: "disabled",
-    caret: "hide",
-    style: "nextjs-portal { display: none !important; }",
-  });
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true, animations: "disabled", caret: "hide" });
 }
 
 /** No horizontal scrolling: the document is no wider than the viewport. */
@@ -199,7 +196,9 @@ const codePhrases = {
  * exist: pass 2 to wait for the second code after a restart or a resend.
  */
 export async function smsCode(inbox: Page, to: string, purpose: keyof typeof codePhrases, count = 1): Promise<string> {
-  if (pathOf(inbox) !== "/dev/inbox") await inbox.goto("/dev/inbox");
+  // A fresh load lists every message queued so far at once; a tab left open would show a new text only at its
+  // next poll, up to 2 s later, on every code a test reads.
+  await inbox.goto("/dev/inbox");
   const texts = inbox
     .getByRole("list", { name: "Messages" })
     .getByRole("listitem")

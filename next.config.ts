@@ -3,7 +3,15 @@ import { apiCsp, commonHeaders, servesHttps, tokenPages } from "./src/http/secur
 
 const nextConfig: NextConfig = {
   // Native addons, WASM and dynamic requires that bundlers break; Node loads them from node_modules.
-  serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2", "pg", "pino", "nodemailer", "ioredis", "rate-limiter-flexible"],
+  serverExternalPackages: [
+    "@electric-sql/pglite",
+    "@node-rs/argon2",
+    "pg",
+    "pino",
+    "nodemailer",
+    "ioredis",
+    "rate-limiter-flexible",
+  ],
   poweredByHeader: false,
   // Lets a second dev server (tests, screenshots) run beside `npm start`: `next dev` locks its dist dir.
   // Use a sibling such as `.next-e2e`, not a folder inside `.next`: Turbopack would watch its logs and reload forever.
@@ -17,10 +25,16 @@ const nextConfig: NextConfig = {
         source: "/:path*",
         // The same set the proxy sends (HSTS when APP_URL is https at build time: these rules are compiled into
         // the build), so the assets it skips are covered too.
-        headers: Object.entries(commonHeaders({ https: servesHttps(process.env.APP_URL) })).map(([key, value]) => ({ key, value })),
+        headers: Object.entries(commonHeaders({ https: servesHttps(process.env.APP_URL) })).map(([key, value]) => ({
+          key,
+          value,
+        })),
       },
       // Scripts, styles and the icon are never documents: nothing may frame or run them as one.
-      ...["/_next/:path*", "/icon.svg"].map((source) => ({ source, headers: [{ key: "Content-Security-Policy", value: apiCsp }] })),
+      ...["/_next/:path*", "/icon.svg"].map((source) => ({
+        source,
+        headers: [{ key: "Content-Security-Policy", value: apiCsp }],
+      })),
       ...tokenPages.map((source) => ({ source, headers: [{ key: "Referrer-Policy", value: "no-referrer" }] })),
     ];
   },

@@ -11,7 +11,15 @@ export default defineConfig({
     hookTimeout: 180_000,
     maxWorkers: 2,
     projects: [
-      { extends: true, test: { name: "faults", include: ["test/faults/**/*.test.ts"], exclude: [restartsPostgres], sequence: { groupOrder: 0 } } },
+      {
+        extends: true,
+        test: {
+          name: "faults",
+          include: ["test/faults/**/*.test.ts"],
+          exclude: [restartsPostgres],
+          sequence: { groupOrder: 0 },
+        },
+      },
       { extends: true, test: { name: "faults-postgres", include: [restartsPostgres], sequence: { groupOrder: 1 } } },
     ],
   },

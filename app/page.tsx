@@ -8,8 +8,8 @@ export default async function HomePage() {
       <section className="hero">
         <h1>{user ? `Welcome back, ${user.name || user.email}` : "Accounts you host yourself"}</h1>
         <p>
-          Twofold is a small, self-hosted auth server: email and password accounts with verified addresses,
-          password resets, session management and, next, SMS two-factor sign-in.
+          Twofold is a small, self-hosted auth server: email and password accounts with verified addresses, password
+          resets, session management and, next, SMS two-factor sign-in.
         </p>
         <div className="form-row">
           {user ? (
@@ -31,7 +31,9 @@ export default async function HomePage() {
       <div className="features">
         <section className="card">
           <h2>Verified email</h2>
-          <p>Accounts start with a one-time link. Links carry their token in the URL fragment, so it never reaches a log.</p>
+          <p>
+            Accounts start with a one-time link. Links carry their token in the URL fragment, so it never reaches a log.
+          </p>
         </section>
         <section className="card">
           <h2>Sessions you can see</h2>

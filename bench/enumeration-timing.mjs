@@ -31,8 +31,14 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const REQUESTS = Number(process.env.ENUM_REQUESTS || 200);
 // A pause between requests lets work queued after an answer finish first (0 = back to back, the attacker's case).
 const PAUSE_MS = Number(process.env.ENUM_PAUSE_MS || 0);
-const DATABASES = (process.env.ENUM_DATABASES || "postgresql,pglite").split(",").map((s) => s.trim()).filter(Boolean);
-const FLOW_FILTER = (process.env.ENUM_FLOWS || "").split(",").map((s) => s.trim()).filter(Boolean);
+const DATABASES = (process.env.ENUM_DATABASES || "postgresql,pglite")
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+const FLOW_FILTER = (process.env.ENUM_FLOWS || "")
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 const REQUEST_TIMEOUT_MS = 30_000;
 const PASSWORD = "bench enumeration passphrase 7";
 const RUN = randomBytes(3).toString("hex");
@@ -102,7 +108,9 @@ function request(port, method, pathname, body) {
       (res) => {
         const chunks = [];
         res.on("data", (c) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString(), ms: performance.now() - started }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString(), ms: performance.now() - started }),
+        );
       },
     );
     req.on("timeout", () => req.destroy(new Error(`${method} ${pathname}: no answer in ${REQUEST_TIMEOUT_MS} ms`)));
@@ -181,15 +189,29 @@ async function verifiedAccount(port, email) {
 }
 
 async function measure(label) {
-  const db = label === "postgresql" ? await postgresDatabase() : { url: undefined, label: "PGlite", drop: async () => {} };
+  const db =
+    label === "postgresql" ? await postgresDatabase() : { url: undefined, label: "PGlite", drop: async () => {} };
   const port = await freePort();
   agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "twofold-enum-"));
-  const env = { ...process.env, PORT: String(port), APP_URL: `http://localhost:${port}`, TRUST_PROXY: "1", DATA_DIR: dataDir, LOG_LEVEL: "warn", SMS_PROVIDER: "outbox" };
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    APP_URL: `http://localhost:${port}`,
+    TRUST_PROXY: "1",
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "warn",
+    SMS_PROVIDER: "outbox",
+  };
   // Nothing that would reach beyond this machine, and nothing from production.
-  for (const key of Object.keys(env)) if (/^(NODE_ENV|SMTP_URL|REDIS_URL|PWNED_PASSWORDS|TWILIO_.*|DATABASE_URL)$/.test(key)) delete env[key];
+  for (const key of Object.keys(env))
+    if (/^(NODE_ENV|SMTP_URL|REDIS_URL|PWNED_PASSWORDS|TWILIO_.*|DATABASE_URL)$/.test(key)) delete env[key];
   if (db.url) env.DATABASE_URL = db.url;
-  const server = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["src/http/serve.ts"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
+  const server = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["src/http/serve.ts"], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const exited = new Promise((r) => server.once("exit", r));
   const stop = async () => {
     cleanups.delete(stop);
@@ -202,7 +224,10 @@ async function measure(label) {
   cleanups.add(stop);
   try {
     for (let i = 0; ; i++) {
-      const ok = await request(port, "GET", "/api/health").then((r) => r.status === 200, () => false);
+      const ok = await request(port, "GET", "/api/health").then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
       if (server.exitCode !== null) throw new Error("server exited");
       if (i > 600) throw new Error("server did not start");
@@ -227,10 +252,22 @@ async function measure(label) {
 
     const signUpBody = (email) => ({ email, password: PASSWORD, name: "Ada Byron" });
     const flows = [
-      ["sign-in, wrong password (verified)", "/api/auth/sign-in", (email) => ({ email, password: "a wrong passphrase here" }), verified, warmVerified],
+      [
+        "sign-in, wrong password (verified)",
+        "/api/auth/sign-in",
+        (email) => ({ email, password: "a wrong passphrase here" }),
+        verified,
+        warmVerified,
+      ],
       ["sign-up (taken, verified)", "/api/auth/sign-up", signUpBody, verified, warmVerified],
       ["sign-up (taken, unverified)", "/api/auth/sign-up", signUpBody, unverified, warmUnverified],
-      ["resend-verification (unverified)", "/api/auth/resend-verification", (email) => ({ email }), unverified, warmUnverified],
+      [
+        "resend-verification (unverified)",
+        "/api/auth/resend-verification",
+        (email) => ({ email }),
+        unverified,
+        warmUnverified,
+      ],
       ["forgot-password (verified)", "/api/auth/forgot-password", (email) => ({ email }), verified, warmVerified],
     ].filter(([label]) => FLOW_FILTER.length === 0 || FLOW_FILTER.some((f) => label.includes(f)));
     const results = [];
@@ -263,9 +300,22 @@ async function measure(label) {
       await settledOutbox(port);
       const known = median(times.existing);
       const other = median(times.unknown);
-      const sameAnswers = answers.existing.size === 1 && answers.unknown.size === 1 && [...answers.existing][0] === [...answers.unknown][0];
-      if (!sameAnswers) log(label, "existing:", [...answers.existing].slice(0, 3), "unknown:", [...answers.unknown].slice(0, 3));
-      results.push({ label, known, other, diff: ((known - other) / other) * 100, auc: auc(times.existing, times.unknown), aucNext: auc(after.existing, after.unknown), sameAnswers, answer: [...answers.existing][0]?.slice(0, 40) });
+      const sameAnswers =
+        answers.existing.size === 1 &&
+        answers.unknown.size === 1 &&
+        [...answers.existing][0] === [...answers.unknown][0];
+      if (!sameAnswers)
+        log(label, "existing:", [...answers.existing].slice(0, 3), "unknown:", [...answers.unknown].slice(0, 3));
+      results.push({
+        label,
+        known,
+        other,
+        diff: ((known - other) / other) * 100,
+        auc: auc(times.existing, times.unknown),
+        aucNext: auc(after.existing, after.unknown),
+        sameAnswers,
+        answer: [...answers.existing][0]?.slice(0, 40),
+      });
     }
     return { label: db.label, results };
   } finally {
@@ -275,10 +325,16 @@ async function measure(label) {
 
 function print({ label, results }) {
   // Under "no difference", the AUC of 200 + 200 samples has a standard error of about 0.029.
-  console.log(`\nEnumeration timing on ${label}: ${REQUESTS} requests per side, interleaved, ${PAUSE_MS ? `${PAUSE_MS} ms apart` : "back to back"}`);
+  console.log(
+    `\nEnumeration timing on ${label}: ${REQUESTS} requests per side, interleaved, ${PAUSE_MS ? `${PAUSE_MS} ms apart` : "back to back"}`,
+  );
   console.log("goal: |existing − unknown| < 3% of the median, AUC within 0.40–0.60 (AUC = P(existing slower))\n");
-  console.log("AUC next: the time of the request that follows an existing vs an unknown one (work left after the answer)\n");
-  console.log("flow                                    existing ms   unknown ms   difference    AUC   AUC next   same answer   within goal");
+  console.log(
+    "AUC next: the time of the request that follows an existing vs an unknown one (work left after the answer)\n",
+  );
+  console.log(
+    "flow                                    existing ms   unknown ms   difference    AUC   AUC next   same answer   within goal",
+  );
   for (const r of results) {
     const within = Math.abs(r.diff) < 3 && r.auc >= 0.4 && r.auc <= 0.6 && r.sameAnswers;
     console.log(
@@ -297,7 +353,8 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 async function main() {
   const runs = [];
   for (const database of DATABASES) {
-    if (database !== "postgresql" && database !== "pglite") throw new Error(`ENUM_DATABASES: unknown "${database}" (postgresql, pglite)`);
+    if (database !== "postgresql" && database !== "pglite")
+      throw new Error(`ENUM_DATABASES: unknown "${database}" (postgresql, pglite)`);
     runs.push(await measure(database));
     print(runs.at(-1));
   }

@@ -14,7 +14,10 @@ import http from "node:http";
 import { verify } from "@node-rs/argon2";
 import pg from "pg";
 
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE || 10) });
+const pool = new pg.Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: Number(process.env.DATABASE_POOL_SIZE || 10),
+});
 pool.on("error", () => {});
 
 const SESSION_SQL =
@@ -31,11 +34,20 @@ const sha256 = (value) => createHash("sha256").update(value).digest();
 
 function send(res, status, body) {
   const json = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(json), "cache-control": "no-store" });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(json),
+    "cache-control": "no-store",
+  });
   res.end(json);
 }
 
-const present = (row) => ({ id: row.id, email: row.email, name: row.name, emailVerified: row.email_verified_at !== null });
+const present = (row) => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  emailVerified: row.email_verified_at !== null,
+});
 
 async function session(req, res) {
   const match = TOKEN_RE.exec(req.headers.authorization ?? "");
@@ -43,9 +55,11 @@ async function session(req, res) {
   const { rows } = await pool.query(SESSION_SQL, [match[1]]);
   const row = rows[0];
   const hash = sha256(match[2]);
-  if (!row || row.secret_hash.length !== hash.length || !timingSafeEqual(row.secret_hash, hash)) return send(res, 401, { error: "unauthenticated" });
+  if (!row || row.secret_hash.length !== hash.length || !timingSafeEqual(row.secret_hash, hash))
+    return send(res, 401, { error: "unauthenticated" });
   const now = Date.now();
-  if (Math.min(row.last_seen_at.getTime() + IDLE_MS, row.expires_at.getTime()) <= now) return send(res, 401, { error: "unauthenticated" });
+  if (Math.min(row.last_seen_at.getTime() + IDLE_MS, row.expires_at.getTime()) <= now)
+    return send(res, 401, { error: "unauthenticated" });
   send(res, 200, { user: present(row) });
 }
 
@@ -67,7 +81,8 @@ async function signIn(req, res) {
   } catch {
     return send(res, 400, { error: "invalid_json" });
   }
-  if (typeof body?.email !== "string" || typeof body?.password !== "string") return send(res, 400, { error: "invalid_request" });
+  if (typeof body?.email !== "string" || typeof body?.password !== "string")
+    return send(res, 400, { error: "invalid_request" });
   const { rows } = await pool.query(CREDENTIALS_SQL, [body.email.trim().toLowerCase()]);
   const row = rows[0];
   let valid = false;
@@ -80,7 +95,15 @@ async function signIn(req, res) {
   const id = randomBytes(16).toString("base64url");
   const secret = randomBytes(32).toString("base64url");
   const now = new Date();
-  await pool.query(INSERT_SESSION_SQL, [id, sha256(secret), row.id, now, new Date(now.getTime() + ABSOLUTE_MS), req.socket.remoteAddress ?? null, req.headers["user-agent"]?.slice(0, 512) ?? null]);
+  await pool.query(INSERT_SESSION_SQL, [
+    id,
+    sha256(secret),
+    row.id,
+    now,
+    new Date(now.getTime() + ABSOLUTE_MS),
+    req.socket.remoteAddress ?? null,
+    req.headers["user-agent"]?.slice(0, 512) ?? null,
+  ]);
   send(res, 200, { user: present(row), token: `${id}.${secret}` });
 }
 

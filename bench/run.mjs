@@ -29,7 +29,10 @@ const OPTS = {
   // The checkout whose src/http/serve.ts is measured (A/B a patch from another directory); default this one.
   twofoldRoot: path.resolve(env.BENCH_TWOFOLD_ROOT || ROOT),
   // More checkouts to measure side by side on the same database, in the same alternating rounds (PostgreSQL).
-  compareRoots: (env.BENCH_COMPARE_ROOTS || "").split(",").filter(Boolean).map((dir) => path.resolve(dir)),
+  compareRoots: (env.BENCH_COMPARE_ROOTS || "")
+    .split(",")
+    .filter(Boolean)
+    .map((dir) => path.resolve(dir)),
   pglite: env.BENCH_PGLITE !== "0",
   // Diagnostics: run Twofold as `node <these args> --import tsx src/http/serve.ts` instead of `npx tsx …`,
   // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (the profile is written when the bench stops the server).
@@ -87,7 +90,21 @@ function freePort() {
 /** Starts a process in its own process group; its output is kept (tail) for failure reports. */
 function startProcess(name, command, args, extraEnv, cwd = ROOT) {
   const childEnv = { ...process.env };
-  for (const key of ["NODE_ENV", "DATABASE_URL", "DATA_DIR", "REDIS_URL", "SMTP_URL", "TRUST_PROXY", "APP_URL", "TRUSTED_ORIGINS", "SECRET", "PORT", "LOG_LEVEL", "NODE_OPTIONS"]) delete childEnv[key];
+  for (const key of [
+    "NODE_ENV",
+    "DATABASE_URL",
+    "DATA_DIR",
+    "REDIS_URL",
+    "SMTP_URL",
+    "TRUST_PROXY",
+    "APP_URL",
+    "TRUSTED_ORIGINS",
+    "SECRET",
+    "PORT",
+    "LOG_LEVEL",
+    "NODE_OPTIONS",
+  ])
+    delete childEnv[key];
   Object.assign(childEnv, extraEnv);
   const child = spawn(command, args, { cwd, env: childEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
@@ -207,7 +224,8 @@ const setupAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 async function call(port, method, urlPath, { headers = {}, json } = {}) {
   const body = json === undefined ? undefined : JSON.stringify(json);
   const allHeaders = { "user-agent": "twofold-bench", ...headers };
-  if (body !== undefined) Object.assign(allHeaders, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  if (body !== undefined)
+    Object.assign(allHeaders, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
   const res = await request(setupAgent, port, method, urlPath, allHeaders, body);
   let parsed = null;
   try {
@@ -219,7 +237,8 @@ async function call(port, method, urlPath, { headers = {}, json } = {}) {
 async function waitReady(handle, port, urlPath, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (handle.child.exitCode !== null || handle.child.pid === undefined) throw new Error(`${handle.name} exited (${handle.child.exitCode}):\n${handle.output()}`);
+    if (handle.child.exitCode !== null || handle.child.pid === undefined)
+      throw new Error(`${handle.name} exited (${handle.child.exitCode}):\n${handle.output()}`);
     const res = await call(port, "GET", urlPath);
     if (res.status === 200) return;
     await sleep(200);
@@ -260,11 +279,18 @@ async function drive({ port, concurrency, seconds, make, maxRequests = 1_000_000
   return acc;
 }
 
-const newAccumulator = () => ({ latencies: [], statuses: new Map(), errors: 0, elapsed: 0, ticks: { app: 0, pg: 0, loadgen: 0, machine: 0 } });
+const newAccumulator = () => ({
+  latencies: [],
+  statuses: new Map(),
+  errors: 0,
+  elapsed: 0,
+  ticks: { app: 0, pg: 0, loadgen: 0, machine: 0 },
+});
 
 function summarize(acc) {
   const latencies = acc.latencies.sort((a, b) => a - b);
-  const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN);
+  const pct = (p) =>
+    latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN;
   const ok = [...acc.statuses].filter(([s]) => s >= 200 && s < 300).reduce((n, [, c]) => n + c, 0);
   const count = latencies.length;
   const msPerReq = (ticks) => ((ticks / CLK_TCK) * 1000) / count;
@@ -282,14 +308,15 @@ function summarize(acc) {
     pgCpuMsPerReq: msPerReq(acc.ticks.pg),
     loadgenCpuMsPerReq: msPerReq(acc.ticks.loadgen),
     // Busy CPU of everything else on the machine (other users' tests, browsers…), in cores.
-    otherCores: Math.max(0, acc.ticks.machine - acc.ticks.app - acc.ticks.pg - acc.ticks.loadgen) / CLK_TCK / acc.elapsed,
+    otherCores:
+      Math.max(0, acc.ticks.machine - acc.ticks.app - acc.ticks.pg - acc.ticks.loadgen) / CLK_TCK / acc.elapsed,
   };
 }
 
 /** Busy jiffies of the whole machine (all CPUs), from /proc/stat. */
 function machineBusyTicks() {
   const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields;
+  const [user, nice, system, _idle, _iowait, irq, softirq, steal] = fields;
   return user + nice + system + irq + softirq + steal;
 }
 
@@ -299,7 +326,12 @@ const loadgenTicks = () => {
 };
 
 function cpuSnapshot(target) {
-  return { app: cpuTicks(target.pid), pg: postgresBackendTicks(target.database), loadgen: loadgenTicks(), machine: machineBusyTicks() };
+  return {
+    app: cpuTicks(target.pid),
+    pg: postgresBackendTicks(target.database),
+    loadgen: loadgenTicks(),
+    machine: machineBusyTicks(),
+  };
 }
 
 function addCpu(acc, target, before) {
@@ -315,7 +347,8 @@ function addCpu(acc, target, before) {
  * (A B A B …) splitting the measured time, so drift in the machine's other load hits every target alike.
  */
 async function measure(scenario, entries, seconds, concurrency) {
-  for (const { target, make } of entries) if (OPTS.warmupSeconds > 0) await drive({ port: target.port, concurrency, seconds: OPTS.warmupSeconds, make });
+  for (const { target, make } of entries)
+    if (OPTS.warmupSeconds > 0) await drive({ port: target.port, concurrency, seconds: OPTS.warmupSeconds, make });
   const accs = entries.map(() => newAccumulator());
   for (let round = 0; round < OPTS.rounds; round++) {
     for (const [i, { target, make }] of entries.entries()) {
@@ -326,7 +359,9 @@ async function measure(scenario, entries, seconds, concurrency) {
   }
   return entries.map(({ server }, i) => {
     const result = { ...summarize(accs[i]), concurrency };
-    log(`${scenario} ${server}: ${result.count} requests, ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, statuses ${JSON.stringify(result.statuses)}`);
+    log(
+      `${scenario} ${server}: ${result.count} requests, ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, statuses ${JSON.stringify(result.statuses)}`,
+    );
     return { scenario, server, result };
   });
 }
@@ -338,14 +373,20 @@ async function startTwofold(label, { databaseUrl, dataDir, root = OPTS.twofoldRo
   const [command, args] = OPTS.twofoldNodeArgs.length
     ? [process.execPath, [...OPTS.twofoldNodeArgs, "--import", "tsx", "src/http/serve.ts"]]
     : ["npx", ["tsx", "src/http/serve.ts"]];
-  const handle = startProcess(label, command, args, {
-    PORT: String(port),
-    SECRET: randomBytes(32).toString("hex"),
-    LOG_LEVEL: "silent",
-    TRUST_PROXY: "1",
-    DATA_DIR: dataDir,
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-  }, root);
+  const handle = startProcess(
+    label,
+    command,
+    args,
+    {
+      PORT: String(port),
+      SECRET: randomBytes(32).toString("hex"),
+      LOG_LEVEL: "silent",
+      TRUST_PROXY: "1",
+      DATA_DIR: dataDir,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    },
+    root,
+  );
   await waitReady(handle, port, "/api/health");
   return { handle, port, pid: serverPid(handle.child.pid, "serve.ts") };
 }
@@ -364,7 +405,10 @@ async function createUsers(port, count) {
       name: `Bench ${start + k}`,
     }));
     await pool(batch, 4, async (user) => {
-      const res = await call(port, "POST", "/api/auth/sign-up", { headers: { "x-forwarded-for": nextIp() }, json: { email: user.email, password: PASSWORD, name: user.name } });
+      const res = await call(port, "POST", "/api/auth/sign-up", {
+        headers: { "x-forwarded-for": nextIp() },
+        json: { email: user.email, password: PASSWORD, name: user.name },
+      });
       if (res.status !== 202) throw new Error(`sign-up ${user.email}: ${res.status} ${JSON.stringify(res.json)}`);
     });
     const outbox = await call(port, "GET", "/api/dev/outbox");
@@ -376,10 +420,18 @@ async function createUsers(port, count) {
       user.linkToken = token;
     }
     await pool(batch, 4, async (user) => {
-      const verified = await call(port, "POST", "/api/auth/verify-email", { headers: { "x-forwarded-for": nextIp() }, json: { token: user.linkToken } });
-      if (verified.status !== 200) throw new Error(`verify-email ${user.email}: ${verified.status} ${JSON.stringify(verified.json)}`);
-      const signedIn = await call(port, "POST", "/api/auth/sign-in", { headers: { "x-forwarded-for": nextIp() }, json: { email: user.email, password: PASSWORD } });
-      if (signedIn.status !== 200 || typeof signedIn.json?.token !== "string") throw new Error(`sign-in ${user.email}: ${signedIn.status} ${JSON.stringify(signedIn.json)}`);
+      const verified = await call(port, "POST", "/api/auth/verify-email", {
+        headers: { "x-forwarded-for": nextIp() },
+        json: { token: user.linkToken },
+      });
+      if (verified.status !== 200)
+        throw new Error(`verify-email ${user.email}: ${verified.status} ${JSON.stringify(verified.json)}`);
+      const signedIn = await call(port, "POST", "/api/auth/sign-in", {
+        headers: { "x-forwarded-for": nextIp() },
+        json: { email: user.email, password: PASSWORD },
+      });
+      if (signedIn.status !== 200 || typeof signedIn.json?.token !== "string")
+        throw new Error(`sign-in ${user.email}: ${signedIn.status} ${JSON.stringify(signedIn.json)}`);
       user.token = signedIn.json.token;
     });
     users.push(...batch);
@@ -389,9 +441,11 @@ async function createUsers(port, count) {
 
 async function pool(items, width, fn) {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
 }
 
 // Request makers: Twofold and the peer get the same users, tokens and bodies.
@@ -405,7 +459,12 @@ const signInRequest = (users, urlPath) => (i) => {
   return {
     method: "POST",
     path: urlPath,
-    headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-forwarded-for": nextIp(), "user-agent": "twofold-bench" },
+    headers: {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+      "x-forwarded-for": nextIp(),
+      "user-agent": "twofold-bench",
+    },
     body,
   };
 };
@@ -427,7 +486,10 @@ async function countStatements({ admin, database, databaseUrl, targets, users })
   }
   await admin.query(`ALTER DATABASE "${database}" SET log_statement = 'all'`);
   await admin.query(`ALTER DATABASE "${database}" SET log_parameter_max_length = 0`);
-  await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [database]);
+  await admin.query(
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+    [database],
+  );
   await sleep(300);
   const marker = new pg.Client({ connectionString: databaseUrl });
   await marker.connect();
@@ -439,10 +501,11 @@ async function countStatements({ admin, database, databaseUrl, targets, users })
     ];
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     // Reconnect the pools (terminated connections surface on first use), unlogged in the counts.
-    for (const [, port, make] of blocks) for (let i = 0; i < 3; i++) {
-      const r = make(i);
-      await request(agent, port, r.method, r.path, r.headers, r.body);
-    }
+    for (const [, port, make] of blocks)
+      for (let i = 0; i < 3; i++) {
+        const r = make(i);
+        await request(agent, port, r.method, r.path, r.headers, r.body);
+      }
     logSize = statSync(OPTS.pgLog).size;
     const statuses = {};
     for (const [label, port, make] of blocks) {
@@ -478,7 +541,12 @@ async function countStatements({ admin, database, databaseUrl, targets, users })
         const shape = sql.replace(/\s+/g, " ").slice(0, 100);
         shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
       }
-      results.push({ label, perRequest: total / K, shapes: [...shapes].map(([shape, n]) => ({ shape, perRequest: n / K })), failures: statuses[label] ?? "" });
+      results.push({
+        label,
+        perRequest: total / K,
+        shapes: [...shapes].map(([shape, n]) => ({ shape, perRequest: n / K })),
+        failures: statuses[label] ?? "",
+      });
     }
     return { results };
   } finally {
@@ -493,9 +561,28 @@ async function countStatements({ admin, database, databaseUrl, targets, users })
 const f = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "-");
 
 function printTable(rows) {
-  const peerRps = (scenario) => rows.find((r) => r.scenario === scenario && r.server.startsWith("bare peer"))?.result.rps;
-  const vsPeer = (r) => (r.server.startsWith("bare peer") || !r.server.includes("PostgreSQL") ? "-" : f(r.result.rps / peerRps(r.scenario), 2));
-  const header = ["scenario", "server", "conc", "requests", "req/s", "÷ peer", "p50 ms", "p99 ms", "max ms", "non-2xx", "app CPU ms/req", "PG CPU ms/req", "loadgen CPU ms/req", "other load"];
+  const peerRps = (scenario) =>
+    rows.find((r) => r.scenario === scenario && r.server.startsWith("bare peer"))?.result.rps;
+  const vsPeer = (r) =>
+    r.server.startsWith("bare peer") || !r.server.includes("PostgreSQL")
+      ? "-"
+      : f(r.result.rps / peerRps(r.scenario), 2);
+  const header = [
+    "scenario",
+    "server",
+    "conc",
+    "requests",
+    "req/s",
+    "÷ peer",
+    "p50 ms",
+    "p99 ms",
+    "max ms",
+    "non-2xx",
+    "app CPU ms/req",
+    "PG CPU ms/req",
+    "loadgen CPU ms/req",
+    "other load",
+  ];
   const body = rows.map((r) => [
     r.scenario,
     r.server,
@@ -513,16 +600,22 @@ function printTable(rows) {
     f(r.result.otherCores, 2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells) => "| " + cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ") + " |";
+  const line = (cells) =>
+    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
   console.log(line(header));
-  console.log("|" + widths.map((w, i) => (i < 2 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|") + "|");
+  console.log(`|${widths.map((w, i) => (i < 2 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`);
   for (const row of body) console.log(line(row));
 }
 
 // ---------------------------------------------------------------------------------------------- main
 
 async function main() {
-  console.log(`Twofold bench: ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}, run ${RUN_ID}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `Twofold bench: ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}, run ${RUN_ID}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
   if (OPTS.twofoldRoot !== ROOT) console.log(`Twofold measured from ${OPTS.twofoldRoot}`);
   console.log(
     `Load: closed loop over keep-alive node:http sockets from this process; ${OPTS.warmupSeconds}s warm-up discarded, then ` +
@@ -551,30 +644,55 @@ async function main() {
   log(`database ${database} created; starting Twofold (npx tsx src/http/serve.ts) and the peer`);
 
   const peerPort = await freePort();
-  const peerHandle = startProcess("peer", process.execPath, [path.join(ROOT, "bench/peer-bare.mjs")], { PORT: String(peerPort), DATABASE_URL: databaseUrl });
+  const peerHandle = startProcess("peer", process.execPath, [path.join(ROOT, "bench/peer-bare.mjs")], {
+    PORT: String(peerPort),
+    DATABASE_URL: databaseUrl,
+  });
   // One Twofold at a time: each runs the migrations at start-up.
   const ours = await startTwofold("twofold/pg", { databaseUrl, dataDir: pgDataDir });
   const compares = [];
-  for (const root of OPTS.compareRoots) compares.push({ root, server: await startTwofold(`twofold@${path.basename(root)}/pg`, { databaseUrl, dataDir: pgDataDir, root }) });
+  for (const root of OPTS.compareRoots)
+    compares.push({
+      root,
+      server: await startTwofold(`twofold@${path.basename(root)}/pg`, { databaseUrl, dataDir: pgDataDir, root }),
+    });
   await waitReady(peerHandle, peerPort, "/health");
   const peer = { handle: peerHandle, port: peerPort, pid: peerHandle.child.pid, database };
   const twofoldPaths = { sessionPath: "/api/auth/session", signInPath: "/api/auth/sign-in" };
   const targets = [
     { name: "twofold / PostgreSQL", short: "twofold", target: ours, ...twofoldPaths },
-    ...compares.map(({ root, server }) => ({ name: `twofold@${path.basename(root)} / PostgreSQL`, short: `twofold@${path.basename(root)}`, target: server, ...twofoldPaths })),
+    ...compares.map(({ root, server }) => ({
+      name: `twofold@${path.basename(root)} / PostgreSQL`,
+      short: `twofold@${path.basename(root)}`,
+      target: server,
+      ...twofoldPaths,
+    })),
     { name: "bare peer / PostgreSQL", short: "peer", target: peer, sessionPath: "/session", signInPath: "/sign-in" },
   ];
   for (const t of targets) t.target.database = database;
-  log(`${targets.map((t) => `${t.short} on :${t.target.port} (pid ${t.target.pid})`).join(", ")}; creating ${OPTS.users} users`);
+  log(
+    `${targets.map((t) => `${t.short} on :${t.target.port} (pid ${t.target.pid})`).join(", ")}; creating ${OPTS.users} users`,
+  );
 
   const users = await createUsers(ours.port, OPTS.users);
   log(`${users.length} users verified and signed in`);
   const idle = targets.map((t) => memory(t.target.pid));
 
-  const sessionRows = await measure("session check", targets.map((t) => ({ server: t.name, target: t.target, make: sessionCheck(users, t.sessionPath) })), OPTS.sessionSeconds, OPTS.sessionConcurrency);
-  const signInRows = await measure("sign-in", targets.map((t) => ({ server: t.name, target: t.target, make: signInRequest(users, t.signInPath) })), OPTS.signInSeconds, OPTS.signInConcurrency);
+  const sessionRows = await measure(
+    "session check",
+    targets.map((t) => ({ server: t.name, target: t.target, make: sessionCheck(users, t.sessionPath) })),
+    OPTS.sessionSeconds,
+    OPTS.sessionConcurrency,
+  );
+  const signInRows = await measure(
+    "sign-in",
+    targets.map((t) => ({ server: t.name, target: t.target, make: signInRequest(users, t.signInPath) })),
+    OPTS.signInSeconds,
+    OPTS.signInConcurrency,
+  );
   rows.push(...sessionRows, ...signInRows);
-  targets.forEach((t, i) => memoryRows.push({ server: t.name, idle: idle[i], after: memory(t.target.pid) }));
+  for (const [i, t] of targets.entries())
+    memoryRows.push({ server: t.name, idle: idle[i], after: memory(t.target.pid) });
   const ratios = targets.slice(0, -1).map((t, i) => ({
     name: t.short,
     session: sessionRows[i].result.rps / sessionRows.at(-1).result.rps,
@@ -598,8 +716,18 @@ async function main() {
     const liteUsers = await createUsers(lite.port, OPTS.pgliteUsers);
     const liteIdle = memory(lite.pid);
     const liteName = "twofold / PGlite";
-    const [sLite] = await measure("session check", [{ server: liteName, target: lite, make: sessionCheck(liteUsers, "/api/auth/session") }], OPTS.sessionSeconds, OPTS.sessionConcurrency);
-    const [iLite] = await measure("sign-in", [{ server: liteName, target: lite, make: signInRequest(liteUsers, "/api/auth/sign-in") }], OPTS.signInSeconds, OPTS.signInConcurrency);
+    const [sLite] = await measure(
+      "session check",
+      [{ server: liteName, target: lite, make: sessionCheck(liteUsers, "/api/auth/session") }],
+      OPTS.sessionSeconds,
+      OPTS.sessionConcurrency,
+    );
+    const [iLite] = await measure(
+      "sign-in",
+      [{ server: liteName, target: lite, make: signInRequest(liteUsers, "/api/auth/sign-in") }],
+      OPTS.signInSeconds,
+      OPTS.signInConcurrency,
+    );
     pgliteRows = [sLite, iLite];
     memoryRows.push({ server: "twofold / PGlite", idle: liteIdle, after: memory(lite.pid) });
     await lite.handle.stop();
@@ -610,17 +738,28 @@ async function main() {
   printTable([...rows, ...pgliteRows]);
   console.log("");
   for (const r of ratios) {
-    console.log(`${r.name}/peer throughput on PostgreSQL (goal ≥ 0.50): session check ${f(r.session, 2)}, sign-in ${f(r.signIn, 2)}`);
-    console.log(`${r.name}/peer p50 latency on PostgreSQL: session check ${f(r.sessionP50, 2)}×, sign-in ${f(r.signInP50, 2)}×`);
+    console.log(
+      `${r.name}/peer throughput on PostgreSQL (goal ≥ 0.50): session check ${f(r.session, 2)}, sign-in ${f(r.signIn, 2)}`,
+    );
+    console.log(
+      `${r.name}/peer p50 latency on PostgreSQL: session check ${f(r.sessionP50, 2)}×, sign-in ${f(r.signInP50, 2)}×`,
+    );
   }
-  console.log(`"other load" is the busy CPU of processes outside this bench (other users' tests, browsers), in cores of ${os.cpus().length}; figures taken while it is high are noisy.`);
+  console.log(
+    `"other load" is the busy CPU of processes outside this bench (other users' tests, browsers), in cores of ${os.cpus().length}; figures taken while it is high are noisy.`,
+  );
   console.log("");
   console.log("Resident memory (VmRSS of the serving node process; VmHWM = peak):");
-  for (const m of memoryRows) console.log(`  ${m.server.padEnd(28)} after setup ${f(m.idle.rssMb)} MB, after load ${f(m.after.rssMb)} MB (peak ${f(m.after.hwmMb)} MB)`);
+  for (const m of memoryRows)
+    console.log(
+      `  ${m.server.padEnd(28)} after setup ${f(m.idle.rssMb)} MB, after load ${f(m.after.rssMb)} MB (peak ${f(m.after.hwmMb)} MB)`,
+    );
   console.log("");
   if (statements.skipped) console.log(`SQL statements per request: skipped, ${statements.skipped}`);
   else {
-    console.log(`SQL statements per request (PostgreSQL log, ${OPTS.probeRequests} sequential requests each, outbox worker polls excluded):`);
+    console.log(
+      `SQL statements per request (PostgreSQL log, ${OPTS.probeRequests} sequential requests each, outbox worker polls excluded):`,
+    );
     for (const r of statements.results) {
       console.log(`  ${r.label.padEnd(28)} ${f(r.perRequest, 1)}${r.failures ? `  (non-200:${r.failures})` : ""}`);
       for (const s of r.shapes) console.log(`      ${f(s.perRequest, 1)} × ${s.shape}`);

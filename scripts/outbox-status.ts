@@ -28,7 +28,9 @@ try {
     .limit(50);
   for (const m of troubled) {
     const when = m.status === "failed" ? "gave up" : `next try ${m.nextAttemptAt.toISOString()}`;
-    console.log(`\n${m.id}  ${m.status}  ${m.channel}/${m.template}  to ${maskEmail(m.recipient)}  attempts ${m.attempts}  ${when}`);
+    console.log(
+      `\n${m.id}  ${m.status}  ${m.channel}/${m.template}  to ${maskEmail(m.recipient)}  attempts ${m.attempts}  ${when}`,
+    );
     console.log(`  created ${m.createdAt.toISOString()}  last error: ${m.lastError}`);
   }
 } finally {

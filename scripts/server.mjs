@@ -43,7 +43,9 @@ server.listen(port, hostname, async () => {
   } catch (error) {
     console.error(`not ready: ${error.message}`);
   }
-  console.log(`Twofold (${dev ? "development" : "production"}) ready on ${appUrl}, listening on ${hostname}:${port}${process.env.HOST ? "" : hostname === "127.0.0.1" ? " (this machine only; set HOST to listen elsewhere)" : ""}`);
+  console.log(
+    `Twofold (${dev ? "development" : "production"}) ready on ${appUrl}, listening on ${hostname}:${port}${process.env.HOST ? "" : hostname === "127.0.0.1" ? " (this machine only; set HOST to listen elsewhere)" : ""}`,
+  );
   // The API's own configuration decides (config.ts devOutbox), the same way as `npm run api`: read it back.
   const twofold = await globalThis[Symbol.for("twofold.server")]?.catch(() => undefined);
   if (twofold) {
@@ -62,7 +64,9 @@ const SHUTDOWN_DEADLINE_MS = 25_000;
 let closing = false;
 // close() ends the idle keep-alive connections once; one whose last response goes out during the shutdown would
 // otherwise stay open until the keep-alive timeout.
-server.on("request", (_req, res) => res.on("finish", () => closing && setImmediate(() => server.closeIdleConnections())));
+server.on("request", (_req, res) =>
+  res.on("finish", () => closing && setImmediate(() => server.closeIdleConnections())),
+);
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
     if (closing) return;

@@ -99,7 +99,8 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
 
 function databasePoolSize(env: NodeJS.ProcessEnv): number {
   const size = positiveInt(env, "DATABASE_POOL_SIZE", DEFAULT_DATABASE_POOL_SIZE);
-  if (size > DATABASE_POOL_SIZE_MAX) throw new ConfigError(`DATABASE_POOL_SIZE must be at most ${DATABASE_POOL_SIZE_MAX}, got ${size}`);
+  if (size > DATABASE_POOL_SIZE_MAX)
+    throw new ConfigError(`DATABASE_POOL_SIZE must be at most ${DATABASE_POOL_SIZE_MAX}, got ${size}`);
   return size;
 }
 
@@ -110,7 +111,9 @@ function logLevel(env: NodeJS.ProcessEnv): LogLevel {
   return level;
 }
 
-/** The absolute path of an existing file or directory, named by `name` or else the default (from the working directory). */
+/**
+ * The absolute path of an existing file or directory, named by `name` or else the default (from the working directory).
+ */
 function existingPath(env: NodeJS.ProcessEnv, name: string, fallback: string, kind: "file" | "directory"): string {
   const resolved = path.resolve(env[name] || fallback);
   // Checked here rather than at first use: a missing list would otherwise surface as a failed sign-up.
@@ -118,23 +121,29 @@ function existingPath(env: NodeJS.ProcessEnv, name: string, fallback: string, ki
   const found = kind === "file" ? stats?.isFile() : stats?.isDirectory();
   if (found) return resolved;
   if (env[name]) throw new ConfigError(`${name} must name an existing ${kind}, got "${env[name]}" (${resolved})`);
-  throw new ConfigError(`${name} is unset and its default, ${resolved}, is not an existing ${kind}: start from the project root or set ${name}`);
+  throw new ConfigError(
+    `${name} is unset and its default, ${resolved}, is not an existing ${kind}: start from the project root or set ${name}`,
+  );
 }
 
 function migrationsDir(env: NodeJS.ProcessEnv): string {
   const dir = existingPath(env, "MIGRATIONS_DIR", DEFAULT_MIGRATIONS_DIR, "directory");
   // drizzle's migrator starts from this journal; without it every start would fail at the first query instead.
-  if (!existsSync(path.join(dir, "meta", "_journal.json"))) throw new ConfigError(`MIGRATIONS_DIR (${dir}) holds no drizzle migrations (meta/_journal.json)`);
+  if (!existsSync(path.join(dir, "meta", "_journal.json")))
+    throw new ConfigError(`MIGRATIONS_DIR (${dir}) holds no drizzle migrations (meta/_journal.json)`);
   return dir;
 }
 
 function passwordHashCost(env: NodeJS.ProcessEnv): PasswordHashCost {
   const cost = env.PASSWORD_HASH_COST || "standard";
-  if (cost !== "standard" && cost !== "test") throw new ConfigError(`PASSWORD_HASH_COST must be standard or test, got "${cost}"`);
+  if (cost !== "standard" && cost !== "test")
+    throw new ConfigError(`PASSWORD_HASH_COST must be standard or test, got "${cost}"`);
   // The test cost (8 KiB, one pass) would let a stolen database be cracked at full speed. Exactly NODE_ENV=test:
   // a server whose NODE_ENV is unset or mistyped is refused too.
   if (cost === "test" && env.NODE_ENV !== "test") {
-    throw new ConfigError(`PASSWORD_HASH_COST=test is for test runs only (NODE_ENV=test), but NODE_ENV is ${env.NODE_ENV ? `"${env.NODE_ENV}"` : "unset"}`);
+    throw new ConfigError(
+      `PASSWORD_HASH_COST=test is for test runs only (NODE_ENV=test), but NODE_ENV is ${env.NODE_ENV ? `"${env.NODE_ENV}"` : "unset"}`,
+    );
   }
   return cost;
 }
@@ -143,7 +152,13 @@ function parseTrustProxy(raw: string | undefined): TrustProxy {
   if (!raw || raw === "0" || raw === "false") return { kind: "none" };
   if (/^\d+$/.test(raw)) return { kind: "hops", hops: Number(raw) };
   if (raw === "true") return { kind: "hops", hops: 1 };
-  return { kind: "cidrs", cidrs: raw.split(",").map((s) => s.trim()).filter(Boolean) };
+  return {
+    kind: "cidrs",
+    cidrs: raw
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  };
 }
 
 function loadSmsConfig(env: NodeJS.ProcessEnv, production: boolean): SmsConfig {
@@ -163,15 +178,31 @@ function loadSmsConfig(env: NodeJS.ProcessEnv, production: boolean): SmsConfig {
         }
       : null;
   const provider = (env.SMS_PROVIDER || (twilio ? "twilio" : "outbox")) as SmsProvider;
-  if (!["twilio", "twilio-verify", "outbox"].includes(provider)) throw new ConfigError(`SMS_PROVIDER must be twilio, twilio-verify or outbox, got "${provider}"`);
-  if (provider !== "outbox" && !twilio) throw new ConfigError(`SMS_PROVIDER=${provider} needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN`);
-  if (provider === "twilio" && !twilio?.from && !twilio?.messagingServiceSid) throw new ConfigError("SMS_PROVIDER=twilio needs TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID");
-  if (provider === "twilio-verify" && !twilio?.verifyServiceSid) throw new ConfigError("SMS_PROVIDER=twilio-verify needs TWILIO_VERIFY_SERVICE_SID");
+  if (!["twilio", "twilio-verify", "outbox"].includes(provider))
+    throw new ConfigError(`SMS_PROVIDER must be twilio, twilio-verify or outbox, got "${provider}"`);
+  if (provider !== "outbox" && !twilio)
+    throw new ConfigError(`SMS_PROVIDER=${provider} needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN`);
+  if (provider === "twilio" && !twilio?.from && !twilio?.messagingServiceSid)
+    throw new ConfigError("SMS_PROVIDER=twilio needs TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID");
+  if (provider === "twilio-verify" && !twilio?.verifyServiceSid)
+    throw new ConfigError("SMS_PROVIDER=twilio-verify needs TWILIO_VERIFY_SERVICE_SID");
   // Production never silently drops codes into a dev outbox that nobody reads.
-  if (production && provider === "outbox") throw new ConfigError("production needs real SMS: set the Twilio variables (SMS_PROVIDER=twilio or twilio-verify)");
-  const countries = (env.SMS_ALLOWED_COUNTRIES ?? "").split(",").map((c) => c.trim().toUpperCase()).filter(Boolean);
-  if (countries.some((c) => !/^[A-Z]{2}$/.test(c))) throw new ConfigError(`SMS_ALLOWED_COUNTRIES must be ISO country codes like US,CA,GB, got "${env.SMS_ALLOWED_COUNTRIES}"`);
-  return { provider, twilio, allowedCountries: countries.length > 0 ? countries : null, globalHourlyLimit: positiveInt(env, "SMS_GLOBAL_HOURLY_LIMIT", 200) };
+  if (production && provider === "outbox")
+    throw new ConfigError("production needs real SMS: set the Twilio variables (SMS_PROVIDER=twilio or twilio-verify)");
+  const countries = (env.SMS_ALLOWED_COUNTRIES ?? "")
+    .split(",")
+    .map((c) => c.trim().toUpperCase())
+    .filter(Boolean);
+  if (countries.some((c) => !/^[A-Z]{2}$/.test(c)))
+    throw new ConfigError(
+      `SMS_ALLOWED_COUNTRIES must be ISO country codes like US,CA,GB, got "${env.SMS_ALLOWED_COUNTRIES}"`,
+    );
+  return {
+    provider,
+    twilio,
+    allowedCountries: countries.length > 0 ? countries : null,
+    globalHourlyLimit: positiveInt(env, "SMS_GLOBAL_HOURLY_LIMIT", 200),
+  };
 }
 
 export type DevChannel = "email" | "sms";
@@ -191,7 +222,10 @@ export function listenHost(config: Pick<Config, "host" | "devOutbox">): string |
 }
 
 /** One line per channel for the start-up log. The SMTP URL's host only: the URL may carry a password. */
-export function deliveryModes(config: Pick<Config, "devOutbox" | "smtpUrl" | "sms" | "appUrl">): { email: string; sms: string } {
+export function deliveryModes(config: Pick<Config, "devOutbox" | "smtpUrl" | "sms" | "appUrl">): {
+  email: string;
+  sms: string;
+} {
   const dev = `dev outbox (${config.appUrl}/dev/inbox, GET /api/dev/outbox; to this machine only)`;
   return {
     email: config.devOutbox.email ? dev : `SMTP ${smtpHost(config.smtpUrl)}`,
@@ -231,11 +265,12 @@ function loadSecret(env: NodeJS.ProcessEnv, production: boolean, dataDir: string
   if (existsSync(file)) {
     // An emptied or truncated file would otherwise key every HMAC and the outbox sealer with a guessable secret.
     const stored = Buffer.from(readFileSync(file, "utf8").trim());
-    if (stored.length < 32) throw new ConfigError(`${file} holds fewer than 32 bytes; delete it to generate a new secret`);
+    if (stored.length < 32)
+      throw new ConfigError(`${file} holds fewer than 32 bytes; delete it to generate a new secret`);
     return stored;
   }
   const generated = randomBytes(32).toString("base64url");
-  writeFileSync(file, generated + "\n", { mode: 0o600 });
+  writeFileSync(file, `${generated}\n`, { mode: 0o600 });
   return Buffer.from(generated);
 }
 
@@ -249,7 +284,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const appUrl = originOf(env.APP_URL || `http://localhost:${port}`, "APP_URL");
   const trustedOrigins = [
     appUrl,
-    ...(env.TRUSTED_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean).map((o) => originOf(o, "TRUSTED_ORIGINS")),
+    ...(env.TRUSTED_ORIGINS ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((o) => originOf(o, "TRUSTED_ORIGINS")),
   ];
   const dataDir = path.resolve(env.DATA_DIR || "./data");
   const smtpUrl = env.SMTP_URL || undefined;
@@ -294,7 +333,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: level,
     afterResponseJitterMs: env.AFTER_RESPONSE_JITTER_MS === "0" ? 0 : positiveInt(env, "AFTER_RESPONSE_JITTER_MS", 250),
     pwnedPasswords: ["1", "true"].includes(env.PWNED_PASSWORDS ?? "")
-      ? { apiBase: env.PWNED_PASSWORDS_API || "https://api.pwnedpasswords.com", timeoutMs: positiveInt(env, "PWNED_PASSWORDS_TIMEOUT_MS", 2000) }
+      ? {
+          apiBase: env.PWNED_PASSWORDS_API || "https://api.pwnedpasswords.com",
+          timeoutMs: positiveInt(env, "PWNED_PASSWORDS_TIMEOUT_MS", 2000),
+        }
       : null,
   };
 }

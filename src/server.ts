@@ -43,7 +43,10 @@ export function createLogger(level: LogLevel): Logger {
   return pino({
     level,
     // Belt and braces: nothing we log should carry these, but if an object slips in, they are cut.
-    redact: { paths: ["*.password", "*.token", "*.code", "*.cookie", "*.authorization", "req.headers"], censor: "[redacted]" },
+    redact: {
+      paths: ["*.password", "*.token", "*.code", "*.cookie", "*.authorization", "req.headers"],
+      censor: "[redacted]",
+    },
   });
 }
 
@@ -55,7 +58,12 @@ export async function createTwofoldServer(options: ServerOptions = {}): Promise<
   const commonPasswords = loadCommonPasswords(config.commonPasswordsFile);
   const database =
     options.database ??
-    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, migrationsDir: config.migrationsDir }));
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize: config.databasePoolSize,
+      migrationsDir: config.migrationsDir,
+    }));
   const payloadSealer = outboxSealer(config.secret);
   let redis: import("ioredis").Redis | undefined;
   if (config.redisUrl) {
@@ -87,7 +95,14 @@ export async function createTwofoldServer(options: ServerOptions = {}): Promise<
     afterResponse: background.run,
     messagesQueued: () => worker.notify(),
   };
-  const app = createApp({ config, deps, db: database.db, logger, openSealed: (sealed) => payloadSealer.open(sealed), settle: background.settle });
+  const app = createApp({
+    config,
+    deps,
+    db: database.db,
+    logger,
+    openSealed: (sealed) => payloadSealer.open(sealed),
+    settle: background.settle,
+  });
   // Housekeeping every 10 minutes: spent rate-limit windows, dead sessions, spent links and challenges.
   const purge = setInterval(async () => {
     try {
@@ -145,7 +160,8 @@ function backgroundTasks(logger: Logger, jitterMs: number) {
   return {
     run(task: () => Promise<void>) {
       // A random start decorrelates the work from the request that follows this answer (see afterResponseJitterMs).
-      const start = (resolve: () => void) => (jitterMs > 0 ? setTimeout(resolve, randomInt(jitterMs + 1)) : setImmediate(resolve));
+      const start = (resolve: () => void) =>
+        jitterMs > 0 ? setTimeout(resolve, randomInt(jitterMs + 1)) : setImmediate(resolve);
       const running: Promise<void> = new Promise<void>(start)
         .then(() => withRetries(task))
         .catch((error: unknown) => logger.error({ err: error }, "background task failed"))
@@ -190,8 +206,15 @@ export async function handleApiRequest(req: Request): Promise<Response> {
 }
 
 export function hostBindingsFromForwardedFor(header: string | null): HostBindings {
-  const hops = (header ?? "").split(",").map((hop) => hop.trim()).filter(Boolean);
+  const hops = (header ?? "")
+    .split(",")
+    .map((hop) => hop.trim())
+    .filter(Boolean);
   const remoteAddress = hops.pop();
   const peerAppended = (globalThis as { [peerAppendedKey]?: boolean })[peerAppendedKey] === true;
-  return { remoteAddress, forwardedFor: hops.length > 0 ? hops.join(", ") : "", ...(peerAppended ? {} : { peerUnverified: true }) };
+  return {
+    remoteAddress,
+    forwardedFor: hops.length > 0 ? hops.join(", ") : "",
+    ...(peerAppended ? {} : { peerUnverified: true }),
+  };
 }

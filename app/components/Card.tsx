@@ -14,7 +14,11 @@ interface CardProps {
 export function Card({ title, description, headingLevel = 1, narrow, footer, id, children }: CardProps) {
   const Heading = headingLevel === 1 ? "h1" : "h2";
   return (
-    <section className={narrow ? "card card-narrow" : "card"} id={id} aria-labelledby={title && id ? `${id}-title` : undefined}>
+    <section
+      className={narrow ? "card card-narrow" : "card"}
+      id={id}
+      aria-labelledby={title && id ? `${id}-title` : undefined}
+    >
       {(title || description) && (
         <header>
           {title && <Heading id={id ? `${id}-title` : undefined}>{title}</Heading>}

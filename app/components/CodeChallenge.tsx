@@ -72,7 +72,15 @@ export function CodeChallenge({ idPrefix, title, challenge, verify, resend, gone
         <FormError error={form.error} ref={form.errorRef} message={smsErrorText(form.error)} />
         <Notice>{entry.sentAgain && <p>New code sent. Earlier codes no longer work.</p>}</Notice>
         <form method="post" onSubmit={onSubmit} aria-label="Enter the code">
-          <CodeField id={`${idPrefix}-code`} ref={input} value={code} onChange={setCode} hint={entry.attemptsHint} error={codeError ?? undefined} disabled={blocked} />
+          <CodeField
+            id={`${idPrefix}-code`}
+            ref={input}
+            value={code}
+            onChange={setCode}
+            hint={entry.attemptsHint}
+            error={codeError ?? undefined}
+            disabled={blocked}
+          />
           <Button type="submit" block pending={form.pending} pendingText="Checking…" disabled={blocked}>
             Verify
           </Button>

@@ -46,6 +46,7 @@ export function CodeField({ id, value, onChange, hint, error, disabled, ref }: C
         maxLength={codeLength}
         autoComplete="one-time-code"
         // The page exists to take this code: put the cursor there, as the other forms do with their first field.
+        // biome-ignore lint/a11y/noAutofocus: the code is the page's only task (see above)
         autoFocus
         spellCheck={false}
         required

@@ -26,7 +26,7 @@ export function LocalTime({ iso, relative = false }: { iso: string; relative?: b
 function formatUtc(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toISOString().slice(0, 16).replace("T", " ") + " UTC";
+  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
 function formatLocal(iso: string): string {

@@ -25,7 +25,16 @@ interface PasswordConfirmProps {
  * the API may also want a texted code (step-up): the prompt appears below, and the change is then made with the
  * password already entered.
  */
-export function PasswordConfirm({ idPrefix, children, submitLabel, pendingText, variant = "primary", onConfirm, onCancel, stepUpPurpose = "confirm this change" }: PasswordConfirmProps) {
+export function PasswordConfirm({
+  idPrefix,
+  children,
+  submitLabel,
+  pendingText,
+  variant = "primary",
+  onConfirm,
+  onCancel,
+  stepUpPurpose = "confirm this change",
+}: PasswordConfirmProps) {
   const form = useForm({ codeFields: { invalid_credentials: "currentPassword" } });
   const stepUp = useStepUp(idPrefix, stepUpPurpose);
   const passwordId = `${idPrefix}-password`;
@@ -39,11 +48,32 @@ export function PasswordConfirm({ idPrefix, children, submitLabel, pendingText, 
   return (
     <>
       <form method="post" onSubmit={onSubmit} className="confirm" aria-label={submitLabel}>
-        <FormError error={form.error} ref={form.errorRef} fieldIds={{ currentPassword: passwordId }} message={smsErrorText(form.error)} />
+        <FormError
+          error={form.error}
+          ref={form.errorRef}
+          fieldIds={{ currentPassword: passwordId }}
+          message={smsErrorText(form.error)}
+        />
         {children}
-        <Field id={passwordId} name="currentPassword" type="password" label="Current password" autoComplete="current-password" required autoFocus error={form.fieldError("currentPassword")} />
+        <Field
+          id={passwordId}
+          name="currentPassword"
+          type="password"
+          label="Current password"
+          autoComplete="current-password"
+          required
+          autoFocus
+          error={form.fieldError("currentPassword")}
+        />
         <div className="form-row">
-          <StepUpSubmit waiting={stepUp.active} pending={form.pending} label={submitLabel} pendingText={pendingText} variant={variant} onCancel={onCancel} />
+          <StepUpSubmit
+            waiting={stepUp.active}
+            pending={form.pending}
+            label={submitLabel}
+            pendingText={pendingText}
+            variant={variant}
+            onCancel={onCancel}
+          />
         </div>
       </form>
       {stepUp.prompt}

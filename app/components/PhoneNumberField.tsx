@@ -19,11 +19,23 @@ interface PhoneNumberFieldProps {
  * `toE164`; the preview below shows the exact number we will text, so a wrong country is caught before a code
  * goes to a stranger.
  */
-export function PhoneNumberField({ idPrefix, countries, defaultCountry, error, disabled, autoFocus }: PhoneNumberFieldProps) {
+export function PhoneNumberField({
+  idPrefix,
+  countries,
+  defaultCountry,
+  error,
+  disabled,
+  autoFocus,
+}: PhoneNumberFieldProps) {
   const [country, setCountry] = useState<CountryCode>(defaultCountry);
   const [typed, setTyped] = useState("");
   const preview = formatPreview(country, typed);
-  const ids = { country: `${idPrefix}-country`, number: `${idPrefix}-number`, hint: `${idPrefix}-hint`, error: `${idPrefix}-error` };
+  const ids = {
+    country: `${idPrefix}-country`,
+    number: `${idPrefix}-number`,
+    hint: `${idPrefix}-hint`,
+    error: `${idPrefix}-error`,
+  };
   const describedBy = [ids.hint, error && ids.error].filter(Boolean).join(" ");
 
   // A full number pasted or autofilled with its `+` moves the picker to its country.
@@ -37,7 +49,15 @@ export function PhoneNumberField({ idPrefix, countries, defaultCountry, error, d
     <div className="phone-field">
       <div className="field">
         <label htmlFor={ids.country}>Country</label>
-        <select id={ids.country} name="country" value={country} onChange={(event) => setCountry(event.target.value as CountryCode)} disabled={disabled} autoFocus={autoFocus}>
+        <select
+          id={ids.country}
+          name="country"
+          value={country}
+          onChange={(event) => setCountry(event.target.value as CountryCode)}
+          disabled={disabled}
+          // biome-ignore lint/a11y/noAutofocus: only where the caller's page exists to take a number (opt-in prop)
+          autoFocus={autoFocus}
+        >
           {countries.map((option) => (
             <option key={option.code} value={option.code}>
               {option.name} (+{option.callingCode})

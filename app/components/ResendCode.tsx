@@ -11,7 +11,11 @@ export function ResendCode({ entry }: { entry: CodeEntry }) {
   const { out, dead, blocked, codeExpired, resendIn, sendForm, sendCode } = entry;
   return (
     <div className="resend">
-      <p className="muted small">{codeExpired && !dead ? "This code has expired. Ask for a new one." : "Didn't get a text? It can take a minute."}</p>
+      <p className="muted small">
+        {codeExpired && !dead
+          ? "This code has expired. Ask for a new one."
+          : "Didn't get a text? It can take a minute."}
+      </p>
       <Button
         variant="secondary"
         size="small"

@@ -20,7 +20,12 @@ interface ResendVerificationProps {
 }
 
 /** "Send the link again". The API answers the same for unknown addresses, and so does this form. */
-export function ResendVerification({ email = "", hideEmail = false, idPrefix, knownUnverified = false }: ResendVerificationProps) {
+export function ResendVerification({
+  email = "",
+  hideEmail = false,
+  idPrefix,
+  knownUnverified = false,
+}: ResendVerificationProps) {
   const form = useForm();
   const [sentTo, setSentTo] = useState<string | null>(null);
 
@@ -38,7 +43,17 @@ export function ResendVerification({ email = "", hideEmail = false, idPrefix, kn
     <form method="post" onSubmit={onSubmit} aria-label="Resend verification email">
       <FormError error={form.error} ref={form.errorRef} fieldIds={{ email: `${idPrefix}-email` }} />
       {!hideEmail && (
-        <Field id={`${idPrefix}-email`} name="email" type="email" label="Email" defaultValue={email} autoComplete="email" required spellCheck={false} error={form.fieldError("email")} />
+        <Field
+          id={`${idPrefix}-email`}
+          name="email"
+          type="email"
+          label="Email"
+          defaultValue={email}
+          autoComplete="email"
+          required
+          spellCheck={false}
+          error={form.fieldError("email")}
+        />
       )}
       <div>
         <Button type="submit" variant="secondary" pending={form.pending} pendingText="Sending…">
@@ -46,7 +61,13 @@ export function ResendVerification({ email = "", hideEmail = false, idPrefix, kn
         </Button>
       </div>
       <Notice>
-        {sentTo && <p>{knownUnverified ? `A new link is on its way to ${sentTo}.` : `If ${sentTo} has an account waiting for verification, a new link is on its way.`}</p>}
+        {sentTo && (
+          <p>
+            {knownUnverified
+              ? `A new link is on its way to ${sentTo}.`
+              : `If ${sentTo} has an account waiting for verification, a new link is on its way.`}
+          </p>
+        )}
       </Notice>
     </form>
   );

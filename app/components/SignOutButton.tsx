@@ -24,7 +24,14 @@ export function SignOutButton({
     window.location.assign("/");
   }
   return (
-    <Button variant={variant} size={size} autoFocus={autoFocus} pending={pending} pendingText="Signing out…" onClick={signOut}>
+    <Button
+      variant={variant}
+      size={size}
+      autoFocus={autoFocus}
+      pending={pending}
+      pendingText="Signing out…"
+      onClick={signOut}
+    >
       Sign out
     </Button>
   );

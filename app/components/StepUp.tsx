@@ -75,10 +75,23 @@ interface StepUpSubmitProps {
  * Submit (and Cancel) of a form whose change `useStepUp` guards. While the code prompt is open the change waits
  * for it: the button is not "pending", just unavailable.
  */
-export function StepUpSubmit({ waiting, pending, label, pendingText, variant = "primary", onCancel }: StepUpSubmitProps) {
+export function StepUpSubmit({
+  waiting,
+  pending,
+  label,
+  pendingText,
+  variant = "primary",
+  onCancel,
+}: StepUpSubmitProps) {
   return (
     <>
-      <Button type="submit" variant={variant} pending={pending && !waiting} pendingText={pendingText} disabled={waiting}>
+      <Button
+        type="submit"
+        variant={variant}
+        pending={pending && !waiting}
+        pendingText={pendingText}
+        disabled={waiting}
+      >
         {label}
       </Button>
       {onCancel && (
@@ -121,6 +134,7 @@ export function StepUp({ idPrefix, purpose, onPassed, onCancel }: StepUpProps) {
   // One text per prompt, even under React's development double effects.
   const started = useRef(false);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, when the prompt appears, whatever changes later
   useEffect(() => {
     if (started.current) return;
     started.current = true;
@@ -131,7 +145,8 @@ export function StepUp({ idPrefix, purpose, onPassed, onCancel }: StepUpProps) {
   // "To change your password, enter the code…": the prompt names the change it unlocks.
   const description: ReactNode = sent ? (
     <>
-      To {purpose}, enter the <span className="nowrap">{codeLength}-digit</span> code we just texted to {sent.phoneHint ? <strong className="nowrap">{sent.phoneHint}</strong> : "your phone"}.
+      To {purpose}, enter the <span className="nowrap">{codeLength}-digit</span> code we just texted to{" "}
+      {sent.phoneHint ? <strong className="nowrap">{sent.phoneHint}</strong> : "your phone"}.
     </>
   ) : sendForm.pending ? (
     <>To {purpose}, we&apos;re texting a code to your phone…</>
@@ -140,7 +155,15 @@ export function StepUp({ idPrefix, purpose, onPassed, onCancel }: StepUpProps) {
   );
 
   return (
-    <form method="post" onSubmit={(event: FormEvent<HTMLFormElement>) => (event.preventDefault(), void entry.submit(code))} className="alert alert-info" aria-labelledby={headingId}>
+    <form
+      method="post"
+      onSubmit={(event: FormEvent<HTMLFormElement>) => {
+        event.preventDefault();
+        void entry.submit(code);
+      }}
+      className="alert alert-info"
+      aria-labelledby={headingId}
+    >
       <div>
         <h3 id={headingId} style={{ margin: "0 0 0.35rem", fontSize: "1rem" }}>
           Confirm it&apos;s you
@@ -154,12 +177,27 @@ export function StepUp({ idPrefix, purpose, onPassed, onCancel }: StepUpProps) {
       <Notice>{entry.sentAgain && <p>New code sent. Earlier codes no longer work.</p>}</Notice>
       {dead && (
         <p className="field-error small" role="alert" style={{ margin: 0, color: "var(--danger)", fontWeight: 500 }}>
-          {dead === "attempts" ? "Too many wrong codes. Send a new code to try again." : "This code has expired. Send a new code to try again."}
+          {dead === "attempts"
+            ? "Too many wrong codes. Send a new code to try again."
+            : "This code has expired. Send a new code to try again."}
         </p>
       )}
-      <CodeField id={`${idPrefix}-step-up-code`} ref={input} value={code} onChange={setCode} hint={entry.attemptsHint} error={codeError ?? undefined} disabled={blocked || dead !== null} />
+      <CodeField
+        id={`${idPrefix}-step-up-code`}
+        ref={input}
+        value={code}
+        onChange={setCode}
+        hint={entry.attemptsHint}
+        error={codeError ?? undefined}
+        disabled={blocked || dead !== null}
+      />
       <div className="form-row">
-        <Button type="submit" pending={form.pending} pendingText="Confirming…" disabled={blocked || dead !== null || sent === null}>
+        <Button
+          type="submit"
+          pending={form.pending}
+          pendingText="Confirming…"
+          disabled={blocked || dead !== null || sent === null}
+        >
           Confirm
         </Button>
         <Button variant="secondary" onClick={onCancel} disabled={form.pending}>

@@ -18,7 +18,8 @@ export function ConfirmEmail({ signedIn }: { signedIn: boolean }) {
     </Link>
   );
 
-  if (state.kind === "checking") return <LinkLanding title="Confirming your new email…" message="One moment while we check your link." />;
+  if (state.kind === "checking")
+    return <LinkLanding title="Confirming your new email…" message="One moment while we check your link." />;
   if (state.kind === "done") {
     const message = (
       <>
@@ -28,12 +29,21 @@ export function ConfirmEmail({ signedIn }: { signedIn: boolean }) {
     return <LinkLanding title="Email address changed" outcome="success" message={message} actions={next} />;
   }
   if (state.kind === "invalid") {
-    const message = "Confirmation links work once and expire after a while. Request the change again from your profile.";
+    const message =
+      "Confirmation links work once and expire after a while. Request the change again from your profile.";
     return <LinkLanding title="This link is invalid or expired" outcome="error" message={message} actions={next} />;
   }
   if (state.error.code === "email_taken") {
-    const message = "Another account now uses this email address, so yours was not changed. You can choose a different address on your profile.";
+    const message =
+      "Another account now uses this email address, so yours was not changed. You can choose a different address on your profile.";
     return <LinkLanding title="That address is already in use" outcome="error" message={message} actions={next} />;
   }
-  return <LinkLanding title="We couldn't confirm your email" outcome="error" message={errorText(state.error)} actions={next} />;
+  return (
+    <LinkLanding
+      title="We couldn't confirm your email"
+      outcome="error"
+      message={errorText(state.error)}
+      actions={next}
+    />
+  );
 }

@@ -34,8 +34,8 @@ export function ForgotPasswordForm() {
           Check your email
         </h1>
         <p role="status">
-          If an account exists for <strong>{sentTo}</strong>, we sent it a link to choose a new password. The link
-          works once and expires soon.
+          If an account exists for <strong>{sentTo}</strong>, we sent it a link to choose a new password. The link works
+          once and expires soon.
         </p>
         <button type="button" className="link-button" onClick={() => setSentTo(null)}>
           Use a different address
@@ -57,7 +57,17 @@ export function ForgotPasswordForm() {
     >
       <form method="post" onSubmit={onSubmit}>
         <FormError error={form.error} ref={form.errorRef} fieldIds={{ email: "forgot-email" }} />
-        <Field id="forgot-email" name="email" type="email" label="Email" autoComplete="email" required autoFocus spellCheck={false} error={form.fieldError("email")} />
+        <Field
+          id="forgot-email"
+          name="email"
+          type="email"
+          label="Email"
+          autoComplete="email"
+          required
+          autoFocus
+          spellCheck={false}
+          error={form.fieldError("email")}
+        />
         <Button type="submit" block pending={form.pending} pendingText="Sending link…">
           Send reset link
         </Button>

@@ -11,7 +11,8 @@ export function ownEntry<V>(table: Readonly<Record<string, V>>, key: unknown): V
 const signInNotices: Readonly<Record<string, string>> = {
   "password-reset": "Your password was changed and every session was signed out. Sign in with your new password.",
   "signed-out": "You're signed out.",
-  "sign-in-ended": "Your last sign-in ended before a code was accepted. Enter your email and password again and we'll text you a new code.",
+  "sign-in-ended":
+    "Your last sign-in ended before a code was accepted. Enter your email and password again and we'll text you a new code.",
 };
 
 const profileNotices: Readonly<Record<string, string>> = {

@@ -19,13 +19,17 @@ export function toTwofoldError(error: unknown): TwofoldError {
 export function errorText(error: TwofoldError): string {
   if (error.status === 429) {
     const wait = error.retryAfterSeconds;
-    return wait ? `Too many attempts. Try again in ${formatWait(wait)}.` : "Too many attempts. Please wait a little and try again.";
+    return wait
+      ? `Too many attempts. Try again in ${formatWait(wait)}.`
+      : "Too many attempts. Please wait a little and try again.";
   }
   if (error.code === "http_413") return "That is too large for the server to accept.";
   if (error.code === "http_415") return "That file type is not supported.";
   // CSRF check: usually the app was opened at an address other than APP_URL (e.g. 127.0.0.1 vs localhost).
-  if (error.code === "invalid_origin") return "The server refused this request because this page was opened from an address it does not trust. Open the app at its configured address and try again.";
-  if (error.status >= 500 || error.code.startsWith("http_")) return "The server could not handle that right now. Please try again in a moment.";
+  if (error.code === "invalid_origin")
+    return "The server refused this request because this page was opened from an address it does not trust. Open the app at its configured address and try again.";
+  if (error.status >= 500 || error.code.startsWith("http_"))
+    return "The server could not handle that right now. Please try again in a moment.";
   return error.message;
 }
 
@@ -39,9 +43,13 @@ export function smsErrorText(error: TwofoldError | null): string | undefined {
   const wait = error.retryAfterSeconds ? formatWait(error.retryAfterSeconds) : null;
   switch (error.code) {
     case "sms_limit":
-      return wait ? `We've sent as many text messages as we can for now. Try again in ${wait}.` : "We've sent as many text messages as we can for now. Try again later.";
+      return wait
+        ? `We've sent as many text messages as we can for now. Try again in ${wait}.`
+        : "We've sent as many text messages as we can for now. Try again later.";
     case "resend_too_soon":
-      return wait ? `Please wait ${wait} before asking for another code.` : "Please wait a moment before asking for another code.";
+      return wait
+        ? `Please wait ${wait} before asking for another code.`
+        : "Please wait a moment before asking for another code.";
     case "too_many_attempts":
       return `Too many wrong codes. For your security, code entry on this account is paused${wait ? ` for ${wait}` : " for a while"}.`;
     case "sms_unavailable":

@@ -1,6 +1,11 @@
 // Phone-number helpers shared by the profile page (server) and the phone form (browser). The `min` metadata
 // is enough to build E.164 and a preview; whether a number can take a text is the server's call (`max`).
-import { getCountries, getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/min";
+import {
+  getCountries,
+  getCountryCallingCode,
+  parsePhoneNumberFromString,
+  type CountryCode,
+} from "libphonenumber-js/min";
 
 export interface CountryOption {
   code: CountryCode;
@@ -43,7 +48,9 @@ export function toE164(country: CountryCode, typed: string): string | null {
   const trimmed = typed.trim();
   if (!/\d/.test(trimmed)) return null;
   const international = trimmed.startsWith("+") || trimmed.startsWith("00");
-  const parsed = international ? parsePhoneNumberFromString(trimmed.replace(/^00/, "+")) : parsePhoneNumberFromString(trimmed, country);
+  const parsed = international
+    ? parsePhoneNumberFromString(trimmed.replace(/^00/, "+"))
+    : parsePhoneNumberFromString(trimmed, country);
   return parsed?.isPossible() ? parsed.number : null;
 }
 

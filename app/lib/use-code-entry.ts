@@ -46,7 +46,13 @@ interface CodeEntryOptions<Out extends CodeOut> {
  * step-up). Wrong codes count down, a dead code stops the entry, an account paused for too many wrong codes
  * blocks it, resends wait for the cooldown, and WebOTP fills and submits the code where the browser can.
  */
-export function useCodeEntry<Out extends CodeOut>({ initial, verify, send, current, goneCodes }: CodeEntryOptions<Out>) {
+export function useCodeEntry<Out extends CodeOut>({
+  initial,
+  verify,
+  send,
+  current,
+  goneCodes,
+}: CodeEntryOptions<Out>) {
   const now = useNow();
   const [out, setOut] = useState(initial);
   const [resendAt, setResendAt] = useState(initial?.resendAt ?? null);
@@ -93,7 +99,11 @@ export function useCodeEntry<Out extends CodeOut>({ initial, verify, send, curre
           setCode("");
           if (left === 0) return setDead("attempts");
           setAttemptsLeft(left);
-          setCodeError(left === null ? "That code isn't right. Check the latest text and try again." : `That code isn't right. ${attemptsText(left)} left.`);
+          setCodeError(
+            left === null
+              ? "That code isn't right. Check the latest text and try again."
+              : `That code isn't right. ${attemptsText(left)} left.`,
+          );
           input.current?.focus();
           return;
         }
@@ -140,6 +150,7 @@ export function useCodeEntry<Out extends CodeOut>({ initial, verify, send, curre
     void submit(digits);
   });
   const listening = out !== null && !dead;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: otpRound re-arms WebOTP for each new code sent
   useEffect(() => {
     if (!listening) return;
     const controller = new AbortController();
@@ -151,9 +162,28 @@ export function useCodeEntry<Out extends CodeOut>({ initial, verify, send, curre
     return () => controller.abort();
   }, [otpRound, listening]);
 
-  const attemptsHint = !blocked && !codeError && !dead && attemptsLeft !== null && attemptsLeft < attemptsPerChallenge ? `${attemptsText(attemptsLeft)} left.` : undefined;
+  const attemptsHint =
+    !blocked && !codeError && !dead && attemptsLeft !== null && attemptsLeft < attemptsPerChallenge
+      ? `${attemptsText(attemptsLeft)} left.`
+      : undefined;
 
-  return { out, code, setCode, codeError, attemptsHint, dead, blocked, codeExpired, resendIn, sentAgain, form, sendForm, input, submit, sendCode };
+  return {
+    out,
+    code,
+    setCode,
+    codeError,
+    attemptsHint,
+    dead,
+    blocked,
+    codeExpired,
+    resendIn,
+    sentAgain,
+    form,
+    sendForm,
+    input,
+    submit,
+    sendCode,
+  };
 }
 
 export type CodeEntry = ReturnType<typeof useCodeEntry>;

@@ -5,7 +5,11 @@ import { useFragmentToken } from "./fragment-token";
 import { toTwofoldError } from "./messages";
 
 /** Where an emailed link's visit stands. `failed` carries the API's error for the page to word. */
-export type LinkTokenState<T> = { kind: "checking" } | { kind: "done"; result: T } | { kind: "invalid" } | { kind: "failed"; error: TwofoldError };
+export type LinkTokenState<T> =
+  | { kind: "checking" }
+  | { kind: "done"; result: T }
+  | { kind: "invalid" }
+  | { kind: "failed"; error: TwofoldError };
 
 /**
  * The landing of an emailed link (`/page#token=…`): takes the token from the fragment once, posts it with `send`

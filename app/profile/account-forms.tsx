@@ -32,7 +32,16 @@ export function NameForm({ name }: { name: string }) {
   return (
     <form method="post" onSubmit={onSubmit}>
       <FormError error={form.error} ref={form.errorRef} fieldIds={{ name: "profile-name" }} />
-      <Field id="profile-name" name="name" label="Name" defaultValue={name} autoComplete="name" required maxLength={100} error={form.fieldError("name")} />
+      <Field
+        id="profile-name"
+        name="name"
+        label="Name"
+        defaultValue={name}
+        autoComplete="name"
+        required
+        maxLength={100}
+        error={form.fieldError("name")}
+      />
       <div>
         <Button type="submit" pending={form.pending || refreshing} pendingText="Saving…">
           Save name
@@ -66,16 +75,43 @@ export function ChangeEmailForm() {
   return (
     <div className="stack-tight">
       <form method="post" onSubmit={onSubmit}>
-        <FormError error={form.error} ref={form.errorRef} fieldIds={{ newEmail: "email-new", currentPassword: "email-current-password" }} />
-        <Field id="email-new" name="newEmail" type="email" label="New email" autoComplete="email" required spellCheck={false} error={form.fieldError("newEmail")} />
-        <Field id="email-current-password" name="currentPassword" type="password" label="Current password" autoComplete="current-password" required error={form.fieldError("currentPassword")} />
+        <FormError
+          error={form.error}
+          ref={form.errorRef}
+          fieldIds={{ newEmail: "email-new", currentPassword: "email-current-password" }}
+        />
+        <Field
+          id="email-new"
+          name="newEmail"
+          type="email"
+          label="New email"
+          autoComplete="email"
+          required
+          spellCheck={false}
+          error={form.fieldError("newEmail")}
+        />
+        <Field
+          id="email-current-password"
+          name="currentPassword"
+          type="password"
+          label="Current password"
+          autoComplete="current-password"
+          required
+          error={form.fieldError("currentPassword")}
+        />
         <div>
-          <StepUpSubmit waiting={stepUp.active} pending={form.pending} label="Change email" pendingText="Sending link…" />
+          <StepUpSubmit
+            waiting={stepUp.active}
+            pending={form.pending}
+            label="Change email"
+            pendingText="Sending link…"
+          />
         </div>
         <Notice>
           {sentTo && (
             <p>
-              Check your new inbox: we sent a confirmation link to <strong>{sentTo}</strong>. Your current address keeps working until you open it.
+              Check your new inbox: we sent a confirmation link to <strong>{sentTo}</strong>. Your current address keeps
+              working until you open it.
             </p>
           )}
         </Notice>
@@ -99,7 +135,10 @@ export function ChangePasswordForm() {
     setChanged(false);
     await form.run(() =>
       stepUp.guard(async () => {
-        await api.changePassword({ currentPassword: text(data, "currentPassword"), newPassword: text(data, "newPassword") });
+        await api.changePassword({
+          currentPassword: text(data, "currentPassword"),
+          newPassword: text(data, "newPassword"),
+        });
         setChanged(true);
         formElement.reset();
         // The answer replaced this browser's session cookie (the old session ended with the others). Nothing on
@@ -113,8 +152,20 @@ export function ChangePasswordForm() {
   return (
     <div className="stack-tight">
       <form method="post" onSubmit={onSubmit}>
-        <FormError error={form.error} ref={form.errorRef} fieldIds={{ currentPassword: "password-current", newPassword: "password-new" }} />
-        <Field id="password-current" name="currentPassword" type="password" label="Current password" autoComplete="current-password" required error={form.fieldError("currentPassword")} />
+        <FormError
+          error={form.error}
+          ref={form.errorRef}
+          fieldIds={{ currentPassword: "password-current", newPassword: "password-new" }}
+        />
+        <Field
+          id="password-current"
+          name="currentPassword"
+          type="password"
+          label="Current password"
+          autoComplete="current-password"
+          required
+          error={form.fieldError("currentPassword")}
+        />
         <Field
           id="password-new"
           name="newPassword"
@@ -128,7 +179,12 @@ export function ChangePasswordForm() {
           error={form.fieldError("newPassword")}
         />
         <div>
-          <StepUpSubmit waiting={stepUp.active} pending={form.pending} label="Change password" pendingText="Changing password…" />
+          <StepUpSubmit
+            waiting={stepUp.active}
+            pending={form.pending}
+            label="Change password"
+            pendingText="Changing password…"
+          />
         </div>
         <Notice>{changed && <p>Password changed. Your other sessions were signed out.</p>}</Notice>
       </form>

@@ -63,8 +63,22 @@ export function AvatarEditor({ user }: { user: User }) {
         <SignOutButton />
       </div>
       <div className="form-row" style={{ marginTop: "1.25rem" }}>
-        <input ref={fileInput} id="avatar-file" type="file" accept={acceptedTypes.join(",")} className="visually-hidden" tabIndex={-1} onChange={upload} />
-        <Button variant="secondary" size="small" pending={busy} pendingText="Saving…" onClick={() => fileInput.current?.click()}>
+        <input
+          ref={fileInput}
+          id="avatar-file"
+          type="file"
+          accept={acceptedTypes.join(",")}
+          className="visually-hidden"
+          tabIndex={-1}
+          onChange={upload}
+        />
+        <Button
+          variant="secondary"
+          size="small"
+          pending={busy}
+          pendingText="Saving…"
+          onClick={() => fileInput.current?.click()}
+        >
           {user.avatarUrl ? "Change picture" : "Upload picture"}
         </Button>
         {user.avatarUrl && (

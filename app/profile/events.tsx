@@ -49,12 +49,15 @@ export function SecurityEvents({ events }: { events: SecurityEvent[] }) {
       ) : (
         <ul className="events">
           {recent.map((event, index) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: events may share time and type; the list is replaced whole
             <li key={`${event.at}-${event.type}-${index}`}>
               <div>
                 <div>{ownEntry(labels, event.type) ?? humanise(event.type)}</div>
                 <div className="meta" title={event.userAgent ?? undefined}>
                   {event.ip ?? "Unknown IP"}
-                  {event.browser || event.os ? ` · ${[event.browser, event.os && `on ${event.os}`].filter(Boolean).join(" ")}` : ""}
+                  {event.browser || event.os
+                    ? ` · ${[event.browser, event.os && `on ${event.os}`].filter(Boolean).join(" ")}`
+                    : ""}
                 </div>
               </div>
               <div className="meta">

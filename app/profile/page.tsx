@@ -16,7 +16,11 @@ import { TwoFactorSettings } from "./two-factor";
 
 export const metadata: Metadata = { title: "Your profile" };
 
-export default async function ProfilePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function ProfilePage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const user = await requireUser();
   const client = await getServerClient();
   // Rendered on the server so the page arrives complete; the client parts call router.refresh() after a change.
@@ -37,13 +41,23 @@ export default async function ProfilePage({ searchParams }: { searchParams: Prom
       <Card id="name" headingLevel={2} title="Name" description="Shown on your profile and in emails we send you.">
         <NameForm name={user.name} />
       </Card>
-      <Card id="email" headingLevel={2} title="Email address" description="We'll send a link to the new address; the change happens when you open it.">
+      <Card
+        id="email"
+        headingLevel={2}
+        title="Email address"
+        description="We'll send a link to the new address; the change happens when you open it."
+      >
         <ChangeEmailForm />
       </Card>
       <Card id="password" headingLevel={2} title="Password" description="Changing it signs out every other device.">
         <ChangePasswordForm />
       </Card>
-      <PhoneSettings user={user} pending={pending && { phoneHint: pending.phoneHint }} countries={countryOptions()} defaultCountry={defaultCountry(acceptLanguage)} />
+      <PhoneSettings
+        user={user}
+        pending={pending && { phoneHint: pending.phoneHint }}
+        countries={countryOptions()}
+        defaultCountry={defaultCountry(acceptLanguage)}
+      />
       <TwoFactorSettings user={user} />
       <SessionsTable sessions={sessions} />
       <SecurityEvents events={events} />

@@ -54,7 +54,11 @@ export function PhoneSettings({ user, pending, countries, defaultCountry }: Phon
           {user.phoneNumber ? (
             <p>
               <span className="nowrap strong">{user.phoneNumber}</span>{" "}
-              {user.phoneVerified ? <span className="badge success">Verified</span> : <span className="badge">Not verified</span>}
+              {user.phoneVerified ? (
+                <span className="badge success">Verified</span>
+              ) : (
+                <span className="badge">Not verified</span>
+              )}
             </p>
           ) : (
             <p className="muted">No phone number yet.</p>
@@ -66,9 +70,20 @@ export function PhoneSettings({ user, pending, countries, defaultCountry }: Phon
           )}
         </div>
         {removing && (
-          <PasswordConfirm idPrefix="phone-remove" submitLabel="Remove phone" pendingText="Removing…" variant="danger" onConfirm={remove} onCancel={() => setRemoving(false)} stepUpPurpose="remove this number">
+          <PasswordConfirm
+            idPrefix="phone-remove"
+            submitLabel="Remove phone"
+            pendingText="Removing…"
+            variant="danger"
+            onConfirm={remove}
+            onCancel={() => setRemoving(false)}
+            stepUpPurpose="remove this number"
+          >
             <p className="small" style={{ margin: 0 }}>
-              {user.twoFactor.sms ? "Two-factor sign-in will be turned off: after this, your password alone signs you in." : "We'll stop texting this number."} Enter your password to confirm.
+              {user.twoFactor.sms
+                ? "Two-factor sign-in will be turned off: after this, your password alone signs you in."
+                : "We'll stop texting this number."}{" "}
+              Enter your password to confirm.
             </p>
           </PasswordConfirm>
         )}
@@ -76,7 +91,8 @@ export function PhoneSettings({ user, pending, countries, defaultCountry }: Phon
         {pending && (
           <div className="alert alert-info">
             <p>
-              A code is waiting to be entered for <span className="nowrap strong">{pending.phoneHint}</span>. <Link href="/profile/phone">Enter the code</Link>
+              A code is waiting to be entered for <span className="nowrap strong">{pending.phoneHint}</span>.{" "}
+              <Link href="/profile/phone">Enter the code</Link>
             </p>
           </div>
         )}
@@ -120,7 +136,12 @@ interface NewPhoneFormProps {
 function NewPhoneForm({ countries, defaultCountry, replacing, autoFocus, onCancel }: NewPhoneFormProps) {
   const router = useRouter();
   const form = useForm({
-    codeFields: { invalid_phone: "phoneNumber", unsupported_country: "phoneNumber", phone_opted_out: "phoneNumber", invalid_credentials: "currentPassword" },
+    codeFields: {
+      invalid_phone: "phoneNumber",
+      unsupported_country: "phoneNumber",
+      phone_opted_out: "phoneNumber",
+      invalid_credentials: "currentPassword",
+    },
   });
   // Changing the number while two-factor is on needs a code to the current one first (step-up).
   const stepUp = useStepUp("phone-new", "change your number");
@@ -130,7 +151,12 @@ function NewPhoneForm({ countries, defaultCountry, replacing, autoFocus, onCance
     const data = new FormData(event.currentTarget);
     await form.run(async () => {
       const phoneNumber = toE164(String(data.get("country")) as CountryCode, String(data.get("nationalNumber") ?? ""));
-      if (!phoneNumber) throw new TwofoldError({ status: 400, code: "invalid_phone", message: "That doesn't look like a phone number. Check the country and the number." });
+      if (!phoneNumber)
+        throw new TwofoldError({
+          status: 400,
+          code: "invalid_phone",
+          message: "That doesn't look like a phone number. Check the country and the number.",
+        });
       const currentPassword = String(data.get("currentPassword") ?? "");
       return stepUp.guard(async () => {
         await api.startPhoneVerification({ phoneNumber, currentPassword });
@@ -146,11 +172,35 @@ function NewPhoneForm({ countries, defaultCountry, replacing, autoFocus, onCance
     <>
       <form method="post" onSubmit={onSubmit} aria-label={replacing ? "Change phone number" : "Add a phone number"}>
         <FormError error={form.error} ref={form.errorRef} fieldIds={fieldIds} message={smsErrorText(form.error)} />
-        {replacing && <p className="muted small" style={{ margin: 0 }}>Your current number stays in use until you enter the code we text to the new one.</p>}
-        <PhoneNumberField idPrefix="phone-new" countries={countries} defaultCountry={defaultCountry} autoFocus={autoFocus} error={phoneError && (smsErrorText(form.error) ?? phoneError)} />
-        <Field id={fieldIds.currentPassword} name="currentPassword" type="password" label="Current password" autoComplete="current-password" required error={form.fieldError("currentPassword")} />
+        {replacing && (
+          <p className="muted small" style={{ margin: 0 }}>
+            Your current number stays in use until you enter the code we text to the new one.
+          </p>
+        )}
+        <PhoneNumberField
+          idPrefix="phone-new"
+          countries={countries}
+          defaultCountry={defaultCountry}
+          autoFocus={autoFocus}
+          error={phoneError && (smsErrorText(form.error) ?? phoneError)}
+        />
+        <Field
+          id={fieldIds.currentPassword}
+          name="currentPassword"
+          type="password"
+          label="Current password"
+          autoComplete="current-password"
+          required
+          error={form.fieldError("currentPassword")}
+        />
         <div className="form-row">
-          <StepUpSubmit waiting={stepUp.active} pending={form.pending} label="Send code" pendingText="Sending code…" onCancel={onCancel} />
+          <StepUpSubmit
+            waiting={stepUp.active}
+            pending={form.pending}
+            label="Send code"
+            pendingText="Sending code…"
+            onCancel={onCancel}
+          />
         </div>
       </form>
       {stepUp.prompt}

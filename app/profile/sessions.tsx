@@ -20,7 +20,9 @@ export function SessionsTable({ sessions }: { sessions: Session[] }) {
   // Signing other devices out while two-factor is on needs a recent code in this session (step-up).
   const stepUp = useStepUp("sessions", "sign other devices out");
   // This device first, then most recently active.
-  const sorted = [...sessions].sort((a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt.localeCompare(a.lastSeenAt));
+  const sorted = [...sessions].sort(
+    (a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt.localeCompare(a.lastSeenAt),
+  );
   const others = sessions.filter((session) => !session.current).length;
 
   async function revoke(session: Session) {
@@ -58,7 +60,14 @@ export function SessionsTable({ sessions }: { sessions: Session[] }) {
             Don&apos;t recognise a device? Sign it out and change your password.
           </p>
         </div>
-        <Button variant="danger" size="small" disabled={others === 0 || refreshing || stepUp.active} pending={busyId === "others" && !stepUp.active} pendingText="Signing out…" onClick={revokeOthers}>
+        <Button
+          variant="danger"
+          size="small"
+          disabled={others === 0 || refreshing || stepUp.active}
+          pending={busyId === "others" && !stepUp.active}
+          pendingText="Signing out…"
+          onClick={revokeOthers}
+        >
           Sign out everywhere else
         </Button>
       </div>
@@ -88,7 +97,9 @@ export function SessionsTable({ sessions }: { sessions: Session[] }) {
               <td data-label="IP address">
                 <span className="mono">{session.ip ?? "Unknown"}</span>
               </td>
-              <td data-label="Last seen">{session.current ? "Now" : <LocalTime iso={session.lastSeenAt} relative />}</td>
+              <td data-label="Last seen">
+                {session.current ? "Now" : <LocalTime iso={session.lastSeenAt} relative />}
+              </td>
               <td data-label="Signed in">
                 <LocalTime iso={session.createdAt} />
               </td>

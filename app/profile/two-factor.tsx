@@ -26,7 +26,9 @@ export function TwoFactorSettings({ user }: { user: Pick<User, "phoneNumber" | "
   const canSwitch = on || user.phoneVerified;
 
   async function confirm(currentPassword: string) {
-    await api.setSmsTwoFactor(on ? { enabled: false, currentPassword } : { enabled: true, currentPassword, signOutOthers });
+    await api.setSmsTwoFactor(
+      on ? { enabled: false, currentPassword } : { enabled: true, currentPassword, signOutOthers },
+    );
     setConfirming(false);
     setNotice({
       on: !on,
@@ -35,7 +37,8 @@ export function TwoFactorSettings({ user }: { user: Pick<User, "phoneNumber" | "
         "Two-factor sign-in is off. Your password alone now signs you in."
       ) : (
         <>
-          Two-factor sign-in is on. From now on we&apos;ll text a code to <span className="nowrap">{user.phoneNumber ?? "your phone"}</span> when you sign in.
+          Two-factor sign-in is on. From now on we&apos;ll text a code to{" "}
+          <span className="nowrap">{user.phoneNumber ?? "your phone"}</span> when you sign in.
           {signOutOthers ? " Your other sessions were signed out." : ""}
         </>
       ),
@@ -53,12 +56,16 @@ export function TwoFactorSettings({ user }: { user: Pick<User, "phoneNumber" | "
             {on ? "On" : "Off"}
           </span>
         </h2>
-        <p>After your password, we text a code to your phone. Someone who learns your password still can&apos;t get in.</p>
+        <p>
+          After your password, we text a code to your phone. Someone who learns your password still can&apos;t get in.
+        </p>
       </header>
       <div className="stack-tight">
         {!canSwitch && (
           <p className="muted small" id="two-factor-why" style={{ margin: 0 }}>
-            {user.phoneNumber ? "Verify your phone number above to turn this on." : "Add a phone number above and enter the code we text it, then turn this on."}
+            {user.phoneNumber
+              ? "Verify your phone number above to turn this on."
+              : "Add a phone number above and enter the code we text it, then turn this on."}
           </p>
         )}
         {confirming ? (
@@ -72,7 +79,14 @@ export function TwoFactorSettings({ user }: { user: Pick<User, "phoneNumber" | "
             stepUpPurpose={on ? "turn two-factor sign-in off" : "turn two-factor sign-in on"}
           >
             <p className="small" style={{ margin: 0 }}>
-              {on ? "Sign-ins will no longer ask for a code." : <>Sign-ins will ask for a code sent to <span className="nowrap strong">{user.phoneNumber}</span>.</>} Enter your password to confirm.
+              {on ? (
+                "Sign-ins will no longer ask for a code."
+              ) : (
+                <>
+                  Sign-ins will ask for a code sent to <span className="nowrap strong">{user.phoneNumber}</span>.
+                </>
+              )}{" "}
+              Enter your password to confirm.
             </p>
             {!on && (
               <div className="small" style={{ display: "flex", gap: "0.5rem", alignItems: "flex-start" }}>
@@ -90,7 +104,8 @@ export function TwoFactorSettings({ user }: { user: Pick<User, "phoneNumber" | "
                     Sign out all other sessions
                   </label>
                   <div className="muted" id="two-factor-sign-out-others-hint">
-                    They signed in without a code. Any you keep must confirm with a code before changing security settings.
+                    They signed in without a code. Any you keep must confirm with a code before changing security
+                    settings.
                   </div>
                 </div>
               </div>

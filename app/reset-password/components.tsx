@@ -23,7 +23,12 @@ export function ResetPasswordForm() {
     const password = String(data.get("password") ?? "");
     await form.run(async () => {
       if (password !== data.get("confirm")) {
-        throw new TwofoldError({ status: 400, code: "mismatch", message: "The two passwords don't match.", fields: { confirm: "Enter the same password twice." } });
+        throw new TwofoldError({
+          status: 400,
+          code: "mismatch",
+          message: "The two passwords don't match.",
+          fields: { confirm: "Enter the same password twice." },
+        });
       }
       await api.resetPassword({ token: token ?? "", password });
       // Full load: every session (maybe this one too) was just revoked, so the header must re-read it.
@@ -37,7 +42,11 @@ export function ResetPasswordForm() {
   }
   if (token === null) {
     return (
-      <Card narrow title="This link is invalid or expired" description="Reset links work once and expire after a while.">
+      <Card
+        narrow
+        title="This link is invalid or expired"
+        description="Reset links work once and expire after a while."
+      >
         <Link href="/forgot-password" className="button">
           Send a new link
         </Link>
@@ -45,9 +54,18 @@ export function ResetPasswordForm() {
     );
   }
   return (
-    <Card narrow title="Choose a new password" description="After this, every device signed in to your account is signed out.">
+    <Card
+      narrow
+      title="Choose a new password"
+      description="After this, every device signed in to your account is signed out."
+    >
       <form method="post" onSubmit={onSubmit}>
-        <FormError error={form.error} ref={form.errorRef} fieldIds={fieldIds} message={tokenRejected ? "This link is invalid or expired." : undefined}>
+        <FormError
+          error={form.error}
+          ref={form.errorRef}
+          fieldIds={fieldIds}
+          message={tokenRejected ? "This link is invalid or expired." : undefined}
+        >
           {tokenRejected && (
             <p>
               <Link href="/forgot-password">Request a new link</Link>
@@ -67,7 +85,15 @@ export function ResetPasswordForm() {
           autoFocus
           error={form.fieldError("password")}
         />
-        <Field id={fieldIds.confirm} name="confirm" type="password" label="Confirm new password" autoComplete="new-password" required error={form.fieldError("confirm")} />
+        <Field
+          id={fieldIds.confirm}
+          name="confirm"
+          type="password"
+          label="Confirm new password"
+          autoComplete="new-password"
+          required
+          error={form.fieldError("confirm")}
+        />
         <Button type="submit" block pending={form.pending} pendingText="Saving…">
           Set new password
         </Button>

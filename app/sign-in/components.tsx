@@ -51,7 +51,11 @@ export function SignInForm({ notice }: { notice?: string }) {
         ref={form.errorRef}
         fieldIds={fieldIds}
         // A correct password for a two-factor account can still fail on sending its code (sms_limit, sms_unavailable).
-        message={unverified ? "Please verify your email address first. Check your inbox for the link we sent." : smsErrorText(form.error)}
+        message={
+          unverified
+            ? "Please verify your email address first. Check your inbox for the link we sent."
+            : smsErrorText(form.error)
+        }
       >
         {unverified && (
           <div style={{ marginTop: "0.75rem" }}>
@@ -67,7 +71,17 @@ export function SignInForm({ notice }: { notice?: string }) {
       {/* POST, not the default GET: a submit before the page has hydrated must not put the password in the URL
           (history, server logs). Every form in the app does the same; JavaScript handles the real submit. */}
       <form method="post" onSubmit={onSubmit} style={{ marginTop: form.error || notice ? "1rem" : 0 }}>
-        <Field id={fieldIds.email} name="email" type="email" label="Email" autoComplete="email" required autoFocus spellCheck={false} error={form.fieldError("email")} />
+        <Field
+          id={fieldIds.email}
+          name="email"
+          type="email"
+          label="Email"
+          autoComplete="email"
+          required
+          autoFocus
+          spellCheck={false}
+          error={form.fieldError("email")}
+        />
         <Field
           id={fieldIds.password}
           name="password"

@@ -21,7 +21,11 @@ export function SignUpForm() {
     const data = new FormData(event.currentTarget);
     const email = String(data.get("email") ?? "").trim();
     await form.run(async () => {
-      await api.signUp({ name: String(data.get("name") ?? "").trim(), email, password: String(data.get("password") ?? "") });
+      await api.signUp({
+        name: String(data.get("name") ?? "").trim(),
+        email,
+        password: String(data.get("password") ?? ""),
+      });
       rememberPendingEmail(email);
       router.push("/check-email");
       return "navigating";
@@ -41,8 +45,26 @@ export function SignUpForm() {
     >
       <form method="post" onSubmit={onSubmit}>
         <FormError error={form.error} ref={form.errorRef} fieldIds={fieldIds} />
-        <Field id={fieldIds.name} name="name" label="Name" autoComplete="name" required maxLength={100} autoFocus error={form.fieldError("name")} />
-        <Field id={fieldIds.email} name="email" type="email" label="Email" autoComplete="email" required spellCheck={false} error={form.fieldError("email")} />
+        <Field
+          id={fieldIds.name}
+          name="name"
+          label="Name"
+          autoComplete="name"
+          required
+          maxLength={100}
+          autoFocus
+          error={form.fieldError("name")}
+        />
+        <Field
+          id={fieldIds.email}
+          name="email"
+          type="email"
+          label="Email"
+          autoComplete="email"
+          required
+          spellCheck={false}
+          error={form.fieldError("email")}
+        />
         <Field
           id={fieldIds.password}
           name="password"

@@ -9,9 +9,11 @@ import { LinkLanding } from "@/app/components/LinkLanding";
 export function UnlockSignIn() {
   const state = useLinkToken(api.unlockSignIn);
 
-  if (state.kind === "checking") return <LinkLanding title="Unlocking sign-in…" message="One moment while we check your link." />;
+  if (state.kind === "checking")
+    return <LinkLanding title="Unlocking sign-in…" message="One moment while we check your link." />;
   if (state.kind === "done") {
-    const message = "You can sign in with your password again. If the failed attempts weren't yours, consider choosing a new password.";
+    const message =
+      "You can sign in with your password again. If the failed attempts weren't yours, consider choosing a new password.";
     const signIn = (
       <Link href="/sign-in" className="button">
         Sign in

@@ -15,13 +15,17 @@ export function VerifyEmail() {
     return result;
   });
 
-  if (state.kind === "checking") return <LinkLanding title="Verifying your email…" message="One moment while we check your link." />;
+  if (state.kind === "checking")
+    return <LinkLanding title="Verifying your email…" message="One moment while we check your link." />;
   // No outcome yet: the page is on its way to the profile (or the sign-in code).
-  if (state.kind === "done") return <LinkLanding title="Email verified" message="You're signed in. Taking you to your profile…" />;
+  if (state.kind === "done")
+    return <LinkLanding title="Email verified" message="You're signed in. Taking you to your profile…" />;
   if (state.kind === "invalid") {
     return (
       <LinkLanding title="This link is invalid or expired" outcome="error">
-        <p className="muted">Verification links work once and expire after a while. Enter your email and we&apos;ll send a fresh one.</p>
+        <p className="muted">
+          Verification links work once and expire after a while. Enter your email and we&apos;ll send a fresh one.
+        </p>
         <ResendVerification idPrefix="verify-resend" />
       </LinkLanding>
     );
@@ -33,7 +37,8 @@ export function VerifyEmail() {
     return (
       <LinkLanding title="Email verified: please sign in" outcome="info" message={error.message}>
         <p className="muted small" style={{ marginTop: "1rem" }}>
-          Your account&apos;s sign-in details changed while this link was being opened, so we didn&apos;t sign you in with it.
+          Your account&apos;s sign-in details changed while this link was being opened, so we didn&apos;t sign you in
+          with it.
         </p>
         <Link href="/sign-in" className="button">
           Sign in
@@ -42,7 +47,11 @@ export function VerifyEmail() {
     );
   }
   return (
-    <LinkLanding title="We couldn't verify your email" outcome="error" message={smsErrorText(error) ?? errorText(error)}>
+    <LinkLanding
+      title="We couldn't verify your email"
+      outcome="error"
+      message={smsErrorText(error) ?? errorText(error)}
+    >
       <p className="muted small" style={{ marginTop: "1rem" }}>
         Open the link from your email again to retry, or <Link href="/sign-in">sign in</Link>.
       </p>

@@ -15,7 +15,9 @@ export type TwofoldErrorCode =
   | "unauthenticated"
   | "email_not_verified"
   | "account_locked"
-  /** 403: two-factor is on and this session has not passed a second factor in the last 10 minutes: step up, then retry. */
+  /**
+   * 403: two-factor is on and this session has not passed a second factor in the last 10 minutes: step up, then retry.
+   */
   | "second_factor_required"
   | "invalid_origin"
   | "not_found"
@@ -110,7 +112,7 @@ export async function errorFromResponse(response: Response): Promise<TwofoldErro
   return new TwofoldError({
     status: response.status,
     code: `http_${response.status}`,
-    message: `The server answered ${response.status} ${response.statusText}`.trim() + ".",
+    message: `${`The server answered ${response.status} ${response.statusText}`.trim()}.`,
     retryAfterSeconds,
   });
 }

@@ -26,7 +26,10 @@ export interface TwofoldClientOptions {
   /** Origin (and optional prefix) of the server; "" means same origin, as in the web app. */
   baseUrl?: string;
   fetch?: typeof globalThis.fetch;
-  /** Sent on every request, e.g. `{ authorization: "Bearer …" }` for non-browser clients. A function is called per request. */
+  /**
+   * Sent on every request, e.g. `{ authorization: "Bearer …" }` for non-browser clients. A function is called per
+   * request.
+   */
   headers?: HeadersInit | (() => HeadersInit);
 }
 
@@ -88,7 +91,8 @@ export function createTwofoldClient(options: TwofoldClientOptions = {}) {
     getSession: () => json<SignedIn>("GET", "/api/auth/session"),
     forgotPassword: (input: { email: string }) => empty("POST", "/api/auth/forgot-password", input),
     resetPassword: (input: { token: string; password: string }) => empty("POST", "/api/auth/reset-password", input),
-    confirmEmailChange: (input: { token: string }) => json<{ user: User }>("POST", "/api/auth/confirm-email-change", input),
+    confirmEmailChange: (input: { token: string }) =>
+      json<{ user: User }>("POST", "/api/auth/confirm-email-change", input),
     /** The link emailed after 100 failed sign-ins in a row; it lifts the lock, it does not sign in. */
     unlockSignIn: (input: { token: string }) => json<{ status: "unlocked" }>("POST", "/api/auth/unlock", input),
 
@@ -98,7 +102,8 @@ export function createTwofoldClient(options: TwofoldClientOptions = {}) {
     sendTwoFactorCode: (input: { challengeId?: string; method: "sms" } = { method: "sms" }) =>
       json<CodeSent>("POST", "/api/auth/two-factor/send", input),
     /** Ends in a session (and its cookie) on the right code. */
-    verifyTwoFactor: (input: { challengeId?: string; method: "sms"; code: string }) => json<SignedIn>("POST", "/api/auth/two-factor/verify", input),
+    verifyTwoFactor: (input: { challengeId?: string; method: "sms"; code: string }) =>
+      json<SignedIn>("POST", "/api/auth/two-factor/verify", input),
 
     // Account (signed in)
     updateProfile: (input: { name: string }) => json<{ user: User }>("PATCH", "/api/account/profile", input),
@@ -112,7 +117,10 @@ export function createTwofoldClient(options: TwofoldClientOptions = {}) {
      * Rotates the session: a browser gets a new session cookie with the answer, and the old token stops working.
      * A bearer client gets its new token back here (from `X-Session-Token`) and must send it from now on.
      */
-    changePassword: async (input: { currentPassword: string; newPassword: string }): Promise<{ token: string | null }> => {
+    changePassword: async (input: {
+      currentPassword: string;
+      newPassword: string;
+    }): Promise<{ token: string | null }> => {
       const response = await send("POST", "/api/account/password", input);
       await response.arrayBuffer().catch(() => undefined);
       return { token: response.headers.get("x-session-token") };
@@ -130,7 +138,8 @@ export function createTwofoldClient(options: TwofoldClientOptions = {}) {
     /** The pending verification, or a 404 `not_found` TwofoldError when there is none. */
     getPhoneVerification: () => json<PendingPhoneVerification>("GET", "/api/account/phone/verification"),
     resendPhoneCode: (input: { verificationId: string }) => json<CodeSent>("POST", "/api/account/phone/resend", input),
-    verifyPhone: (input: { verificationId: string; code: string }) => json<{ user: User }>("POST", "/api/account/phone/verify", input),
+    verifyPhone: (input: { verificationId: string; code: string }) =>
+      json<{ user: User }>("POST", "/api/account/phone/verify", input),
     /** Also turns SMS two-factor off. */
     removePhone: (input: { currentPassword: string }) => empty("DELETE", "/api/account/phone", input),
     /** Turning it on signs every other session out unless `signOutOthers` is false (those kept must step up later). */
@@ -140,11 +149,16 @@ export function createTwofoldClient(options: TwofoldClientOptions = {}) {
     // Step-up: while two-factor is on, security changes (password, email, phone, the 2FA switch, signing other
     // sessions out) answer 403 `second_factor_required` unless this session passed a second factor in the last
     // 10 minutes. Send a code, prove it, then retry the change. Bound to the session that asked.
-    /** Texts a code to the account's verified number (a second call is a resend: 60 s cooldown, 429 `resend_too_soon`). */
-    sendStepUpCode: (input: { method: StepUpMethod } = { method: "sms" }) => json<StepUpState>("POST", "/api/account/step-up/send", input),
+    /**
+     * Texts a code to the account's verified number (a second call is a resend: 60 s cooldown, 429 `resend_too_soon`).
+     */
+    sendStepUpCode: (input: { method: StepUpMethod } = { method: "sms" }) =>
+      json<StepUpState>("POST", "/api/account/step-up/send", input),
     /** This session's step-up in progress, or a 404 `not_found` TwofoldError when there is none. */
     getStepUp: () => json<StepUpState>("GET", "/api/account/step-up"),
-    /** The right code credits this session with a second factor for 10 minutes; `invalid_code` carries `attemptsLeft`. */
+    /**
+     * The right code credits this session with a second factor for 10 minutes; `invalid_code` carries `attemptsLeft`.
+     */
     stepUp: (code: string, method: StepUpMethod = "sms") => empty("POST", "/api/account/step-up", { method, code }),
 
     // Operations

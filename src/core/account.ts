@@ -1,6 +1,6 @@
 import type { Deps } from "./deps";
 import { newPasswordWeakness } from "./passwords";
-import { fail, ok, type Result } from "./result";
+import { fail, ok, type Result, type Done } from "./result";
 import { createSession, sessionCookieExpiresAt } from "./sessions";
 import { issueKnownDevice } from "./sign-in-throttle";
 import { requireRecentSecondFactor } from "./step-up";
@@ -8,7 +8,12 @@ import { eventClient } from "./present";
 import type { ClientInfo, Session, User } from "./types";
 import { checkCurrentPassword } from "./reauthenticate";
 
-export async function updateProfile(deps: Deps, user: User, input: { name: string }, client: ClientInfo): Promise<Result<{ user: User }>> {
+export async function updateProfile(
+  deps: Deps,
+  user: User,
+  input: { name: string },
+  client: ClientInfo,
+): Promise<Result<{ user: User }>> {
   const updated = await deps.repo.transaction(async (repo) => {
     const next = await repo.updateName(user.id, input.name.trim());
     await repo.recordEvent({ userId: user.id, type: "profile_updated", ...eventClient(client) });
@@ -44,7 +49,12 @@ export async function changePassword(
     await repo.setPasswordHash(user.id, newHash);
     await repo.deleteUserSessions(user.id);
     await repo.recordEvent({ userId: user.id, type: "password_changed", ...eventClient(client) });
-    await repo.enqueue({ channel: "email", template: "password_changed", recipient: user.email, data: { name: user.name } });
+    await repo.enqueue({
+      channel: "email",
+      template: "password_changed",
+      recipient: user.email,
+      data: { name: user.name },
+    });
     return createSession(deps, current, client, { secondFactorAt: currentSession.secondFactorAt, repo });
   });
   if (!rotated) return fail("unauthenticated", "Sign in to continue.");
@@ -58,16 +68,24 @@ export const AVATAR_MAX_BYTES = 1024 * 1024;
 
 /** The type comes from the file's magic bytes: a declared Content-Type is attacker-controlled. */
 export function sniffImageType(bytes: Buffer): "image/png" | "image/jpeg" | "image/webp" | null {
-  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return "image/png";
+  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return "image/png";
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "image/jpeg";
-  if (bytes.length >= 12 && bytes.toString("latin1", 0, 4) === "RIFF" && bytes.toString("latin1", 8, 12) === "WEBP") return "image/webp";
+  if (bytes.length >= 12 && bytes.toString("latin1", 0, 4) === "RIFF" && bytes.toString("latin1", 8, 12) === "WEBP")
+    return "image/webp";
   return null;
 }
 
 export type AvatarFailure = { ok: false; code: "unsupported_media_type" | "payload_too_large"; message: string };
 
-export async function setAvatar(deps: Deps, user: User, bytes: Buffer, client: ClientInfo): Promise<{ ok: true; user: User } | AvatarFailure> {
-  if (bytes.length > AVATAR_MAX_BYTES) return { ok: false, code: "payload_too_large", message: "The image must be 1 MiB or smaller." };
+export async function setAvatar(
+  deps: Deps,
+  user: User,
+  bytes: Buffer,
+  client: ClientInfo,
+): Promise<{ ok: true; user: User } | AvatarFailure> {
+  if (bytes.length > AVATAR_MAX_BYTES)
+    return { ok: false, code: "payload_too_large", message: "The image must be 1 MiB or smaller." };
   const contentType = sniffImageType(bytes);
   if (!contentType) return { ok: false, code: "unsupported_media_type", message: "Upload a PNG, JPEG or WebP image." };
   const updated = await deps.repo.transaction(async (repo) => {
@@ -90,7 +108,13 @@ export async function listSessions(deps: Deps, user: User): Promise<Array<{ sess
 }
 
 /** Scoped to the owner: another user's session id is simply not found. Needs step-up while 2FA is on. */
-export async function revokeSession(deps: Deps, user: User, currentSession: Session, sessionId: string, client: ClientInfo): Promise<Result<{}>> {
+export async function revokeSession(
+  deps: Deps,
+  user: User,
+  currentSession: Session,
+  sessionId: string,
+  client: ClientInfo,
+): Promise<Done> {
   if (sessionId !== currentSession.id) {
     const stepUp = requireRecentSecondFactor(deps, user, currentSession);
     if (stepUp) return stepUp;
@@ -102,7 +126,12 @@ export async function revokeSession(deps: Deps, user: User, currentSession: Sess
 }
 
 /** Needs step-up while 2FA is on: a session that never passed the factor must not sign out the ones that did. */
-export async function revokeOtherSessions(deps: Deps, user: User, currentSession: Session, client: ClientInfo): Promise<Result<{}>> {
+export async function revokeOtherSessions(
+  deps: Deps,
+  user: User,
+  currentSession: Session,
+  client: ClientInfo,
+): Promise<Done> {
   const stepUp = requireRecentSecondFactor(deps, user, currentSession);
   if (stepUp) return stepUp;
   await deps.repo.deleteUserSessions(user.id, currentSession.id);

@@ -15,7 +15,11 @@ export type SmsDeliveryOutcome =
   | { ok: true }
   /** Transient: the outbox retries it; the user need not resubmit. */
   | { ok: false; permanent: false }
-  | { ok: false; permanent: true; reason: "invalid_phone" | "unsupported_destination" | "opted_out" | "configuration" | "rejected" };
+  | {
+      ok: false;
+      permanent: true;
+      reason: "invalid_phone" | "unsupported_destination" | "opted_out" | "configuration" | "rejected";
+    };
 
 /** The SMS provider as the flows see it: who makes and checks codes, and same-request delivery. */
 export interface SmsPort {

@@ -2,7 +2,7 @@ import type { Deps } from "./deps";
 import { consumeLinkTokenLockingUser, issueLinkToken } from "./link-tokens";
 import { consumeAll, ipKey, limits } from "./limits";
 import { greetingName, normalizeEmail } from "./present";
-import { fail, ok, type Result, rateLimited } from "./result";
+import { fail, ok, type Result, rateLimited, type Done } from "./result";
 import { eventClient } from "./present";
 import { requireRecentSecondFactor } from "./step-up";
 import type { ClientInfo, Session, User } from "./types";
@@ -14,18 +14,39 @@ class EmailTaken extends Error {}
  * Changing the address needs the current password (a stolen session alone cannot take over the account) and a
  * link sent to the new address; the old address is told at once, so the owner can react.
  */
-export async function requestEmailChange(deps: Deps, user: User, session: Session, input: { currentPassword: string; newEmail: string }, client: ClientInfo): Promise<Result<{}>> {
+export async function requestEmailChange(
+  deps: Deps,
+  user: User,
+  session: Session,
+  input: { currentPassword: string; newEmail: string },
+  client: ClientInfo,
+): Promise<Done> {
   const newEmail = normalizeEmail(input.newEmail);
   const stepUp = requireRecentSecondFactor(deps, user, session);
   if (stepUp) return stepUp;
-  const wrongPassword = await checkCurrentPassword(deps, user, input.currentPassword, [[limits.emailChangePerUser, user.id]]);
+  const wrongPassword = await checkCurrentPassword(deps, user, input.currentPassword, [
+    [limits.emailChangePerUser, user.id],
+  ]);
   if (wrongPassword) return wrongPassword;
-  if (newEmail === user.email) return fail("invalid_request", "That is already your email address.", { fields: { newEmail: "That is already your email address." } });
+  if (newEmail === user.email)
+    return fail("invalid_request", "That is already your email address.", {
+      fields: { newEmail: "That is already your email address." },
+    });
 
   await deps.repo.transaction(async (repo) => {
     const link = await issueLinkToken(deps, repo, "change_email", user.id, newEmail);
-    await repo.enqueue({ channel: "email", template: "email_change_confirm", recipient: newEmail, data: { ...greetingName(user, newEmail), link, newEmail } });
-    await repo.enqueue({ channel: "email", template: "email_change_notice", recipient: user.email, data: { ...greetingName(user), newEmail } });
+    await repo.enqueue({
+      channel: "email",
+      template: "email_change_confirm",
+      recipient: newEmail,
+      data: { ...greetingName(user, newEmail), link, newEmail },
+    });
+    await repo.enqueue({
+      channel: "email",
+      template: "email_change_notice",
+      recipient: user.email,
+      data: { ...greetingName(user), newEmail },
+    });
     await repo.recordEvent({ userId: user.id, type: "email_change_requested", ...eventClient(client) });
   });
   deps.messagesQueued();
@@ -33,7 +54,11 @@ export async function requestEmailChange(deps: Deps, user: User, session: Sessio
 }
 
 /** The link from the new inbox switches the address; it is taken at this moment if someone else got it first. */
-export async function confirmEmailChange(deps: Deps, input: { token: string }, client: ClientInfo): Promise<Result<{ user: User }>> {
+export async function confirmEmailChange(
+  deps: Deps,
+  input: { token: string },
+  client: ClientInfo,
+): Promise<Result<{ user: User }>> {
   const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, ipKey(client.ip)]]);
   if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
   try {

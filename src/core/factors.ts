@@ -34,7 +34,14 @@ export function presentSignInChallenge(challenge: Challenge, methods: SecondFact
  * A fresh challenge row: 192-bit id, one user, one purpose, one phone, bound to the client when it has a cookie
  * and to the session that asked when there is one; it records the credentials it was opened under.
  */
-export function newChallenge(deps: Deps, user: User, purpose: Challenge["purpose"], phoneNumber: string, client: ClientInfo, sessionId: string | null = null): Challenge {
+export function newChallenge(
+  deps: Deps,
+  user: User,
+  purpose: Challenge["purpose"],
+  phoneNumber: string,
+  client: ClientInfo,
+  sessionId: string | null = null,
+): Challenge {
   const now = deps.now();
   return {
     id: randomId(24),
@@ -59,9 +66,15 @@ export function newChallenge(deps: Deps, user: User, purpose: Challenge["purpose
  * The seam every first-factor success passes (password, email link): a user with a second factor gets this
  * challenge, and its first code, instead of a session.
  */
-export async function createSignInChallenge(deps: Deps, user: User, methods: SecondFactorMethod[], client: ClientInfo): Promise<Result<{ challenge: SignInChallenge }>> {
+export async function createSignInChallenge(
+  deps: Deps,
+  user: User,
+  methods: SecondFactorMethod[],
+  client: ClientInfo,
+): Promise<Result<{ challenge: SignInChallenge }>> {
   const challenge = newChallenge(deps, user, "sign_in", user.phoneNumber!, client);
-  if (!(await deps.repo.insertChallenge(challenge))) return fail("credentials_changed", "Your sign-in details changed while signing in. Sign in again.");
+  if (!(await deps.repo.insertChallenge(challenge)))
+    return fail("credentials_changed", "Your sign-in details changed while signing in. Sign in again.");
   const sent = await sendChallengeCode(deps, challenge, "sign_in_code", client);
   if (!sent.ok) return sent;
   return ok({ challenge: presentSignInChallenge(sent.challenge, methods) });

@@ -62,7 +62,10 @@ export type Reservation = Array<[RateLimitPolicy, string]>;
  * request costs nothing. `reserved` is what `release` gives back when the outcome does not count (for budgets
  * that count only failures: a success).
  */
-export async function reserveAll(limiter: RateLimiter, checks: Reservation): Promise<RateLimitOutcome & { reserved: Reservation }> {
+export async function reserveAll(
+  limiter: RateLimiter,
+  checks: Reservation,
+): Promise<RateLimitOutcome & { reserved: Reservation }> {
   const taken: Reservation = [];
   for (const [policy, key] of checks) {
     const outcome = await limiter.consume(policy, key);
@@ -81,7 +84,10 @@ export async function release(limiter: RateLimiter, reserved: Reservation): Prom
 }
 
 /** Consumes every policy in order and stops at the first refusal (budgets that every attempt spends). */
-export async function consumeAll(limiter: RateLimiter, checks: Array<[RateLimitPolicy, string]>): Promise<RateLimitOutcome> {
+export async function consumeAll(
+  limiter: RateLimiter,
+  checks: Array<[RateLimitPolicy, string]>,
+): Promise<RateLimitOutcome> {
   const outcome = await reserveAll(limiter, checks);
   return outcome.allowed ? { allowed: true } : { allowed: false, retryAfterSeconds: outcome.retryAfterSeconds };
 }
@@ -97,5 +103,8 @@ export function ipKey(ip: string): string {
   const tailGroups = tail ? tail.split(":") : [];
   const missing = ip.includes("::") ? 8 - headGroups.length - tailGroups.length : 0;
   const groups = [...headGroups, ...Array<string>(Math.max(0, missing)).fill("0"), ...tailGroups];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }

@@ -63,7 +63,12 @@ export async function issueLinkToken(
  * Checks and burns a link token in one step. Null for unknown, wrong-purpose, tampered, expired or already
  * used tokens alike: the caller answers `invalid_token` without saying which.
  */
-export async function consumeLinkToken(deps: Deps, repo: Repository, purpose: OneTimeTokenPurpose, token: unknown): Promise<OneTimeToken | null> {
+export async function consumeLinkToken(
+  deps: Deps,
+  repo: Repository,
+  purpose: OneTimeTokenPurpose,
+  token: unknown,
+): Promise<OneTimeToken | null> {
   const parsed = parseSplitToken(token);
   if (!parsed) return null;
   const row = await repo.findToken(parsed.id);
@@ -74,7 +79,12 @@ export async function consumeLinkToken(deps: Deps, repo: Repository, purpose: On
 }
 
 /** Checks a link token without burning it, so a form can be corrected (e.g. a weak new password) and resent. */
-export async function peekLinkToken(deps: Deps, repo: Repository, purpose: OneTimeTokenPurpose, token: unknown): Promise<OneTimeToken | null> {
+export async function peekLinkToken(
+  deps: Deps,
+  repo: Repository,
+  purpose: OneTimeTokenPurpose,
+  token: unknown,
+): Promise<OneTimeToken | null> {
   const parsed = parseSplitToken(token);
   if (!parsed) return null;
   const row = await repo.findToken(parsed.id);
@@ -87,7 +97,12 @@ export async function peekLinkToken(deps: Deps, repo: Repository, purpose: OneTi
  * reset, email change): the account's row is locked before the link's, the one order every such flow takes, so
  * two of them racing (two sign-up links of one account, a link and a reset) cannot deadlock.
  */
-export async function consumeLinkTokenLockingUser(deps: Deps, repo: Repository, purpose: OneTimeTokenPurpose, token: unknown): Promise<OneTimeToken | null> {
+export async function consumeLinkTokenLockingUser(
+  deps: Deps,
+  repo: Repository,
+  purpose: OneTimeTokenPurpose,
+  token: unknown,
+): Promise<OneTimeToken | null> {
   const peeked = await peekLinkToken(deps, repo, purpose, token);
   if (!peeked) return null;
   await repo.lockUser(peeked.userId);

@@ -26,7 +26,12 @@ interface MessageSpec {
  */
 function email<Field extends string = never>(...needs: Field[]) {
   // NoInfer: an email without fields must need no field, not the `string` the catalogue's `satisfies` suggests.
-  return { channel: "email", needs: needs as readonly NoInfer<Field>[], mayHave: ["name"], carriesCode: false } as const;
+  return {
+    channel: "email",
+    needs: needs as readonly NoInfer<Field>[],
+    mayHave: ["name"],
+    carriesCode: false,
+  } as const;
 }
 
 // A code message carries no code when Twilio Verify makes the code itself (SMS_PROVIDER=twilio-verify).
@@ -65,16 +70,24 @@ export const MESSAGES = {
 export type MessageType = keyof typeof MESSAGES;
 type Spec<T extends MessageType> = (typeof MESSAGES)[T];
 
-type TemplateOf<C extends MessageChannel> = { [T in MessageType]: Spec<T>["channel"] extends C ? T : never }[MessageType];
+type TemplateOf<C extends MessageChannel> = {
+  [T in MessageType]: Spec<T>["channel"] extends C ? T : never;
+}[MessageType];
 export type EmailTemplate = TemplateOf<"email">;
 export type SmsTemplate = TemplateOf<"sms">;
 export type CodeTemplate = { [T in MessageType]: Spec<T>["carriesCode"] extends true ? T : never }[MessageType];
 
 // Flattened to one object type: `{} & { name?: string }` would take any value at all, a number included.
 type OneObject<T> = { [K in keyof T]: T[K] };
-type Fields<S extends MessageSpec> = OneObject<{ [F in S["needs"][number]]: string } & { [F in S["mayHave"][number]]?: string }>;
-/** The data one message needs. A message without fields takes `{}` and nothing else (`{}` alone would take anything). */
-export type MessageData<T extends MessageType> = keyof Fields<Spec<T>> extends never ? Record<string, never> : Fields<Spec<T>>;
+type Fields<S extends MessageSpec> = OneObject<
+  { [F in S["needs"][number]]: string } & { [F in S["mayHave"][number]]?: string }
+>;
+/**
+ * The data one message needs. A message without fields takes `{}` and nothing else (`{}` alone would take anything).
+ */
+export type MessageData<T extends MessageType> = keyof Fields<Spec<T>> extends never
+  ? Record<string, never>
+  : Fields<Spec<T>>;
 
 /** What a flow enqueues: the channel must be the message's own, and the data must be what that message needs. */
 export type MessageIntent = {
@@ -82,8 +95,12 @@ export type MessageIntent = {
 }[MessageType];
 
 export const MESSAGE_TYPES = Object.keys(MESSAGES) as MessageType[];
-export const EMAIL_TEMPLATES: readonly EmailTemplate[] = MESSAGE_TYPES.filter((type): type is EmailTemplate => MESSAGES[type].channel === "email");
-export const SMS_TEMPLATES: readonly SmsTemplate[] = MESSAGE_TYPES.filter((type): type is SmsTemplate => MESSAGES[type].channel === "sms");
+export const EMAIL_TEMPLATES: readonly EmailTemplate[] = MESSAGE_TYPES.filter(
+  (type): type is EmailTemplate => MESSAGES[type].channel === "email",
+);
+export const SMS_TEMPLATES: readonly SmsTemplate[] = MESSAGE_TYPES.filter(
+  (type): type is SmsTemplate => MESSAGES[type].channel === "sms",
+);
 
 // Own keys only: a stored row's template is untrusted text, and "toString" is not a message.
 export function isMessageType(value: string): value is MessageType {
@@ -102,15 +119,22 @@ const channelName: Record<MessageChannel, string> = { email: "email", sms: "SMS"
  * message fails the caller's transaction, and again on the stored data before it is rendered. Fields a message
  * does not use are let through: a message queued before a copy change may still carry one.
  */
-export function assertMessageData<C extends MessageChannel>(channel: C, template: string, data: Record<string, unknown>): asserts template is TemplateOf<C> {
+export function assertMessageData<C extends MessageChannel>(
+  channel: C,
+  template: string,
+  data: Record<string, unknown>,
+): asserts template is TemplateOf<C> {
   const name = channelName[channel];
-  if (!isMessageType(template) || MESSAGES[template].channel !== channel) throw new Error(`unknown ${name} template "${template}"`);
+  if (!isMessageType(template) || MESSAGES[template].channel !== channel)
+    throw new Error(`unknown ${name} template "${template}"`);
   const spec: MessageSpec = MESSAGES[template];
   for (const field of spec.needs) {
     if (typeof data[field] !== "string") throw new Error(`${name} template "${template}" needs a string "${field}"`);
   }
   for (const field of spec.mayHave) {
-    if (data[field] !== undefined && typeof data[field] !== "string") throw new Error(`${name} template "${template}": "${field}" must be a string when given`);
+    if (data[field] !== undefined && typeof data[field] !== "string")
+      throw new Error(`${name} template "${template}": "${field}" must be a string when given`);
   }
-  if (spec.carriesCode && data.code !== undefined && !/^\d{6}$/.test(data.code as string)) throw new Error("SMS code must be 6 digits");
+  if (spec.carriesCode && data.code !== undefined && !/^\d{6}$/.test(data.code as string))
+    throw new Error("SMS code must be 6 digits");
 }

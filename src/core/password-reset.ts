@@ -3,7 +3,7 @@ import { consumeLinkTokenLockingUser, issueLinkToken, peekLinkToken } from "./li
 import { consumeAll, ipKey, limits } from "./limits";
 import { newPasswordWeakness } from "./passwords";
 import { greetingName, normalizeEmail } from "./present";
-import { fail, ok, type Result, rateLimited } from "./result";
+import { fail, ok, rateLimited, type Done } from "./result";
 import { eventClient } from "./present";
 import { throttleKey } from "./sign-in-throttle";
 import type { ClientInfo } from "./types";
@@ -14,7 +14,7 @@ const INVALID_LINK = "This reset link is invalid or has expired. Ask for a new o
  * Always 202-shaped: whether an email went out is known only to the inbox owner. The lookup and the email run
  * after the answer, so known and unknown addresses also take the same time (bench/enumeration-timing.mjs).
  */
-export async function forgotPassword(deps: Deps, input: { email: string }, client: ClientInfo): Promise<Result<{}>> {
+export async function forgotPassword(deps: Deps, input: { email: string }, client: ClientInfo): Promise<Done> {
   const email = normalizeEmail(input.email);
   const limited = await consumeAll(deps.limiter, [
     [limits.forgotPerIp, ipKey(client.ip)],
@@ -30,7 +30,12 @@ async function sendResetLink(deps: Deps, email: string, client: ClientInfo): Pro
     const user = await repo.findUserByEmail(email);
     if (!user) return false;
     const link = await issueLinkToken(deps, repo, "reset_password", user.id, user.email);
-    await repo.enqueue({ channel: "email", template: "password_reset", recipient: user.email, data: { ...greetingName(user), link } });
+    await repo.enqueue({
+      channel: "email",
+      template: "password_reset",
+      recipient: user.email,
+      data: { ...greetingName(user), link },
+    });
     await repo.recordEvent({ userId: user.id, type: "password_reset_requested", ...eventClient(client) });
     return true;
   });
@@ -41,7 +46,11 @@ async function sendResetLink(deps: Deps, email: string, client: ClientInfo): Pro
  * Sets a new password from an emailed link and revokes every session: whoever held the old password (or a
  * stolen cookie) is out. It never signs in, so a reset cannot bypass a second factor.
  */
-export async function resetPassword(deps: Deps, input: { token: string; password: string }, client: ClientInfo): Promise<Result<{}>> {
+export async function resetPassword(
+  deps: Deps,
+  input: { token: string; password: string },
+  client: ClientInfo,
+): Promise<Done> {
   const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, ipKey(client.ip)]]);
   if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
 
@@ -75,7 +84,12 @@ export async function resetPassword(deps: Deps, input: { token: string; password
     await repo.deleteSignInThrottle(throttleKey(deps, current.email));
     await repo.recordEvent({ userId: user.id, type: "password_reset", ...eventClient(client) });
     // After the first verification the name is gone (above); either way only the owner's own word greets.
-    await repo.enqueue({ channel: "email", template: "password_changed", recipient: current.email, data: firstVerification ? {} : greetingName(current) });
+    await repo.enqueue({
+      channel: "email",
+      template: "password_changed",
+      recipient: current.email,
+      data: firstVerification ? {} : greetingName(current),
+    });
     return true;
   });
   if (!done) return fail("invalid_token", INVALID_LINK);

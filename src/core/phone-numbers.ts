@@ -6,7 +6,15 @@ export type PhoneNumberCheck =
 
 // Numbers that cannot receive a text. FIXED_LINE_OR_MOBILE (most of North America) stays allowed: the
 // numbering plan does not tell, and refusing it would refuse every US and Canadian user.
-const NOT_SMS_CAPABLE = new Set(["FIXED_LINE", "PREMIUM_RATE", "SHARED_COST", "TOLL_FREE", "UAN", "VOICEMAIL", "PAGER"]);
+const NOT_SMS_CAPABLE = new Set([
+  "FIXED_LINE",
+  "PREMIUM_RATE",
+  "SHARED_COST",
+  "TOLL_FREE",
+  "UAN",
+  "VOICEMAIL",
+  "PAGER",
+]);
 
 /**
  * Parses, normalises and screens a number before any provider is paid to text it. Premium-rate and fixed-line
@@ -15,12 +23,20 @@ const NOT_SMS_CAPABLE = new Set(["FIXED_LINE", "PREMIUM_RATE", "SHARED_COST", "T
  */
 export function checkPhoneNumber(input: string, allowedCountries: readonly string[] | null): PhoneNumberCheck {
   const parsed = input.length <= 32 ? parsePhoneNumberFromString(input.trim()) : undefined;
-  if (!parsed || !parsed.isValid() || !input.trim().startsWith("+")) {
-    return { ok: false, code: "invalid_phone", message: "Enter a valid mobile number in international format, e.g. +1 415 555 2671." };
+  if (!parsed?.isValid() || !input.trim().startsWith("+")) {
+    return {
+      ok: false,
+      code: "invalid_phone",
+      message: "Enter a valid mobile number in international format, e.g. +1 415 555 2671.",
+    };
   }
   const type = parsed.getType();
   if (type && NOT_SMS_CAPABLE.has(type)) {
-    return { ok: false, code: "invalid_phone", message: "This number cannot receive text messages. Use a mobile number." };
+    return {
+      ok: false,
+      code: "invalid_phone",
+      message: "This number cannot receive text messages. Use a mobile number.",
+    };
   }
   const country = parsed.country ?? null;
   if (allowedCountries && (!country || !allowedCountries.includes(country))) {

@@ -12,7 +12,11 @@ import type { Challenge, ClientInfo, Session, User } from "./types";
 const EXPIRED = "This verification has expired or had too many wrong codes. Add the number again.";
 
 function presentVerification(challenge: Challenge) {
-  return { verificationId: challenge.id, phoneHint: maskPhoneNumber(challenge.phoneNumber!), ...describeChallenge(challenge) };
+  return {
+    verificationId: challenge.id,
+    phoneHint: maskPhoneNumber(challenge.phoneNumber!),
+    ...describeChallenge(challenge),
+  };
 }
 
 /**
@@ -22,7 +26,13 @@ function presentVerification(challenge: Challenge) {
  * may verify one (families share phones), and no answer here tells whose number is whose. The per-number SMS
  * budgets apply across accounts all the same.
  */
-export async function startPhoneVerification(deps: Deps, user: User, session: Session, input: { phoneNumber: string; currentPassword: string }, client: ClientInfo) {
+export async function startPhoneVerification(
+  deps: Deps,
+  user: User,
+  session: Session,
+  input: { phoneNumber: string; currentPassword: string },
+  client: ClientInfo,
+) {
   const stepUp = requireRecentSecondFactor(deps, user, session);
   if (stepUp) return stepUp;
   const passwordFailure = await checkCurrentPassword(deps, user, input.currentPassword);
@@ -30,7 +40,9 @@ export async function startPhoneVerification(deps: Deps, user: User, session: Se
   const checked = checkPhoneNumber(input.phoneNumber, deps.config.sms.allowedCountries);
   if (!checked.ok) return fail(checked.code, checked.message, { fields: { phoneNumber: checked.message } });
   if (checked.e164 === user.phoneNumber && user.phoneVerifiedAt) {
-    return fail("invalid_request", "This is already your verified number.", { fields: { phoneNumber: "This is already your verified number." } });
+    return fail("invalid_request", "This is already your verified number.", {
+      fields: { phoneNumber: "This is already your verified number." },
+    });
   }
 
   // Bound to this session: another session of the account (one that never stepped up) cannot finish it.
@@ -48,10 +60,16 @@ export async function startPhoneVerification(deps: Deps, user: User, session: Se
 }
 
 /** Only the signed-in owner's own open verification; anyone else's id is simply not found. */
-async function ownVerification(deps: Deps, user: User, session: Session, verificationId: string): Promise<Challenge | Failure> {
+async function ownVerification(
+  deps: Deps,
+  user: User,
+  session: Session,
+  verificationId: string,
+): Promise<Challenge | Failure> {
   const challenge = await deps.repo.findChallenge(verificationId);
   const now = deps.now();
-  if (!challenge || challenge.userId !== user.id || challenge.purpose !== "phone_verification") return fail("challenge_expired", EXPIRED);
+  if (!challenge || challenge.userId !== user.id || challenge.purpose !== "phone_verification")
+    return fail("challenge_expired", EXPIRED);
   if (challenge.sessionId !== null && challenge.sessionId !== session.id) return fail("challenge_expired", EXPIRED);
   if (!isChallengeOpen(challenge, now)) return fail("challenge_expired", EXPIRED);
   return challenge;
@@ -60,11 +78,18 @@ async function ownVerification(deps: Deps, user: User, session: Session, verific
 /** This session's verification in progress: one started in another session is not offered here. */
 export async function pendingPhoneVerification(deps: Deps, session: Session) {
   const challenge = await deps.repo.findOpenSessionChallenge(session.id, "phone_verification", deps.now());
-  if (!challenge || !isChallengeOpen(challenge, deps.now())) return fail("not_found", "No phone verification in progress.");
+  if (!challenge || !isChallengeOpen(challenge, deps.now()))
+    return fail("not_found", "No phone verification in progress.");
   return ok(presentVerification(challenge));
 }
 
-export async function resendPhoneCode(deps: Deps, user: User, session: Session, input: { verificationId: string }, client: ClientInfo): Promise<Result<{ resendAt: string; expiresAt: string; codeExpiresAt: string | null }>> {
+export async function resendPhoneCode(
+  deps: Deps,
+  user: User,
+  session: Session,
+  input: { verificationId: string },
+  client: ClientInfo,
+): Promise<Result<{ resendAt: string; expiresAt: string; codeExpiresAt: string | null }>> {
   const challenge = await ownVerification(deps, user, session, input.verificationId);
   if ("ok" in challenge) return challenge;
   const sent = await sendChallengeCode(deps, challenge, "phone_verification_code", client);
@@ -78,27 +103,45 @@ export async function resendPhoneCode(deps: Deps, user: User, session: Session, 
  * change of number changes the second factor: the credentials version moves, so sign-in challenges still
  * pointing at the old number die. The session that proved the new number has just passed that factor.
  */
-export async function verifyPhone(deps: Deps, user: User, session: Session, input: { verificationId: string; code: string }, client: ClientInfo): Promise<Result<{ user: User }>> {
+export async function verifyPhone(
+  deps: Deps,
+  user: User,
+  session: Session,
+  input: { verificationId: string; code: string },
+  client: ClientInfo,
+): Promise<Result<{ user: User }>> {
   const challenge = await ownVerification(deps, user, session, input.verificationId);
   if ("ok" in challenge) return challenge;
   const checked = await checkChallengeCode(deps, challenge, input.code, client);
   if (!checked.ok) return checked;
   const newNumber = challenge.phoneNumber!;
-  const updated = await deps.repo.transaction(async (repo) => {
-    const current = await repo.bumpCredentialsVersion(user.id, deps.now());
-    // The account's credentials changed after this verification began (a password reset): it proves nothing.
-    if (!current || current.credentialsVersion !== challenge.credentialsVersion + 1) throw new StaleChallenge();
-    const previous = current.phoneVerifiedAt ? current.phoneNumber : null;
-    const next = await repo.setVerifiedPhone(user.id, newNumber);
-    await repo.creditSecondFactor(session.id, user.id, next.credentialsVersion, deps.now());
-    await repo.recordEvent({ userId: user.id, type: previous ? "phone_changed" : "phone_added", ...eventClient(client) });
-    await repo.enqueue({ channel: "email", template: "phone_changed", recipient: user.email, data: { name: user.name, phoneHint: maskPhoneNumber(newNumber) } });
-    if (previous && previous !== newNumber) await repo.enqueue({ channel: "sms", template: "phone_changed_notice", recipient: previous, data: {} });
-    return next;
-  }).catch((error: unknown) => {
-    if (error instanceof StaleChallenge) return null;
-    throw error;
-  });
+  const updated = await deps.repo
+    .transaction(async (repo) => {
+      const current = await repo.bumpCredentialsVersion(user.id, deps.now());
+      // The account's credentials changed after this verification began (a password reset): it proves nothing.
+      if (!current || current.credentialsVersion !== challenge.credentialsVersion + 1) throw new StaleChallenge();
+      const previous = current.phoneVerifiedAt ? current.phoneNumber : null;
+      const next = await repo.setVerifiedPhone(user.id, newNumber);
+      await repo.creditSecondFactor(session.id, user.id, next.credentialsVersion, deps.now());
+      await repo.recordEvent({
+        userId: user.id,
+        type: previous ? "phone_changed" : "phone_added",
+        ...eventClient(client),
+      });
+      await repo.enqueue({
+        channel: "email",
+        template: "phone_changed",
+        recipient: user.email,
+        data: { name: user.name, phoneHint: maskPhoneNumber(newNumber) },
+      });
+      if (previous && previous !== newNumber)
+        await repo.enqueue({ channel: "sms", template: "phone_changed_notice", recipient: previous, data: {} });
+      return next;
+    })
+    .catch((error: unknown) => {
+      if (error instanceof StaleChallenge) return null;
+      throw error;
+    });
   if (!updated) return fail("challenge_expired", EXPIRED);
   deps.messagesQueued();
   return ok({ user: updated });
@@ -107,7 +150,13 @@ export async function verifyPhone(deps: Deps, user: User, session: Session, inpu
 class StaleChallenge extends Error {}
 
 /** Removing the number turns SMS two-factor off with it; both the number and the inbox are told. */
-export async function removePhone(deps: Deps, user: User, session: Session, input: { currentPassword: string }, client: ClientInfo): Promise<Result<{ user: User }>> {
+export async function removePhone(
+  deps: Deps,
+  user: User,
+  session: Session,
+  input: { currentPassword: string },
+  client: ClientInfo,
+): Promise<Result<{ user: User }>> {
   const stepUp = requireRecentSecondFactor(deps, user, session);
   if (stepUp) return stepUp;
   const passwordFailure = await checkCurrentPassword(deps, user, input.currentPassword);
@@ -117,8 +166,19 @@ export async function removePhone(deps: Deps, user: User, session: Session, inpu
     const current = await repo.bumpCredentialsVersion(user.id, deps.now());
     const next = await repo.clearPhone(user.id);
     await repo.recordEvent({ userId: user.id, type: "phone_removed", ...eventClient(client) });
-    await repo.enqueue({ channel: "email", template: "phone_removed", recipient: user.email, data: { name: user.name } });
-    if (current?.phoneNumber && current.phoneVerifiedAt) await repo.enqueue({ channel: "sms", template: "phone_removed_notice", recipient: current.phoneNumber, data: {} });
+    await repo.enqueue({
+      channel: "email",
+      template: "phone_removed",
+      recipient: user.email,
+      data: { name: user.name },
+    });
+    if (current?.phoneNumber && current.phoneVerifiedAt)
+      await repo.enqueue({
+        channel: "sms",
+        template: "phone_removed_notice",
+        recipient: current.phoneNumber,
+        data: {},
+      });
     return next;
   });
   deps.messagesQueued();

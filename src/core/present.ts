@@ -6,7 +6,8 @@ export function maskPhoneNumber(e164: string): string {
   const digits = e164.replace(/\D/g, "");
   // Country codes are 1–3 digits and not derivable from the length: guessing by length showed +33 (France)
   // as "+3" and +353 (Ireland) as "+35". libphonenumber knows the calling-code table.
-  const countryCode = parsePhoneNumberFromString(`+${digits}`)?.countryCallingCode ?? digits.slice(0, digits.length > 11 ? 2 : 1);
+  const countryCode =
+    parsePhoneNumberFromString(`+${digits}`)?.countryCallingCode ?? digits.slice(0, digits.length > 11 ? 2 : 1);
   return `+${countryCode} ••• ••• ${digits.slice(-4)}`;
 }
 
@@ -21,7 +22,10 @@ export function normalizeEmail(email: string): string {
  * stranger's text in the victim's inbox, under our name. The same goes for an address the account is only
  * moving to (email change): its owner has not confirmed anything yet.
  */
-export function greetingName(user: Pick<User, "name" | "email" | "emailVerifiedAt">, recipient: string = user.email): { name: string } | {} {
+export function greetingName(
+  user: Pick<User, "name" | "email" | "emailVerifiedAt">,
+  recipient: string = user.email,
+): { name?: string } {
   return user.emailVerifiedAt !== null && recipient === user.email ? { name: user.name } : {};
 }
 
@@ -35,7 +39,12 @@ export function presentUser(user: User) {
     avatarUrl: user.avatarVersion > 0 ? `/api/users/${user.id}/avatar?v=${user.avatarVersion}` : null,
     phoneNumber: user.phoneNumber ? maskPhoneNumber(user.phoneNumber) : null,
     phoneVerified: user.phoneVerifiedAt !== null,
-    twoFactor: { sms: user.twoFactorSms && user.phoneVerifiedAt !== null, totp: false, passkeys: 0, recoveryCodesLeft: 0 },
+    twoFactor: {
+      sms: user.twoFactorSms && user.phoneVerifiedAt !== null,
+      totp: false,
+      passkeys: 0,
+      recoveryCodesLeft: 0,
+    },
     createdAt: user.createdAt.toISOString(),
   };
 }

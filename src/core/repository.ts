@@ -1,12 +1,29 @@
 import type { MessageIntent } from "./messages";
-import type { Challenge, ChallengePurpose, OneTimeToken, OneTimeTokenPurpose, SecurityEvent, SecurityEventType, Session, SignInThrottle, User } from "./types";
+import type {
+  Challenge,
+  ChallengePurpose,
+  OneTimeToken,
+  OneTimeTokenPurpose,
+  SecurityEvent,
+  SecurityEventType,
+  Session,
+  SignInThrottle,
+  User,
+} from "./types";
 
 /**
  * Everything the flows need from storage: one store per table, composed below. One implementation
  * (src/db/repository/, a file per store) serves PostgreSQL and PGlite; flows that change several rows run inside
  * `transaction` so nothing is half-written.
  */
-export interface Repository extends UserStore, AvatarStore, SessionStore, OneTimeTokenStore, ChallengeStore, SignInThrottleStore, SecurityEventStore {
+export interface Repository
+  extends UserStore,
+    AvatarStore,
+    SessionStore,
+    OneTimeTokenStore,
+    ChallengeStore,
+    SignInThrottleStore,
+    SecurityEventStore {
   transaction<T>(work: (repo: Repository) => Promise<T>): Promise<T>;
 
   /** Written in the caller's transaction; the outbox worker delivers it after commit. Returns its id. */
@@ -95,7 +112,10 @@ export interface ChallengeStore {
   closeOpenChallenges(userId: string, purpose: ChallengePurpose, now: Date): Promise<void>;
   /** Takes the resend cooldown in the statement that checks it: null when cooling down, finished or expired. */
   claimResend(id: string, now: Date, resendAt: Date): Promise<Challenge | null>;
-  recordCodeSent(id: string, code: { codeHash: Buffer | null; codeExpiresAt: Date; resendAt: Date }): Promise<Challenge | null>;
+  recordCodeSent(
+    id: string,
+    code: { codeHash: Buffer | null; codeExpiresAt: Date; resendAt: Date },
+  ): Promise<Challenge | null>;
   /**
    * Counts one attempt before any code is compared, in one statement: null when the challenge is finished,
    * expired or out of attempts. Concurrent guesses cannot share an attempt.
@@ -111,12 +131,21 @@ export interface SignInThrottleStore {
    * the key is locked or before its retryAt. `delaySchedule[n-1]` is the wait in seconds after n attempts
    * (the last entry repeats); the attempt that reaches `lockAfterFailures` sets lockedAt.
    */
-  claimSignInAttempt(key: string, options: { now: Date; delaySchedule: number[]; lockAfterFailures: number }): Promise<SignInThrottle | null>;
+  claimSignInAttempt(
+    key: string,
+    options: { now: Date; delaySchedule: number[]; lockAfterFailures: number },
+  ): Promise<SignInThrottle | null>;
   findSignInThrottle(key: string): Promise<SignInThrottle | null>;
   deleteSignInThrottle(key: string): Promise<void>;
 }
 
 export interface SecurityEventStore {
-  recordEvent(event: { userId: string | null; type: SecurityEventType; ip: string | null; userAgent: string | null; details?: Record<string, unknown> }): Promise<void>;
+  recordEvent(event: {
+    userId: string | null;
+    type: SecurityEventType;
+    ip: string | null;
+    userAgent: string | null;
+    details?: Record<string, unknown>;
+  }): Promise<void>;
   listEvents(userId: string, limit: number): Promise<SecurityEvent[]>;
 }

@@ -37,7 +37,14 @@ export interface Failure {
 
 export type Result<T> = ({ ok: true } & T) | Failure;
 
-export function fail(code: FailureCode, message: string, extra: Partial<Pick<Failure, "fields" | "retryAfterSeconds" | "attemptsLeft">> = {}): Failure {
+/** A flow that succeeds with nothing to return. */
+export type Done = Result<Record<never, never>>;
+
+export function fail(
+  code: FailureCode,
+  message: string,
+  extra: Partial<Pick<Failure, "fields" | "retryAfterSeconds" | "attemptsLeft">> = {},
+): Failure {
   return { ok: false, code, message, ...extra };
 }
 

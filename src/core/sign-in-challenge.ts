@@ -25,8 +25,9 @@ const EXPIRED = "Your sign-in has expired or was used up. Start again with your 
 async function liveSignInChallenge(deps: Deps, handle: ChallengeHandle): Promise<Challenge | Failure> {
   const challenge = await deps.repo.findChallenge(handle.challengeId);
   const now = deps.now();
-  const boundElsewhere = challenge?.clientBinding && !(handle.binding && constantTimeEqual(challenge.clientBinding, sha256(handle.binding)));
-  if (!challenge || challenge.purpose !== "sign_in" || boundElsewhere || !isChallengeOpen(challenge, now)) {
+  const boundElsewhere =
+    challenge?.clientBinding && !(handle.binding && constantTimeEqual(challenge.clientBinding, sha256(handle.binding)));
+  if (challenge?.purpose !== "sign_in" || boundElsewhere || !isChallengeOpen(challenge, now)) {
     return fail("challenge_expired", EXPIRED);
   }
   return challenge;
@@ -39,7 +40,11 @@ export async function signInChallengeState(deps: Deps, handle: ChallengeHandle) 
 }
 
 /** A new code (the previous one dies), after the 60-second cooldown and within every SMS budget. */
-export async function resendSignInCode(deps: Deps, handle: ChallengeHandle, client: ClientInfo): Promise<Result<{ resendAt: string; expiresAt: string; codeExpiresAt: string | null }>> {
+export async function resendSignInCode(
+  deps: Deps,
+  handle: ChallengeHandle,
+  client: ClientInfo,
+): Promise<Result<{ resendAt: string; expiresAt: string; codeExpiresAt: string | null }>> {
   const challenge = await liveSignInChallenge(deps, handle);
   if ("ok" in challenge) return challenge;
   const sent = await sendChallengeCode(deps, challenge, "sign_in_code", client);
@@ -53,7 +58,11 @@ export async function resendSignInCode(deps: Deps, handle: ChallengeHandle, clie
  * The session is inserted only while the account's credentials are the ones the challenge was opened under: a
  * password reset or change, a 2FA or phone change since then (even one committing at this instant) voids it.
  */
-export async function verifySignInCode(deps: Deps, handle: ChallengeHandle & { code: string }, client: ClientInfo): Promise<Result<{ result: SignedIn }>> {
+export async function verifySignInCode(
+  deps: Deps,
+  handle: ChallengeHandle & { code: string },
+  client: ClientInfo,
+): Promise<Result<{ result: SignedIn }>> {
   const challenge = await liveSignInChallenge(deps, handle);
   if ("ok" in challenge) return challenge;
   const checked = await checkChallengeCode(deps, challenge, handle.code, client);
@@ -61,7 +70,9 @@ export async function verifySignInCode(deps: Deps, handle: ChallengeHandle & { c
   const user = await deps.repo.findUserById(challenge.userId);
   if (!user) return fail("challenge_expired", EXPIRED);
   // Refused inside the insert when the credentials (2FA switch, phone, password) changed since the challenge opened.
-  const created = await createSession(deps, { id: user.id, credentialsVersion: challenge.credentialsVersion }, client, { secondFactorAt: deps.now() });
+  const created = await createSession(deps, { id: user.id, credentialsVersion: challenge.credentialsVersion }, client, {
+    secondFactorAt: deps.now(),
+  });
   if (!created) return fail("challenge_expired", EXPIRED);
   await deps.repo.recordEvent({ userId: user.id, type: "sign_in_second_factor", ...eventClient(client) });
   const knownDevice = issueKnownDevice(deps, user.id, (await deps.repo.getPasswordHash(user.id)) ?? "");

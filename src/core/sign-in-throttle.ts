@@ -3,7 +3,7 @@ import type { Deps } from "./deps";
 import { consumeLinkToken, issueLinkToken } from "./link-tokens";
 import { consumeAll, ipKey, limits, type RateLimitPolicy, release, reserveAll, type Reservation } from "./limits";
 import { eventClient, greetingName } from "./present";
-import { fail, type Failure, ok, type Result, rateLimited } from "./result";
+import { fail, type Failure, ok, rateLimited, type Done } from "./result";
 import type { ClientInfo, User } from "./types";
 
 /**
@@ -50,7 +50,9 @@ export function throttleKey(deps: Deps, email: string): string {
 export const ACCOUNT_LOCKED_MESSAGE =
   "Sign-in to this account is paused after too many failed attempts. The account owner has been emailed a link to unlock it; resetting the password unlocks it too.";
 
-export type SignInReservation = { allowed: true; lockedNow: boolean; reserved: Reservation } | { allowed: false; failure: Failure };
+export type SignInReservation =
+  | { allowed: true; lockedNow: boolean; reserved: Reservation }
+  | { allowed: false; failure: Failure };
 
 /** Spraying one password across many accounts from one address: failures per IP, whichever account. */
 export const failuresPerIp: Array<RateLimitPolicy> = [limits.signInFailuresPerIpHour, limits.signInFailuresPerIpDay];
@@ -62,12 +64,19 @@ export const failuresPerIp: Array<RateLimitPolicy> = [limits.signInFailuresPerIp
  * password checks, never "all saw room, all were checked". A correct password gives the reservation back
  * (`releaseSignInReservation`); a wrong one keeps it.
  */
-export async function reserveSignInAttempt(deps: Deps, email: string, ip: string, knownDevice: KnownDevice | null): Promise<SignInReservation> {
+export async function reserveSignInAttempt(
+  deps: Deps,
+  email: string,
+  ip: string,
+  knownDevice: KnownDevice | null,
+): Promise<SignInReservation> {
   const budgets: Reservation = failuresPerIp.map((policy) => [policy, ip]);
   if (knownDevice) budgets.push([limits.signInFailuresPerDevice, knownDevice.id]);
   const reserved = await reserveAll(deps.limiter, budgets);
   if (!reserved.allowed) {
-    const failure = knownDevice ? tooSoon(reserved.retryAfterSeconds) : rateLimited(reserved.retryAfterSeconds, "Too many sign-in attempts. Try again later.");
+    const failure = knownDevice
+      ? tooSoon(reserved.retryAfterSeconds)
+      : rateLimited(reserved.retryAfterSeconds, "Too many sign-in attempts. Try again later.");
     return { allowed: false, failure };
   }
   // A known device is exempt from the address's delays and lock: strangers' guesses never lock the owner out.
@@ -86,7 +95,10 @@ export async function releaseSignInReservation(deps: Deps, email: string, reserv
   await deps.repo.deleteSignInThrottle(throttleKey(deps, email));
 }
 
-export async function claimAddressAttempt(deps: Deps, email: string): Promise<{ allowed: true; lockedNow: boolean } | { allowed: false; failure: Failure }> {
+export async function claimAddressAttempt(
+  deps: Deps,
+  email: string,
+): Promise<{ allowed: true; lockedNow: boolean } | { allowed: false; failure: Failure }> {
   const now = deps.now();
   const key = throttleKey(deps, email);
   // A refused claim is explained by a second read. Between the two a correct password may end the run of failures
@@ -101,7 +113,11 @@ export async function claimAddressAttempt(deps: Deps, email: string): Promise<{ 
     if (claimed) return { allowed: true, lockedNow: claimed.lockedAt !== null };
     const state = await deps.repo.findSignInThrottle(key);
     if (state?.lockedAt) return { allowed: false, failure: fail("account_locked", ACCOUNT_LOCKED_MESSAGE) };
-    if (state) return { allowed: false, failure: tooSoon(Math.max(1, Math.ceil((state.retryAt.getTime() - now.getTime()) / 1000))) };
+    if (state)
+      return {
+        allowed: false,
+        failure: tooSoon(Math.max(1, Math.ceil((state.retryAt.getTime() - now.getTime()) / 1000))),
+      };
   }
   return { allowed: false, failure: tooSoon(1) };
 }
@@ -114,7 +130,12 @@ function tooSoon(retryAfterSeconds: number): Failure {
 export async function notifyLockedAccount(deps: Deps, user: User, client: ClientInfo): Promise<void> {
   await deps.repo.transaction(async (repo) => {
     const link = await issueLinkToken(deps, repo, "unlock_sign_in", user.id, user.email);
-    await repo.enqueue({ channel: "email", template: "sign_in_locked", recipient: user.email, data: { ...greetingName(user), link, ip: client.ip } });
+    await repo.enqueue({
+      channel: "email",
+      template: "sign_in_locked",
+      recipient: user.email,
+      data: { ...greetingName(user), link, ip: client.ip },
+    });
     await repo.recordEvent({ userId: user.id, type: "sign_in_locked", ...eventClient(client) });
   });
   deps.messagesQueued();
@@ -136,7 +157,12 @@ export function issueKnownDevice(deps: Deps, userId: string, passwordHash: strin
 }
 
 /** The device, when the cookie was issued by us to a browser that signed in to this account with this password. */
-export function recognizeKnownDevice(deps: Deps, userId: string, passwordHash: string, cookie: string | null | undefined): KnownDevice | null {
+export function recognizeKnownDevice(
+  deps: Deps,
+  userId: string,
+  passwordHash: string,
+  cookie: string | null | undefined,
+): KnownDevice | null {
   const match = cookie ? /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(cookie) : null;
   if (!match) return null;
   const [, id, mac] = match as unknown as [string, string, string];
@@ -148,7 +174,7 @@ function deviceMac(deps: Deps, userId: string, passwordHash: string, id: string)
 }
 
 /** The emailed unlock link: proves control of the inbox, so the address's failure count starts over. */
-export async function unlockSignIn(deps: Deps, input: { token: string }, client: ClientInfo): Promise<Result<{}>> {
+export async function unlockSignIn(deps: Deps, input: { token: string }, client: ClientInfo): Promise<Done> {
   const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, ipKey(client.ip)]]);
   if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
   const unlocked = await deps.repo.transaction(async (repo) => {
@@ -160,5 +186,10 @@ export async function unlockSignIn(deps: Deps, input: { token: string }, client:
     await repo.recordEvent({ userId: user.id, type: "sign_in_unlocked", ...eventClient(client) });
     return true;
   });
-  return unlocked ? ok({}) : fail("invalid_token", "This unlock link is invalid, used or expired. Resetting your password also unlocks sign-in.");
+  return unlocked
+    ? ok({})
+    : fail(
+        "invalid_token",
+        "This unlock link is invalid, used or expired. Resetting your password also unlocks sign-in.",
+      );
 }

@@ -4,7 +4,13 @@ import { consumeAll, ipKey, limits } from "./limits";
 import { eventClient, normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
 import { createSession } from "./sessions";
-import { issueKnownDevice, notifyLockedAccount, recognizeKnownDevice, releaseSignInReservation, reserveSignInAttempt } from "./sign-in-throttle";
+import {
+  issueKnownDevice,
+  notifyLockedAccount,
+  recognizeKnownDevice,
+  releaseSignInReservation,
+  reserveSignInAttempt,
+} from "./sign-in-throttle";
 import type { ClientInfo, Session, User } from "./types";
 
 export type SignedIn =
@@ -37,7 +43,9 @@ export async function signIn(
   const reservation = await reserveSignInAttempt(deps, email, ip, knownDevice);
   if (!reservation.allowed) return reservation.failure;
 
-  const passwordMatches = found ? await deps.passwordHasher.verify(found.passwordHash, input.password) : await deps.passwordHasher.verifyDummy(input.password);
+  const passwordMatches = found
+    ? await deps.passwordHasher.verify(found.passwordHash, input.password)
+    : await deps.passwordHasher.verifyDummy(input.password);
   if (!found || !passwordMatches) {
     // The failure stays spent (the reservation is kept). What only an existing account does, the event and the
     // lock email, runs after the answer, so a wrong password for a real account takes as long as for none.
@@ -64,7 +72,12 @@ export async function signIn(
  * challenge, never a session. `user` is the row the first factor was checked against: if its credentials
  * changed since (a reset, a 2FA switch committing in parallel), neither a session nor a challenge is created.
  */
-export async function completeFirstFactor(deps: Deps, user: User, client: ClientInfo, passwordHash?: string): Promise<Result<{ result: SignedIn }>> {
+export async function completeFirstFactor(
+  deps: Deps,
+  user: User,
+  client: ClientInfo,
+  passwordHash?: string,
+): Promise<Result<{ result: SignedIn }>> {
   const methods = secondFactorMethods(user);
   if (methods.length > 0) {
     const started = await createSignInChallenge(deps, user, methods, client);

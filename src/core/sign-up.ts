@@ -4,7 +4,7 @@ import { consumeAll, ipKey, limits } from "./limits";
 import { issueLinkToken, type LinkOptions } from "./link-tokens";
 import { newPasswordWeakness } from "./passwords";
 import { eventClient, greetingName, normalizeEmail } from "./present";
-import { fail, ok, type Result, rateLimited } from "./result";
+import { fail, ok, rateLimited, type Done } from "./result";
 import type { ClientInfo, User } from "./types";
 import type { Repository } from "./repository";
 
@@ -15,17 +15,23 @@ import type { Repository } from "./repository";
  * answer (Deps.afterResponse), like forgot-password: a pen test timed the account insert and its email at +7%
  * for new addresses, enough to tell them apart (AUC 0.19; bench/enumeration-timing.mjs).
  */
-export async function signUp(deps: Deps, input: { email: string; password: string; name: string }, client: ClientInfo): Promise<Result<{}>> {
+export async function signUp(
+  deps: Deps,
+  input: { email: string; password: string; name: string },
+  client: ClientInfo,
+): Promise<Done> {
   const email = normalizeEmail(input.email);
   const name = input.name.trim();
   const limited = await consumeAll(deps.limiter, [[limits.signUpPerIp, ipKey(client.ip)]]);
-  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds, "Too many sign-ups from your network. Try again later.");
+  if (!limited.allowed)
+    return rateLimited(limited.retryAfterSeconds, "Too many sign-ups from your network. Try again later.");
 
   const weakness = await newPasswordWeakness(deps, input.password, { email, name });
   if (weakness) return fail("weak_password", weakness, { fields: { password: weakness } });
   // Counted only for sign-ups that will send an email: a refused password sends nothing.
   const perEmail = await consumeAll(deps.limiter, [[limits.signUpPerEmail, email]]);
-  if (!perEmail.allowed) return rateLimited(perEmail.retryAfterSeconds, "Too many sign-ups for this address. Try again later.");
+  if (!perEmail.allowed)
+    return rateLimited(perEmail.retryAfterSeconds, "Too many sign-ups for this address. Try again later.");
   const passwordHash = await deps.passwordHasher.hash(input.password);
 
   deps.afterResponse(async () => {
@@ -36,7 +42,12 @@ export async function signUp(deps: Deps, input: { email: string; password: strin
   return ok({});
 }
 
-async function createOrNotify(deps: Deps, repo: Repository, signUp: { email: string; name: string; passwordHash: string }, client: ClientInfo): Promise<void> {
+async function createOrNotify(
+  deps: Deps,
+  repo: Repository,
+  signUp: { email: string; name: string; passwordHash: string },
+  client: ClientInfo,
+): Promise<void> {
   const existing = await repo.findUserByEmail(signUp.email);
   if (existing) return notifyExistingAccount(deps, repo, existing, signUp);
   const user = await repo.createUser({ id: randomId(), ...signUp });
@@ -52,29 +63,53 @@ async function createOrNotify(deps: Deps, repo: Repository, signUp: { email: str
   await sendVerificationEmail(deps, repo, user, { passwordHash: signUp.passwordHash, name: signUp.name });
 }
 
-async function notifyExistingAccount(deps: Deps, repo: Repository, user: User, signUp: { name: string; passwordHash: string }): Promise<void> {
+async function notifyExistingAccount(
+  deps: Deps,
+  repo: Repository,
+  user: User,
+  signUp: { name: string; passwordHash: string },
+): Promise<void> {
   if (user.emailVerifiedAt) {
-    await repo.enqueue({ channel: "email", template: "sign_up_attempt", recipient: user.email, data: greetingName(user) });
+    await repo.enqueue({
+      channel: "email",
+      template: "sign_up_attempt",
+      recipient: user.email,
+      data: greetingName(user),
+    });
     return;
   }
   // Nobody has proven this address yet, so the account may be someone else's pre-registration. This sign-up
   // gets its own link carrying its own password and name, and does not cancel earlier links: whichever link the
   // inbox owner follows decides the password and the name, and a later sign-up by an attacker cannot void the
   // owner's link.
-  await sendVerificationEmail(deps, repo, user, { supersede: false, passwordHash: signUp.passwordHash, name: signUp.name });
+  await sendVerificationEmail(deps, repo, user, {
+    supersede: false,
+    passwordHash: signUp.passwordHash,
+    name: signUp.name,
+  });
 }
 
 /**
  * The account is unverified, so the email greets without a name: the name is only what a sign-up typed, and
  * anyone can sign up with anyone's address (greetingName in core/present.ts).
  */
-export async function sendVerificationEmail(deps: Deps, repo: Repository, user: User, options: LinkOptions = {}): Promise<void> {
+export async function sendVerificationEmail(
+  deps: Deps,
+  repo: Repository,
+  user: User,
+  options: LinkOptions = {},
+): Promise<void> {
   const link = await issueLinkToken(deps, repo, "verify_email", user.id, user.email, options);
-  await repo.enqueue({ channel: "email", template: "verify_email", recipient: user.email, data: { ...greetingName(user), link } });
+  await repo.enqueue({
+    channel: "email",
+    template: "verify_email",
+    recipient: user.email,
+    data: { ...greetingName(user), link },
+  });
 }
 
 /** Same answer for unknown, verified and unverified addresses; only the last gets an email. */
-export async function resendVerification(deps: Deps, input: { email: string }, client: ClientInfo): Promise<Result<{}>> {
+export async function resendVerification(deps: Deps, input: { email: string }, client: ClientInfo): Promise<Done> {
   const email = normalizeEmail(input.email);
   const limited = await consumeAll(deps.limiter, [
     [limits.resendPerIp, ipKey(client.ip)],
@@ -91,7 +126,11 @@ export async function resendVerification(deps: Deps, input: { email: string }, c
       // name of the newest sign-up still pending, never "whatever password the account row holds", which may be
       // the pre-registering stranger's.
       const newest = await repo.findNewestPendingToken(user.id, "verify_email", deps.now());
-      await sendVerificationEmail(deps, repo, user, { supersede: false, passwordHash: newest?.passwordHash ?? undefined, name: newest?.name ?? undefined });
+      await sendVerificationEmail(deps, repo, user, {
+        supersede: false,
+        passwordHash: newest?.passwordHash ?? undefined,
+        name: newest?.name ?? undefined,
+      });
       return true;
     });
     if (sent) deps.messagesQueued();

@@ -2,7 +2,7 @@ import { checkChallengeCode, describeChallenge, isChallengeOpen, sendChallengeCo
 import type { Deps } from "./deps";
 import { newChallenge, secondFactorMethods } from "./factors";
 import { eventClient, maskPhoneNumber } from "./present";
-import { fail, ok, type Failure, type Result } from "./result";
+import { fail, ok, type Failure, type Done } from "./result";
 import type { Challenge, ClientInfo, Session, User } from "./types";
 
 /**
@@ -25,7 +25,10 @@ export function requireRecentSecondFactor(deps: Deps, user: User, session: Sessi
 }
 
 function presentStepUp(challenge: Challenge) {
-  return { phoneHint: challenge.phoneNumber ? maskPhoneNumber(challenge.phoneNumber) : null, ...describeChallenge(challenge) };
+  return {
+    phoneHint: challenge.phoneNumber ? maskPhoneNumber(challenge.phoneNumber) : null,
+    ...describeChallenge(challenge),
+  };
 }
 
 /**
@@ -34,13 +37,15 @@ function presentStepUp(challenge: Challenge) {
  * open challenge (its spent attempts stay spent).
  */
 export async function sendStepUpCode(deps: Deps, user: User, session: Session, client: ClientInfo) {
-  if (!secondFactorMethods(user).includes("sms")) return fail("invalid_request", "Two-step sign-in is not on for this account.");
+  if (!secondFactorMethods(user).includes("sms"))
+    return fail("invalid_request", "Two-step sign-in is not on for this account.");
   const now = deps.now();
   const open = await deps.repo.findOpenSessionChallenge(session.id, "step_up", now);
   let challenge = open && isChallengeOpen(open, now) && open.phoneNumber === user.phoneNumber ? open : null;
   if (!challenge) {
     challenge = newChallenge(deps, user, "step_up", user.phoneNumber!, client, session.id);
-    if (!(await deps.repo.insertChallenge(challenge))) return fail("credentials_changed", "Your security settings just changed. Try again.");
+    if (!(await deps.repo.insertChallenge(challenge)))
+      return fail("credentials_changed", "Your security settings just changed. Try again.");
   }
   const sent = await sendChallengeCode(deps, challenge, "step_up_code", client);
   if (!sent.ok) return sent;
@@ -59,13 +64,21 @@ export async function stepUpState(deps: Deps, session: Session) {
  * The right code credits this session with a second factor passed now. Credited only while the account's
  * credentials are the ones the step-up was opened under, so a factor removed meanwhile cannot be "passed".
  */
-export async function verifyStepUp(deps: Deps, user: User, session: Session, input: { code: string }, client: ClientInfo): Promise<Result<{}>> {
+export async function verifyStepUp(
+  deps: Deps,
+  user: User,
+  session: Session,
+  input: { code: string },
+  client: ClientInfo,
+): Promise<Done> {
   const now = deps.now();
   const challenge = await deps.repo.findOpenSessionChallenge(session.id, "step_up", now);
-  if (!challenge || challenge.userId !== user.id || !isChallengeOpen(challenge, now)) return fail("challenge_expired", EXPIRED);
+  if (!challenge || challenge.userId !== user.id || !isChallengeOpen(challenge, now))
+    return fail("challenge_expired", EXPIRED);
   const checked = await checkChallengeCode(deps, challenge, input.code, client);
   if (!checked.ok) return checked;
-  if (!(await deps.repo.creditSecondFactor(session.id, user.id, challenge.credentialsVersion, deps.now()))) return fail("challenge_expired", EXPIRED);
+  if (!(await deps.repo.creditSecondFactor(session.id, user.id, challenge.credentialsVersion, deps.now())))
+    return fail("challenge_expired", EXPIRED);
   await deps.repo.recordEvent({ userId: user.id, type: "step_up", ...eventClient(client) });
   return ok({});
 }

@@ -26,29 +26,41 @@ export async function setSmsTwoFactor(
   if (stepUp) return stepUp;
   const passwordFailure = await checkCurrentPassword(deps, user, input.currentPassword);
   if (passwordFailure) return passwordFailure;
-  if (input.enabled && (!user.phoneVerifiedAt || !user.phoneNumber)) return fail("phone_not_verified", "Add and verify a mobile number first.");
-  const updated = await deps.repo.transaction(async (repo) => {
-    const current = await repo.bumpCredentialsVersion(user.id, deps.now());
-    // The number was removed since the request was read: roll the bump back, nothing changes.
-    if (input.enabled && (!current?.phoneVerifiedAt || !current.phoneNumber)) throw new PhoneGone();
-    const next = await repo.setTwoFactorSms(user.id, input.enabled);
-    if (input.enabled && current && !current.twoFactorSms) {
-      if (input.signOutOthers ?? true) await repo.deleteUserSessions(user.id, session.id);
-      else await repo.forgetSecondFactor(user.id, session.id);
-    }
-    if (input.enabled !== current?.twoFactorSms) {
-      await repo.recordEvent({ userId: user.id, type: input.enabled ? "two_factor_enabled" : "two_factor_disabled", ...eventClient(client) });
-      await repo.enqueue(
-        input.enabled
-          ? { channel: "email", template: "two_factor_enabled", recipient: user.email, data: { name: user.name, phoneHint: maskPhoneNumber(next.phoneNumber!) } }
-          : { channel: "email", template: "two_factor_disabled", recipient: user.email, data: { name: user.name } },
-      );
-    }
-    return next;
-  }).catch((error: unknown) => {
-    if (error instanceof PhoneGone) return null;
-    throw error;
-  });
+  if (input.enabled && (!user.phoneVerifiedAt || !user.phoneNumber))
+    return fail("phone_not_verified", "Add and verify a mobile number first.");
+  const updated = await deps.repo
+    .transaction(async (repo) => {
+      const current = await repo.bumpCredentialsVersion(user.id, deps.now());
+      // The number was removed since the request was read: roll the bump back, nothing changes.
+      if (input.enabled && (!current?.phoneVerifiedAt || !current.phoneNumber)) throw new PhoneGone();
+      const next = await repo.setTwoFactorSms(user.id, input.enabled);
+      if (input.enabled && current && !current.twoFactorSms) {
+        if (input.signOutOthers ?? true) await repo.deleteUserSessions(user.id, session.id);
+        else await repo.forgetSecondFactor(user.id, session.id);
+      }
+      if (input.enabled !== current?.twoFactorSms) {
+        await repo.recordEvent({
+          userId: user.id,
+          type: input.enabled ? "two_factor_enabled" : "two_factor_disabled",
+          ...eventClient(client),
+        });
+        await repo.enqueue(
+          input.enabled
+            ? {
+                channel: "email",
+                template: "two_factor_enabled",
+                recipient: user.email,
+                data: { name: user.name, phoneHint: maskPhoneNumber(next.phoneNumber!) },
+              }
+            : { channel: "email", template: "two_factor_disabled", recipient: user.email, data: { name: user.name } },
+        );
+      }
+      return next;
+    })
+    .catch((error: unknown) => {
+      if (error instanceof PhoneGone) return null;
+      throw error;
+    });
   if (!updated) return fail("phone_not_verified", "Add and verify a mobile number first.");
   deps.messagesQueued();
   return ok({ user: updated });

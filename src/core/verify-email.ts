@@ -15,7 +15,11 @@ const INVALID_LINK = "This link is invalid or has expired. Ask for a new one.";
  * never touched (no password, no name), so an old link mailed by a stranger's sign-up cannot set their password
  * on the account the owner has been using since.
  */
-export async function verifyEmail(deps: Deps, input: { token: string }, client: ClientInfo): Promise<Result<{ result: SignedIn }>> {
+export async function verifyEmail(
+  deps: Deps,
+  input: { token: string },
+  client: ClientInfo,
+): Promise<Result<{ result: SignedIn }>> {
   const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, ipKey(client.ip)]]);
   if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
 
@@ -30,7 +34,8 @@ export async function verifyEmail(deps: Deps, input: { token: string }, client: 
     const verified = await repo.bumpCredentialsVersion(token.userId, deps.now());
     if (!verified) return null;
     if (token.passwordHash) await repo.setPasswordHash(verified.id, token.passwordHash);
-    const named = token.name !== null && token.name !== verified.name ? await repo.updateName(verified.id, token.name) : verified;
+    const named =
+      token.name !== null && token.name !== verified.name ? await repo.updateName(verified.id, token.name) : verified;
     await repo.recordEvent({ userId: verified.id, type: "email_verified", ...eventClient(client) });
     return named;
   });

@@ -31,7 +31,12 @@ export async function purgeExpired(db: Database, now: Date, sessionIdleTimeoutSe
     .returning({ id: sessions.id });
   const deletedTokens = await db
     .delete(oneTimeTokens)
-    .where(or(lt(oneTimeTokens.expiresAt, tokenCutoff), and(isNotNull(oneTimeTokens.usedAt), lt(oneTimeTokens.usedAt, tokenCutoff))))
+    .where(
+      or(
+        lt(oneTimeTokens.expiresAt, tokenCutoff),
+        and(isNotNull(oneTimeTokens.usedAt), lt(oneTimeTokens.usedAt, tokenCutoff)),
+      ),
+    )
     .returning({ id: oneTimeTokens.id });
   const deletedChallenges = await db
     .delete(challenges)
@@ -39,7 +44,17 @@ export async function purgeExpired(db: Database, now: Date, sessionIdleTimeoutSe
     .returning({ id: challenges.id });
   const deletedThrottles = await db
     .delete(signInThrottles)
-    .where(and(isNull(signInThrottles.lockedAt), lt(signInThrottles.lastAttemptAt, new Date(now.getTime() - THROTTLE_RETENTION_MS))))
+    .where(
+      and(
+        isNull(signInThrottles.lockedAt),
+        lt(signInThrottles.lastAttemptAt, new Date(now.getTime() - THROTTLE_RETENTION_MS)),
+      ),
+    )
     .returning({ key: signInThrottles.key });
-  return { sessions: deletedSessions.length, linkTokens: deletedTokens.length, challenges: deletedChallenges.length, signInThrottles: deletedThrottles.length };
+  return {
+    sessions: deletedSessions.length,
+    linkTokens: deletedTokens.length,
+    challenges: deletedChallenges.length,
+    signInThrottles: deletedThrottles.length,
+  };
 }

@@ -29,7 +29,11 @@ const REQUEST_DELIVERY_RESERVATION_MS = 30_000;
  * Call inside the caller's transaction. The data holds single-use links, so only its sealed form
  * (AES-256-GCM under SECRET) is stored: a database dump or backup does not hand out password resets.
  */
-export async function enqueueMessage(db: Database, sealer: { seal(plain: string): Buffer }, message: MessageIntent): Promise<string> {
+export async function enqueueMessage(
+  db: Database,
+  sealer: { seal(plain: string): Buffer },
+  message: MessageIntent,
+): Promise<string> {
   assertMessageData(message.channel, message.template, message.data);
   const id = randomId();
   await db.insert(outboxMessages).values({
@@ -51,12 +55,21 @@ export async function enqueueMessage(db: Database, sealer: { seal(plain: string)
  * forward by `leaseMs` keeps it from being claimed again while it is being sent. If the worker dies, the
  * lease runs out and another worker retries it.
  */
-export async function claimDueMessage(db: Database, options: { channels: MessageChannel[]; leaseMs: number }): Promise<OutboxMessage | null> {
+export async function claimDueMessage(
+  db: Database,
+  options: { channels: MessageChannel[]; leaseMs: number },
+): Promise<OutboxMessage | null> {
   if (options.channels.length === 0) return null;
   const due = db
     .select({ id: outboxMessages.id })
     .from(outboxMessages)
-    .where(and(eq(outboxMessages.status, "pending"), inArray(outboxMessages.channel, options.channels), lte(outboxMessages.nextAttemptAt, sql`now()`)))
+    .where(
+      and(
+        eq(outboxMessages.status, "pending"),
+        inArray(outboxMessages.channel, options.channels),
+        lte(outboxMessages.nextAttemptAt, sql`now()`),
+      ),
+    )
     .orderBy(asc(outboxMessages.nextAttemptAt))
     .limit(1)
     .for("update", { skipLocked: true });
@@ -83,7 +96,12 @@ export async function claimMessageById(db: Database, id: string, leaseMs: number
 }
 
 /** The provider's delivery report (status callback), matched by the provider's message id. */
-export async function recordDeliveryStatus(db: Database, providerMessageId: string, status: string, errorCode: string | null): Promise<boolean> {
+export async function recordDeliveryStatus(
+  db: Database,
+  providerMessageId: string,
+  status: string,
+  errorCode: string | null,
+): Promise<boolean> {
   const rows = await db
     .update(outboxMessages)
     .set({ deliveryStatus: status.slice(0, 40), deliveryErrorCode: errorCode?.slice(0, 20) ?? null })
@@ -98,10 +116,18 @@ export async function recordDeliveryStatus(db: Database, providerMessageId: stri
  * Each returns false when the claim was lost.
  */
 function sameClaim(claim: { id: string; attempts: number }) {
-  return and(eq(outboxMessages.id, claim.id), eq(outboxMessages.status, "pending"), eq(outboxMessages.attempts, claim.attempts));
+  return and(
+    eq(outboxMessages.id, claim.id),
+    eq(outboxMessages.status, "pending"),
+    eq(outboxMessages.attempts, claim.attempts),
+  );
 }
 
-export async function markSent(db: Database, claim: { id: string; attempts: number }, providerMessageId: string | undefined): Promise<boolean> {
+export async function markSent(
+  db: Database,
+  claim: { id: string; attempts: number },
+  providerMessageId: string | undefined,
+): Promise<boolean> {
   const rows = await db
     .update(outboxMessages)
     .set({ status: "sent", sentAt: sql`now()`, providerMessageId: providerMessageId ?? null, lastError: null })
@@ -110,7 +136,12 @@ export async function markSent(db: Database, claim: { id: string; attempts: numb
   return rows.length > 0;
 }
 
-export async function scheduleRetry(db: Database, claim: { id: string; attempts: number }, delayMs: number, error: string): Promise<boolean> {
+export async function scheduleRetry(
+  db: Database,
+  claim: { id: string; attempts: number },
+  delayMs: number,
+  error: string,
+): Promise<boolean> {
   const rows = await db
     .update(outboxMessages)
     .set({ nextAttemptAt: nowPlus(delayMs), lastError: error })
@@ -119,7 +150,11 @@ export async function scheduleRetry(db: Database, claim: { id: string; attempts:
   return rows.length > 0;
 }
 
-export async function markFailed(db: Database, claim: { id: string; attempts: number }, error: string): Promise<boolean> {
+export async function markFailed(
+  db: Database,
+  claim: { id: string; attempts: number },
+  error: string,
+): Promise<boolean> {
   const rows = await db
     .update(outboxMessages)
     .set({ status: "failed", lastError: error })
@@ -137,7 +172,10 @@ export async function findMessage(db: Database, id: string): Promise<OutboxMessa
  * Newest first, of the given channels only (the dev outbox asks for the channels without a real provider, so a
  * message sent by SMTP or Twilio is never listed there). No channels, no rows.
  */
-export async function listRecentMessages(db: Database, options: { channels: MessageChannel[]; limit: number }): Promise<OutboxMessage[]> {
+export async function listRecentMessages(
+  db: Database,
+  options: { channels: MessageChannel[]; limit: number },
+): Promise<OutboxMessage[]> {
   if (options.channels.length === 0) return [];
   return db
     .select()

@@ -1,4 +1,9 @@
-import { RateLimiterDrizzle, RateLimiterRedis, RateLimiterRes, type RateLimiterStoreAbstract } from "rate-limiter-flexible";
+import {
+  RateLimiterDrizzle,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterStoreAbstract,
+} from "rate-limiter-flexible";
 import { lt } from "drizzle-orm";
 import type { RateLimiter, RateLimitPolicy } from "../core/limits";
 import type { Database } from "./client";
@@ -10,9 +15,18 @@ type StoreFactory = (policy: RateLimitPolicy) => RateLimiterStoreAbstract;
  * rate-limiter-flexible over the database (one atomic upsert per check), or over Redis when REDIS_URL is set
  * so that several instances share their counters.
  */
-export function createRateLimiter(options: { db: Database; redis?: unknown }): RateLimiter & { purgeExpired(): Promise<void> } {
+export function createRateLimiter(options: {
+  db: Database;
+  redis?: unknown;
+}): RateLimiter & { purgeExpired(): Promise<void> } {
   const factory: StoreFactory = options.redis
-    ? (policy) => new RateLimiterRedis({ storeClient: options.redis, keyPrefix: `twofold:${policy.name}`, points: policy.points, duration: policy.durationSeconds })
+    ? (policy) =>
+        new RateLimiterRedis({
+          storeClient: options.redis,
+          keyPrefix: `twofold:${policy.name}`,
+          points: policy.points,
+          duration: policy.durationSeconds,
+        })
     : (policy) =>
         new RateLimiterDrizzle({
           storeClient: options.db,
@@ -25,7 +39,10 @@ export function createRateLimiter(options: { db: Database; redis?: unknown }): R
   const stores = new Map<string, RateLimiterStoreAbstract>();
   const storeFor = (policy: RateLimitPolicy) => {
     let store = stores.get(policy.name);
-    if (!store) stores.set(policy.name, (store = factory(policy)));
+    if (!store) {
+      store = factory(policy);
+      stores.set(policy.name, store);
+    }
     return store;
   };
   return {
@@ -34,7 +51,8 @@ export function createRateLimiter(options: { db: Database; redis?: unknown }): R
         await storeFor(policy).consume(key);
         return { allowed: true };
       } catch (rejection) {
-        if (rejection instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
+        if (rejection instanceof RateLimiterRes)
+          return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
         throw rejection;
       }
     },

@@ -1,5 +1,16 @@
 import { sql } from "drizzle-orm";
-import { boolean, customType, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 
 const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
   dataType: () => "bytea",
@@ -36,14 +47,18 @@ export const users = pgTable(
 );
 
 export const passwordCredentials = pgTable("password_credentials", {
-  userId: text("user_id").primaryKey().references(() => users.id, { onDelete: "cascade" }),
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
   /** argon2id PHC string. */
   passwordHash: text("password_hash").notNull(),
   updatedAt: tstz("updated_at").notNull().defaultNow(),
 });
 
 export const avatars = pgTable("avatars", {
-  userId: text("user_id").primaryKey().references(() => users.id, { onDelete: "cascade" }),
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
   contentType: text("content_type").notNull(),
   bytes: bytea("bytes").notNull(),
   updatedAt: tstz("updated_at").notNull().defaultNow(),
@@ -56,7 +71,9 @@ export const sessions = pgTable(
     id: text("id").primaryKey(),
     /** SHA-256 of the secret half; the token itself is never stored. */
     secretHash: bytea("secret_hash").notNull(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     /** 1 = password (or email link), 2 = password + second factor. */
     assuranceLevel: smallint("assurance_level").notNull().default(1),
     /** When this session last passed a second factor (sign-in or step-up); security changes need it recent. */
@@ -76,7 +93,9 @@ export const oneTimeTokens = pgTable(
   {
     id: text("id").primaryKey(),
     purpose: text("purpose", { enum: ["verify_email", "reset_password", "change_email", "unlock_sign_in"] }).notNull(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     /** HMAC(SECRET, id + secret): a database dump alone cannot mint or replay a link. */
     secretHash: bytea("secret_hash").notNull(),
     /** The address the link was sent to (the new address for an email change). */
@@ -105,7 +124,9 @@ export const challenges = pgTable(
   {
     id: text("id").primaryKey(),
     purpose: text("purpose", { enum: ["sign_in", "phone_verification", "step_up"] }).notNull(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     /** users.credentials_version when the challenge was opened: a change since then makes it worthless. */
     credentialsVersion: integer("credentials_version").notNull().default(0),
     /** Step-up challenges: the session that asked, and the only one the passed factor is credited to. */
@@ -137,7 +158,9 @@ export const outboxMessages = pgTable(
      * not sit in the database in clear.
      */
     payload: bytea("payload").notNull(),
-    status: text("status", { enum: ["pending", "sent", "failed"] }).notNull().default("pending"),
+    status: text("status", { enum: ["pending", "sent", "failed"] })
+      .notNull()
+      .default("pending"),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: tstz("next_attempt_at").notNull().defaultNow(),
     lastError: text("last_error"),
@@ -149,7 +172,10 @@ export const outboxMessages = pgTable(
     sentAt: tstz("sent_at"),
   },
   (t) => [
-    index("outbox_messages_provider_id_idx").on(t.providerMessageId),index("outbox_messages_due_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`), index("outbox_messages_created_idx").on(t.createdAt)],
+    index("outbox_messages_provider_id_idx").on(t.providerMessageId),
+    index("outbox_messages_due_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    index("outbox_messages_created_idx").on(t.createdAt),
+  ],
 );
 
 export const securityEvents = pgTable(

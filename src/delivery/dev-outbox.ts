@@ -11,7 +11,11 @@ export type { DevOutboxMessage };
 
 type Rendered = Pick<DevOutboxMessage, "subject" | "body" | "html">;
 
-function renderForDev(message: OutboxMessage, opener: PayloadOpener, config: Pick<Config, "appName" | "appUrl">): Rendered {
+function renderForDev(
+  message: OutboxMessage,
+  opener: PayloadOpener,
+  config: Pick<Config, "appName" | "appUrl">,
+): Rendered {
   try {
     if (message.channel === "email") {
       const email = renderStoredEmail(message, opener, config);
@@ -19,7 +23,10 @@ function renderForDev(message: OutboxMessage, opener: PayloadOpener, config: Pic
     }
     const data = openPayload(message, opener);
     // With Twilio Verify the code is made by Twilio and never passes through us.
-    const body = data.code === undefined && isCodeMessage(message.template) ? "(code sent by Twilio Verify)" : renderSms(message.template, data, config);
+    const body =
+      data.code === undefined && isCodeMessage(message.template)
+        ? "(code sent by Twilio Verify)"
+        : renderSms(message.template, data, config);
     return { subject: null, body, html: null };
   } catch (error) {
     // One unreadable message (old SECRET, removed template) must not hide the rest of the list.

@@ -33,16 +33,30 @@ interface Claim {
  * Writes what a send gave: sent; failed for good (a permanent error, or the last attempt); or due again after a
  * backoff. A claim that ran out meanwhile belongs to another attempt, whose result is left alone.
  */
-export async function recordOutcome(policy: RecordPolicy, message: OutboxMessage, outcome: SendOutcome, claimedAtMs: number): Promise<void> {
+export async function recordOutcome(
+  policy: RecordPolicy,
+  message: OutboxMessage,
+  outcome: SendOutcome,
+  claimedAtMs: number,
+): Promise<void> {
   const sms = message.channel === "sms";
   // Never the body, the link or the full address: logs are read by more people than the database.
-  const logFields = { messageId: message.id, template: message.template, to: sms ? maskPhoneForLog(message.recipient) : maskEmail(message.recipient), attempt: message.attempts };
+  const logFields = {
+    messageId: message.id,
+    template: message.template,
+    to: sms ? maskPhoneForLog(message.recipient) : maskEmail(message.recipient),
+    attempt: message.attempts,
+  };
   const claim: Claim = { policy, message, claimedAtMs, kind: sms ? "SMS" : "Email", logFields };
   let kept: boolean;
   if (outcome.ok) kept = await recordSent(claim, outcome.providerMessageId);
   else if (outcome.permanent || message.attempts >= policy.maxAttempts) kept = await recordFailed(claim, outcome);
   else kept = await recordRetry(claim, outcome.error);
-  if (!kept) policy.logger.warn(logFields, "Outbox lease expired before the send finished; another attempt owns the message now");
+  if (!kept)
+    policy.logger.warn(
+      logFields,
+      "Outbox lease expired before the send finished; another attempt owns the message now",
+    );
 }
 
 async function recordSent(claim: Claim, providerMessageId: string | undefined): Promise<boolean> {
@@ -58,7 +72,10 @@ async function recordFailed(claim: Claim, outcome: Extract<SendOutcome, { ok: fa
   if (!kept) return false;
   const why = outcome.permanent ? "permanent failure" : `gave up after ${message.attempts} attempts`;
   // A rejected API key or sender is an operator's problem that silently breaks every sign-in: shout.
-  const summary = outcome.reason === "configuration" ? `${kind} provider configuration error: fix the credentials or sender` : `${kind} not delivered: ${why}`;
+  const summary =
+    outcome.reason === "configuration"
+      ? `${kind} provider configuration error: fix the credentials or sender`
+      : `${kind} not delivered: ${why}`;
   policy.logger.error({ ...claim.logFields, error, reason: outcome.reason }, summary);
   return true;
 }
@@ -68,7 +85,8 @@ async function recordRetry(claim: Claim, sendError: string): Promise<boolean> {
   const error = storedError(sendError);
   const delayMs = retryDelay(policy.retryDelaysMs, message.attempts);
   const kept = await untilRecorded(claim, () => scheduleRetry(policy.db, message, delayMs, error));
-  if (kept) policy.logger.warn({ ...claim.logFields, error, retryInMs: delayMs }, `${claim.kind} delivery failed; will retry`);
+  if (kept)
+    policy.logger.warn({ ...claim.logFields, error, retryInMs: delayMs }, `${claim.kind} delivery failed; will retry`);
   return kept;
 }
 
@@ -94,8 +112,13 @@ async function untilRecorded(claim: Claim, write: () => Promise<boolean>): Promi
       return await write();
     } catch (error) {
       const delayMs = RECORD_RETRY_DELAYS_MS[Math.min(attempt, RECORD_RETRY_DELAYS_MS.length - 1)]!;
-      if (!isDatabaseUnavailable(error) || Date.now() + delayMs >= claim.claimedAtMs + claim.policy.leaseMs) throw error;
-      if (attempt === 0) claim.policy.logger.warn({ ...claim.logFields, error: (error as Error).message }, "Database unavailable; the outcome of this send will be recorded when it is back");
+      if (!isDatabaseUnavailable(error) || Date.now() + delayMs >= claim.claimedAtMs + claim.policy.leaseMs)
+        throw error;
+      if (attempt === 0)
+        claim.policy.logger.warn(
+          { ...claim.logFields, error: (error as Error).message },
+          "Database unavailable; the outcome of this send will be recorded when it is back",
+        );
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }

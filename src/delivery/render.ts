@@ -14,11 +14,16 @@ export function openPayload(message: Pick<OutboxMessage, "payload">, opener: Pay
   } catch {
     throw new Error("payload cannot be opened (was SECRET changed since it was queued?)");
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("payload is not an object");
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new Error("payload is not an object");
   return parsed as Record<string, string>;
 }
 
 /** Rendered at send time, not at enqueue, so a copy fix reaches messages still waiting in the queue. */
-export function renderStoredEmail(message: Pick<OutboxMessage, "template" | "payload">, opener: PayloadOpener, app: EmailApp): RenderedEmail {
+export function renderStoredEmail(
+  message: Pick<OutboxMessage, "template" | "payload">,
+  opener: PayloadOpener,
+  app: EmailApp,
+): RenderedEmail {
   return renderEmail(message.template, openPayload(message, opener), app);
 }

@@ -10,7 +10,9 @@ import { SmsDeliveryError } from "./sms/twilio-errors";
 type PermanentReason = Extract<SmsDeliveryOutcome, { permanent: true }>["reason"];
 
 /** What one try at sending gave: the provider's id, or the error and whether trying again could help. */
-export type SendOutcome = { ok: true; providerMessageId?: string } | { ok: false; permanent: boolean; error: string; reason?: PermanentReason };
+export type SendOutcome =
+  | { ok: true; providerMessageId?: string }
+  | { ok: false; permanent: boolean; error: string; reason?: PermanentReason };
 
 /** Everything a send needs besides the message: the key to its sealed data, the app the copy names, the providers. */
 export interface Senders {
@@ -26,7 +28,7 @@ export function sendMessage(message: OutboxMessage, senders: Senders): Promise<S
 }
 
 async function sendSms(message: OutboxMessage, { sealer, sms }: Senders): Promise<SendOutcome> {
-  let data;
+  let data: ReturnType<typeof openPayload>;
   try {
     data = openPayload(message, sealer);
     assertMessageData("sms", message.template, data);
@@ -39,12 +41,17 @@ async function sendSms(message: OutboxMessage, { sealer, sms }: Senders): Promis
     return { ok: true, providerMessageId: result.providerMessageId };
   } catch (error) {
     const reason = error instanceof SmsDeliveryError && error.reason !== "transient" ? error.reason : undefined;
-    return { ok: false, permanent: isPermanentFailure(error), reason: reason ?? "rejected", error: String((error as Error)?.message ?? error) };
+    return {
+      ok: false,
+      permanent: isPermanentFailure(error),
+      reason: reason ?? "rejected",
+      error: String((error as Error)?.message ?? error),
+    };
   }
 }
 
 async function sendEmail(message: OutboxMessage, { sealer, app, email }: Senders): Promise<SendOutcome> {
-  let rendered;
+  let rendered: ReturnType<typeof renderStoredEmail>;
   try {
     rendered = renderStoredEmail(message, sealer, app);
   } catch (error) {

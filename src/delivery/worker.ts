@@ -61,7 +61,13 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const { db, logger, smsChannel } = options;
   const delivery: Delivery = {
     senders: { sealer: options.sealer, app: options.config, email: options.emailChannel, sms: smsChannel },
-    policy: { db, logger, retryDelaysMs: options.retryDelaysMs ?? RETRY_DELAYS_MS, maxAttempts: options.maxAttempts ?? MAX_ATTEMPTS, leaseMs: options.leaseMs ?? LEASE_MS },
+    policy: {
+      db,
+      logger,
+      retryDelaysMs: options.retryDelaysMs ?? RETRY_DELAYS_MS,
+      maxAttempts: options.maxAttempts ?? MAX_ATTEMPTS,
+      leaseMs: options.leaseMs ?? LEASE_MS,
+    },
     channels: smsChannel ? ["email", "sms"] : ["email"],
   };
   const loop = drainLoop(() => deliverNext(delivery));
@@ -71,7 +77,11 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   function wake(): void {
     loop.run().catch((error: unknown) => {
       // The poll is the backoff: nothing is claimed while the database is down, so nothing is lost by waiting.
-      if (isDatabaseUnavailable(error)) logger.warn({ error: (error as Error).message }, "Outbox worker: database unavailable; retrying on the next poll");
+      if (isDatabaseUnavailable(error))
+        logger.warn(
+          { error: (error as Error).message },
+          "Outbox worker: database unavailable; retrying on the next poll",
+        );
       else logger.error({ error: (error as Error)?.message }, "Outbox worker error; retrying on the next poll");
     });
   }
@@ -141,7 +151,11 @@ function drainLoop(deliverNext: () => Promise<boolean>) {
 }
 
 /** OutboxWorker.deliverNow: one SMS, sent on the request that queued it. */
-async function deliverOnRequest({ senders, policy }: Delivery, messageId: string, recording: Set<Promise<void>>): Promise<SmsDeliveryOutcome> {
+async function deliverOnRequest(
+  { senders, policy }: Delivery,
+  messageId: string,
+  recording: Set<Promise<void>>,
+): Promise<SmsDeliveryOutcome> {
   // Even once stopping: a shutdown stops the polling loop at once, but requests already in flight still deliver
   // their own code, as they would have (the host closes the database only after they have finished).
   if (!senders.sms) return { ok: false, permanent: false };
@@ -154,9 +168,16 @@ async function deliverOnRequest({ senders, policy }: Delivery, messageId: string
   const recorded = recordOutcome(policy, message, outcome, claimedAtMs);
   recording.add(recorded);
   recorded
-    .catch((error: unknown) => policy.logger.error({ messageId, error: (error as Error)?.message }, "Outbox: could not record a delivery outcome"))
+    .catch((error: unknown) =>
+      policy.logger.error(
+        { messageId, error: (error as Error)?.message },
+        "Outbox: could not record a delivery outcome",
+      ),
+    )
     .finally(() => recording.delete(recorded));
   await Promise.race([recorded, new Promise((resolve) => setTimeout(resolve, REQUEST_RECORD_WAIT_MS).unref())]);
   if (outcome.ok) return { ok: true };
-  return outcome.permanent ? { ok: false, permanent: true, reason: outcome.reason ?? "rejected" } : { ok: false, permanent: false };
+  return outcome.permanent
+    ? { ok: false, permanent: true, reason: outcome.reason ?? "rejected" }
+    : { ok: false, permanent: false };
 }

@@ -30,10 +30,16 @@ const isWebhook = (path: string) => path.startsWith("/api/webhooks/");
 /** JSON routes reject any other declared body type instead of validating it as `{}`. */
 const requireJsonBody = (): MiddlewareHandler<AppEnv> =>
   async function requireJsonBody(c, next) {
-    if (!["POST", "PUT", "PATCH", "DELETE"].includes(c.req.method) || isAvatarUpload(c.req.method, c.req.path) || isWebhook(c.req.path)) return next();
+    if (
+      !["POST", "PUT", "PATCH", "DELETE"].includes(c.req.method) ||
+      isAvatarUpload(c.req.method, c.req.path) ||
+      isWebhook(c.req.path)
+    )
+      return next();
     const hasBody = Number(c.req.header("content-length") ?? 0) > 0 || c.req.header("transfer-encoding") !== undefined;
     const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
-    if (hasBody && type !== "application/json") return errorResponse(c, "unsupported_media_type", "Send the body as application/json.");
+    if (hasBody && type !== "application/json")
+      return errorResponse(c, "unsupported_media_type", "Send the body as application/json.");
     return next();
   };
 
@@ -42,7 +48,10 @@ const requestLog = (): MiddlewareHandler<AppEnv> =>
     const started = performance.now();
     await next();
     // Path only: no query string, body or headers, which is where tokens would be.
-    c.var.services.logger.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, "request");
+    c.var.services.logger.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      "request",
+    );
   };
 
 export function createApp(services: AppServices) {
@@ -50,22 +59,32 @@ export function createApp(services: AppServices) {
   const app = new OpenAPIHono<AppEnv>().basePath("/api");
 
   app.onError((error, c) => {
-    if (error instanceof HTTPException && error.status === 400) return errorResponse(c, "invalid_json", "The request body is not valid JSON.");
-    if (error instanceof HTTPException && error.status === 413) return errorResponse(c, "payload_too_large", "The request body is too large.");
+    if (error instanceof HTTPException && error.status === 400)
+      return errorResponse(c, "invalid_json", "The request body is not valid JSON.");
+    if (error instanceof HTTPException && error.status === 413)
+      return errorResponse(c, "payload_too_large", "The request body is too large.");
     // The route validator's own media-type gate: reached when requireJsonBody saw no Content-Length (HTTP/2,
     // a streamed fetch body), so a non-JSON body is still the client's mistake, not a 500.
-    if (error instanceof HTTPException && error.status === 415) return errorResponse(c, "unsupported_media_type", "Send the body as application/json.");
+    if (error instanceof HTTPException && error.status === 415)
+      return errorResponse(c, "unsupported_media_type", "Send the body as application/json.");
     // PostgreSQL restarting or out of reach is an outage, not a bug: a 503 the client may retry (API.md), and one
     // warning line without the stack, which would say nothing more and flood the log for the outage's length.
     if (isDatabaseUnavailable(error)) {
       logger.warn({ path: c.req.path, error: (error as Error).message }, "database unavailable");
-      return errorResponse(c, "service_unavailable", "The service is briefly unavailable. Try again in a few seconds.", { retryAfterSeconds: 5 });
+      return errorResponse(
+        c,
+        "service_unavailable",
+        "The service is briefly unavailable. Try again in a few seconds.",
+        { retryAfterSeconds: 5 },
+      );
     }
     logger.error({ err: error, path: c.req.path }, "unhandled error");
     return errorResponse(c, "internal_error", "Something went wrong on our side. Try again.");
   });
   // Standalone, a path outside /api meets no middleware at all: its 404 gets the API's headers here.
-  app.notFound((c) => withApiSecurityHeaders(errorResponse(c, "not_found", "No such endpoint."), { https: servesHttps(config.appUrl) }));
+  app.notFound((c) =>
+    withApiSecurityHeaders(errorResponse(c, "not_found", "No such endpoint."), { https: servesHttps(config.appUrl) }),
+  );
 
   // Outermost, so it also dresses errors, 404s and 413s: see middleware/security-headers.ts.
   app.use("*", securityHeaders({ https: servesHttps(config.appUrl) }));
@@ -82,7 +101,10 @@ export function createApp(services: AppServices) {
     // Reading c.req.raw.body on a GET would make the node adapter build a full Request for nothing: the
     // session check is the hottest path there is.
     if (c.req.method === "GET" || c.req.method === "HEAD" || isAvatarUpload(c.req.method, c.req.path)) return next();
-    return bodyLimit({ maxSize: JSON_BODY_LIMIT_BYTES, onError: (c) => errorResponse(c, "payload_too_large", "The request body is larger than 64 KiB.") })(c, next);
+    return bodyLimit({
+      maxSize: JSON_BODY_LIMIT_BYTES,
+      onError: (c) => errorResponse(c, "payload_too_large", "The request body is larger than 64 KiB."),
+    })(c, next);
   });
   app.use("*", requireJsonBody());
   app.use("*", originCheck(config.trustedOrigins, sessionCookieName(config)));
@@ -98,28 +120,39 @@ export function createApp(services: AppServices) {
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
-    info: { title: "Twofold API", version: "0.1.0", description: "Email + password accounts with SMS two-factor sign-in. Errors: `{error:{code,message,fields?}}`." },
+    info: {
+      title: "Twofold API",
+      version: "0.1.0",
+      description: "Email + password accounts with SMS two-factor sign-in. Errors: `{error:{code,message,fields?}}`.",
+    },
     servers: [{ url: config.appUrl }],
   });
   // The reference UI is served from our own node_modules, not a CDN: works offline and under a strict CSP.
   const scalarBundle = path.resolve("node_modules/@scalar/api-reference/dist/browser/standalone.js");
   // The one public cache entry in the API (with the avatar): the same bytes for everyone, no cookie read,
   // nothing about a user; every other answer keeps the no-store set in provideServices.
-  app.get("/docs/scalar.js", async (c) => c.body(await readFile(scalarBundle, "utf8"), 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600" }));
+  app.get("/docs/scalar.js", async (c) =>
+    c.body(await readFile(scalarBundle, "utf8"), 200, {
+      "Content-Type": "text/javascript; charset=utf-8",
+      "Cache-Control": "public, max-age=3600",
+    }),
+  );
   // Scalar renders two <script> tags (the bundle and its start-up call): each gets a per-request nonce.
   app.get(
     "/docs",
-    withScriptNonce(Scalar({
-      url: "/api/openapi.json",
-      cdn: "/api/docs/scalar.js",
-      pageTitle: "Twofold API",
-      // A self-hosted auth server's docs page calls nobody: no font CDN, no telemetry, no hosted AI or sharing.
-      withDefaultFonts: false,
-      telemetry: false,
-      showToolbar: "never",
-      showDeveloperTools: "never",
-      agent: { disabled: true },
-    } as Parameters<typeof Scalar>[0])),
+    withScriptNonce(
+      Scalar({
+        url: "/api/openapi.json",
+        cdn: "/api/docs/scalar.js",
+        pageTitle: "Twofold API",
+        // A self-hosted auth server's docs page calls nobody: no font CDN, no telemetry, no hosted AI or sharing.
+        withDefaultFonts: false,
+        telemetry: false,
+        showToolbar: "never",
+        showDeveloperTools: "never",
+        agent: { disabled: true },
+      } as Parameters<typeof Scalar>[0]),
+    ),
   );
   return app;
 }

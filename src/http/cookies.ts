@@ -10,7 +10,7 @@ import type { Config } from "../config";
  */
 export function cookieCount(c: Context, name: string): number {
   const header = c.req.header("cookie");
-  if (!header || !header.includes(name)) return 0;
+  if (!header?.includes(name)) return 0;
   let count = 0;
   for (const pair of header.split(";")) {
     const equals = pair.indexOf("=");
@@ -62,7 +62,14 @@ export function challengeCookieName(config: Pick<Config, "appUrl">): string {
   return config.appUrl.startsWith("https:") ? "__Host-twofold_challenge" : "twofold_challenge";
 }
 
-export function setChallengeCookie(c: Context, config: Config, challengeId: string, binding: string, expiresAt: Date, now: Date): void {
+export function setChallengeCookie(
+  c: Context,
+  config: Config,
+  challengeId: string,
+  binding: string,
+  expiresAt: Date,
+  now: Date,
+): void {
   setCookie(c, challengeCookieName(config), `${challengeId}.${binding}`, {
     httpOnly: true,
     sameSite: "Strict",
@@ -73,7 +80,12 @@ export function setChallengeCookie(c: Context, config: Config, challengeId: stri
 }
 
 export function clearChallengeCookie(c: Context, config: Config): void {
-  deleteCookie(c, challengeCookieName(config), { path: "/", secure: config.appUrl.startsWith("https:"), httpOnly: true, sameSite: "Strict" });
+  deleteCookie(c, challengeCookieName(config), {
+    path: "/",
+    secure: config.appUrl.startsWith("https:"),
+    httpOnly: true,
+    sameSite: "Strict",
+  });
 }
 
 export function readChallengeCookie(c: Context, config: Config): { challengeId: string; binding: string } | null {

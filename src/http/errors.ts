@@ -59,7 +59,12 @@ export function errorResponse(
 ): never {
   if (extra.retryAfterSeconds !== undefined) c.header("Retry-After", String(extra.retryAfterSeconds));
   const body: ErrorBody = {
-    error: { code, message, ...(extra.fields ? { fields: extra.fields } : {}), ...(extra.attemptsLeft !== undefined ? { attemptsLeft: extra.attemptsLeft } : {}) },
+    error: {
+      code,
+      message,
+      ...(extra.fields ? { fields: extra.fields } : {}),
+      ...(extra.attemptsLeft !== undefined ? { attemptsLeft: extra.attemptsLeft } : {}),
+    },
   };
   return c.json(body, statusByCode[code]) as never;
 }

@@ -5,7 +5,13 @@ import { invalidateSession, sessionCookieExpiresAt } from "../core/sessions";
 import type { ClientInfo } from "../core/types";
 import { getCookie } from "hono/cookie";
 import { signInThrottlePolicy } from "../core/sign-in-throttle";
-import { challengeCookieName, clearChallengeCookie, setChallengeCookie, setKnownDeviceCookie, setSessionCookie } from "./cookies";
+import {
+  challengeCookieName,
+  clearChallengeCookie,
+  setChallengeCookie,
+  setKnownDeviceCookie,
+  setSessionCookie,
+} from "./cookies";
 import type { AppEnv } from "./env";
 
 /**
@@ -15,7 +21,15 @@ import type { AppEnv } from "./env";
 export async function signedInResponse(c: Context<AppEnv>, result: SignedIn, client: ClientInfo) {
   const { config, deps } = c.var.services;
   if (result.kind === "challenge") {
-    if (client.challengeBinding) setChallengeCookie(c, config, result.challenge.id, client.challengeBinding, new Date(result.challenge.expiresAt), deps.now());
+    if (client.challengeBinding)
+      setChallengeCookie(
+        c,
+        config,
+        result.challenge.id,
+        client.challengeBinding,
+        new Date(result.challenge.expiresAt),
+        deps.now(),
+      );
     return c.json({ twoFactorRequired: true as const, challenge: result.challenge }, 200);
   }
   // Only a request that carries a challenge cookie (the second-factor step) gets it deleted: deleting it on every

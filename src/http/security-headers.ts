@@ -130,7 +130,13 @@ export function commonHeaders(options: { https: boolean }): Record<string, strin
 }
 
 /** The headers of one page response (pathname without query), given this request's nonce. */
-export function pageHeaders(options: { pathname: string; nonce: string; mode: CspMode; https: boolean; devOrigin?: string }): Record<string, string> {
+export function pageHeaders(options: {
+  pathname: string;
+  nonce: string;
+  mode: CspMode;
+  https: boolean;
+  devOrigin?: string;
+}): Record<string, string> {
   return {
     ...commonHeaders(options),
     "Content-Security-Policy": pageCsp(options),

@@ -24,8 +24,13 @@ const http = serve(
   },
   (info) => {
     // Where codes and links go was said by createTwofoldServer ("email: …", "sms: …").
-    const where = hostname ? `${hostname}${hostname === "127.0.0.1" && !server.config.host ? ", this machine only: set HOST to listen elsewhere" : ""}` : "every interface";
-    server.logger.info({ port: info.port, host: hostname ?? "*" }, `API listening on port ${info.port} (${where}); ${server.config.appUrl}/api`);
+    const where = hostname
+      ? `${hostname}${hostname === "127.0.0.1" && !server.config.host ? ", this machine only: set HOST to listen elsewhere" : ""}`
+      : "every interface";
+    server.logger.info(
+      { port: info.port, host: hostname ?? "*" },
+      `API listening on port ${info.port} (${where}); ${server.config.appUrl}/api`,
+    );
   },
 ) as Server;
 

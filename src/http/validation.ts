@@ -9,7 +9,9 @@ export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c
   for (const issue of result.error.issues) {
     const key = issue.path.map(String).join(".") || "body";
     // Own keys only: a path segment named "constructor" must not find Object.prototype's.
-    if (!Object.hasOwn(fields, key)) fields[key] = issue.code === "invalid_type" && issue.input === undefined ? "This field is required." : issue.message;
+    if (!Object.hasOwn(fields, key))
+      fields[key] =
+        issue.code === "invalid_type" && issue.input === undefined ? "This field is required." : issue.message;
   }
   return errorResponse(c, "invalid_request", "Some fields are missing or invalid.", { fields });
 };

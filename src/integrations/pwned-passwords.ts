@@ -34,7 +34,10 @@ export function pwnedPasswordsCheck(options: PwnedPasswordsOptions): BreachedPas
         return false;
       } catch (error) {
         // The prefix is not logged: with the log line's time it would narrow down a user's password.
-        options.logger.warn({ err: { message: (error as Error).message } }, "breached-password check unavailable; accepted on the local list alone");
+        options.logger.warn(
+          { err: { message: (error as Error).message } },
+          "breached-password check unavailable; accepted on the local list alone",
+        );
         return null;
       }
     },

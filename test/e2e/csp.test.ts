@@ -1,7 +1,8 @@
 // 10. The pages still work under the Content-Security-Policy (issue "Hardening", part 4): every flow is walked
 //     in chromium while each `securitypolicyviolation` event (the page's own listener: Chromium reports CSP
 //     violations in DevTools' Issues panel, not the console) and each console message about the CSP or the
-//     Permissions-Policy (an unknown feature name is logged there) is recorded; none may occur. Every document answers with a nonce-based CSP (no
+//     Permissions-Policy (an unknown feature name is logged there) is recorded; none may occur. Every document answers
+// with a nonce-based CSP (no
 //     'unsafe-inline' scripts), a fresh nonce per load, and the other security headers. Pages must hydrate:
 //     forms submit through React, not natively.
 //
@@ -59,11 +60,18 @@ async function watch(context: BrowserContext) {
   await context.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (event) => {
       const report = (window as unknown as { __reportCspViolation: (violation: unknown) => void }).__reportCspViolation;
-      report({ directive: event.effectiveDirective, blocked: event.blockedURI, source: event.sourceFile, line: event.lineNumber, sample: event.sample });
+      report({
+        directive: event.effectiveDirective,
+        blocked: event.blockedURI,
+        source: event.sourceFile,
+        line: event.lineNumber,
+        sample: event.sample,
+      });
     });
   });
   context.on("console", (message) => {
-    if (/content.security.policy|permissions.policy/i.test(message.text())) consoleMessages.push(`${message.type()}: ${message.text()}`);
+    if (/content.security.policy|permissions.policy/i.test(message.text()))
+      consoleMessages.push(`${message.type()}: ${message.text()}`);
   });
   context.on("response", async (response) => {
     if (response.request().resourceType() !== "document" || !response.url().startsWith(baseURL)) return;
@@ -73,7 +81,10 @@ async function watch(context: BrowserContext) {
 }
 
 function directive(csp: string, name: string): string[] {
-  const found = csp.split(";").map((part) => part.trim().split(/\s+/)).find(([directiveName]) => directiveName === name);
+  const found = csp
+    .split(";")
+    .map((part) => part.trim().split(/\s+/))
+    .find(([directiveName]) => directiveName === name);
   return found?.slice(1) ?? [];
 }
 
@@ -109,7 +120,12 @@ function expectPageHeaders({ url, headers }: DocumentResponse) {
  * the CSP says no. Nothing breaks; allowing 'unsafe-eval' to silence it would be the real weakening.
  */
 function isScalarEvalProbe(violation: Violation): boolean {
-  return new URL(violation.page).pathname === "/api/docs" && violation.directive === "script-src" && violation.blocked === "eval" && violation.source.endsWith("/api/docs/scalar.js");
+  return (
+    new URL(violation.page).pathname === "/api/docs" &&
+    violation.directive === "script-src" &&
+    violation.blocked === "eval" &&
+    violation.source.endsWith("/api/docs/scalar.js")
+  );
 }
 
 function codeInput(page: Page) {
@@ -147,11 +163,16 @@ describe("content security policy", () => {
     await page.locator("#avatar-file").setInputFiles({ name: "avatar.png", mimeType: "image/png", buffer: makePng() });
     await identity.getByRole("status").getByText("Profile picture updated.").waitFor();
     const picture = identity.locator("img.avatar");
-    await page.waitForFunction((img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0, await picture.elementHandle());
+    await page.waitForFunction(
+      (img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0,
+      await picture.elementHandle(),
+    );
     await shot(page, "csp-profile");
 
     // A phone number, verified with the texted code, then SMS two-factor on.
-    const phoneForm = page.getByRole("region", { name: "Phone number", exact: true }).getByRole("form", { name: "Add a phone number" });
+    const phoneForm = page
+      .getByRole("region", { name: "Phone number", exact: true })
+      .getByRole("form", { name: "Add a phone number" });
     const sendCode = await ready(phoneForm.getByRole("button", { name: "Send code" }));
     await phoneForm.getByLabel("Country").selectOption({ label: "United States (+1)" });
     await phoneForm.getByLabel("Mobile number").fill(phone.national);
@@ -166,7 +187,10 @@ describe("content security policy", () => {
     const confirm = twoFactor.getByRole("form", { name: "Turn on two-factor" });
     await confirm.getByLabel("Current password").fill(account.password);
     await (await ready(confirm.getByRole("button", { name: "Turn on two-factor" }))).click();
-    await page.getByRole("region", { name: "Two-factor sign-in is On" }).getByRole("button", { name: "Turn off", exact: true }).waitFor();
+    await page
+      .getByRole("region", { name: "Two-factor sign-in is On" })
+      .getByRole("button", { name: "Turn off", exact: true })
+      .waitFor();
 
     // Sign out, then a wrong password: the error appears in place, without loading a document.
     await (await ready(headerSignOut(page))).click();
@@ -221,7 +245,18 @@ describe("content security policy", () => {
     const context = await browser.context();
     const recorded = await watch(context);
     const page = await context.newPage();
-    const paths = ["/", "/sign-up", "/check-email", "/verify-email", "/sign-in", "/sign-in/verify", "/forgot-password", "/reset-password", "/confirm-email", "/dev/inbox"];
+    const paths = [
+      "/",
+      "/sign-up",
+      "/check-email",
+      "/verify-email",
+      "/sign-in",
+      "/sign-in/verify",
+      "/forgot-password",
+      "/reset-password",
+      "/confirm-email",
+      "/dev/inbox",
+    ];
     for (const path of paths) {
       await page.goto(path);
       // React marks every node it hydrated; <main> comes from the server-rendered layout.
@@ -230,7 +265,9 @@ describe("content security policy", () => {
     expect(recorded.violations, JSON.stringify(recorded.violations, null, 1)).toEqual([]);
     expect(recorded.consoleMessages).toEqual([]);
     for (const path of paths) {
-      const loads = recorded.documents.filter((document) => new URL(document.url).pathname === path && document.status < 300);
+      const loads = recorded.documents.filter(
+        (document) => new URL(document.url).pathname === path && document.status < 300,
+      );
       expect(loads.length, path).toBeGreaterThan(0);
       loads.forEach(expectPageHeaders);
     }

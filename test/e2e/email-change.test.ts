@@ -1,6 +1,18 @@
 // 4. Change the email on the profile → link sent to the new address → /confirm-email → the new address signs in.
 import { describe, expect, it } from "vitest";
-import { clickInboxLink, createVerifiedAccount, fillSignIn, headerSignOut, ready, shot, signIn, uniqueEmail, useBrowser, waitForPath, pageAlert } from "./support";
+import {
+  clickInboxLink,
+  createVerifiedAccount,
+  fillSignIn,
+  headerSignOut,
+  ready,
+  shot,
+  signIn,
+  uniqueEmail,
+  useBrowser,
+  waitForPath,
+  pageAlert,
+} from "./support";
 
 const browser = useBrowser();
 
@@ -23,9 +35,17 @@ describe("email change", () => {
 
     // The link goes to the new address only; the old one gets a heads-up without a link.
     await page.goto("/dev/inbox");
-    const notice = page.getByRole("listitem").filter({ hasText: account.email }).filter({ hasText: "email address is being changed" });
+    const notice = page
+      .getByRole("listitem")
+      .filter({ hasText: account.email })
+      .filter({ hasText: "email address is being changed" });
     await notice.first().waitFor();
-    expect(await notice.first().getByRole("link", { name: /confirm-email/ }).count()).toBe(0);
+    expect(
+      await notice
+        .first()
+        .getByRole("link", { name: /confirm-email/ })
+        .count(),
+    ).toBe(0);
     await clickInboxLink(page, newEmail, "/confirm-email");
 
     await waitForPath(page, "/confirm-email");

@@ -21,7 +21,8 @@ const distDir = ".next-e2e";
 
 // Variables that would point the server at shared infrastructure (a real database, Redis, SMTP, Twilio) or
 // another mode. The e2e server must only touch its own temporary directory.
-const strippedEnv = /^(DATABASE_URL|REDIS_URL|SMTP_URL|EMAIL_FROM|SECRET|TRUSTED_ORIGINS|SMS_.*|TWILIO_.*|NODE_ENV|PORT|HOST|APP_URL|DATA_DIR|NEXT_DIST_DIR|TRUST_PROXY|VITEST.*)$/;
+const strippedEnv =
+  /^(DATABASE_URL|REDIS_URL|SMTP_URL|EMAIL_FROM|SECRET|TRUSTED_ORIGINS|SMS_.*|TWILIO_.*|NODE_ENV|PORT|HOST|APP_URL|DATA_DIR|NEXT_DIST_DIR|TRUST_PROXY|VITEST.*)$/;
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -48,7 +49,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const logPath = path.join(resultsDir, "e2e-server.log");
   const logFd = openSync(logPath, "w");
 
-  const env: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([name]) => !strippedEnv.test(name)));
+  const env: Record<string, string | undefined> = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !strippedEnv.test(name)),
+  );
   Object.assign(env, {
     PORT: String(port),
     APP_URL: baseURL,
@@ -65,9 +68,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
 
   // Its own process group (detached), so teardown can stop the server and anything it spawned in one signal.
-  const server = spawn(process.execPath, ["scripts/server.mjs"], { cwd: root, env: env as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", logFd, logFd] });
+  const server = spawn(process.execPath, ["scripts/server.mjs"], {
+    cwd: root,
+    env: env as NodeJS.ProcessEnv,
+    detached: true,
+    stdio: ["ignore", logFd, logFd],
+  });
   closeSync(logFd);
-  const exited = new Promise<string>((resolve) => server.once("exit", (code, signal) => resolve(`exited with ${signal ?? `code ${code}`}`)));
+  const exited = new Promise<string>((resolve) =>
+    server.once("exit", (code, signal) => resolve(`exited with ${signal ?? `code ${code}`}`)),
+  );
 
   const stop = async () => {
     await stopProcessGroup(server, exited);
@@ -89,10 +99,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
 const buildInputs = ["app", "src", "proxy.ts", "next.config.ts", "package-lock.json", "tsconfig.json"];
 
 function sourceStamp(): string {
-  const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "--", ...buildInputs], { cwd: root, encoding: "utf8" })
-    .split("\n")
-    .filter(Boolean)
-    .sort();
+  let files: string[];
+  try {
+    files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "--", ...buildInputs], {
+      cwd: root,
+      encoding: "utf8",
+    })
+      .split("\n")
+      .filter(Boolean)
+      .sort();
+  } catch {
+    // Not a git checkout (an unpacked archive): no way to tell what changed, so build every time.
+    return `unknown ${Date.now()}`;
+  }
   const hash = createHash("sha256");
   for (const file of files) {
     const full = path.join(root, file);
@@ -161,7 +180,10 @@ async function waitForHealth(baseURL: string, exited: Promise<string> | null, ti
 function restoreTsconfig(file: string, before: string): void {
   const now = readFileSync(file, "utf8");
   if (now === before) return;
-  const withoutOurs = now.replace(new RegExp(`,\\s*"${distDir.replace(".", "\\.")}/(?:dev/)?types/\\*\\*/\\*\\.ts"`, "g"), "");
+  const withoutOurs = now.replace(
+    new RegExp(`,\\s*"${distDir.replace(".", "\\.")}/(?:dev/)?types/\\*\\*/\\*\\.ts"`, "g"),
+    "",
+  );
   if (withoutOurs === before) writeFileSync(file, before);
 }
 

@@ -1,6 +1,18 @@
 // 7. Phone width (375 × 812): sign-in and profile fit without horizontal scrolling.
 import { describe, it } from "vitest";
-import { createVerifiedAccount, expectNoHorizontalScroll, headerSignOut, makePng, ready, shot, signIn, useBrowser, waitForPath, fillSignIn, pageAlert } from "./support";
+import {
+  createVerifiedAccount,
+  expectNoHorizontalScroll,
+  headerSignOut,
+  makePng,
+  ready,
+  shot,
+  signIn,
+  useBrowser,
+  waitForPath,
+  fillSignIn,
+  pageAlert,
+} from "./support";
 
 const browser = useBrowser();
 const phone = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true };

@@ -45,6 +45,7 @@ describe("other pages", () => {
     await ready(page.getByRole("link", { name: "Go home" }));
     await shot(page, "not-found");
     // A notice key is looked up among the page's own notices: an inherited name shows the page without one, not a 500.
-    for (const path of ["/sign-in?notice=toString", "/sign-in?notice=constructor"]) expect((await page.goto(path))?.status()).toBe(200);
+    for (const path of ["/sign-in?notice=toString", "/sign-in?notice=constructor"])
+      expect((await page.goto(path))?.status()).toBe(200);
   });
 });

@@ -1,6 +1,17 @@
 // 3. Forgot password → link from the dev inbox → new password → only the new password signs in.
 import { describe, expect, it } from "vitest";
-import { clickInboxLink, createVerifiedAccount, fillSignIn, pathOf, ready, shot, signIn, useBrowser, waitForPath, pageAlert } from "./support";
+import {
+  clickInboxLink,
+  createVerifiedAccount,
+  fillSignIn,
+  pathOf,
+  ready,
+  shot,
+  signIn,
+  useBrowser,
+  waitForPath,
+  pageAlert,
+} from "./support";
 
 const browser = useBrowser();
 

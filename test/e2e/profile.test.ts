@@ -1,6 +1,16 @@
 // 6. Profile: change the name, upload and remove a picture, change the password (other sessions end).
 import { describe, expect, it } from "vitest";
-import { createVerifiedAccount, fillSignIn, makePng, pathOf, ready, shot, signIn, useBrowser, pageAlert } from "./support";
+import {
+  createVerifiedAccount,
+  fillSignIn,
+  makePng,
+  pathOf,
+  ready,
+  shot,
+  signIn,
+  useBrowser,
+  pageAlert,
+} from "./support";
 
 const browser = useBrowser();
 
@@ -17,7 +27,10 @@ describe("profile", () => {
     await save.click();
     await section.getByRole("status").getByText("Name saved.").waitFor();
     await page.getByRole("heading", { level: 1, name: newName }).waitFor();
-    await page.getByRole("banner").getByRole("link", { name: `Profile (${newName})` }).waitFor();
+    await page
+      .getByRole("banner")
+      .getByRole("link", { name: `Profile (${newName})` })
+      .waitFor();
 
     await page.reload();
     await page.getByRole("heading", { level: 1, name: newName }).waitFor();
@@ -37,7 +50,10 @@ describe("profile", () => {
     const picture = identity.locator("img.avatar");
     await picture.waitFor();
     // The image actually loads from the API (not a broken-image icon).
-    await page.waitForFunction((img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0, await picture.elementHandle());
+    await page.waitForFunction(
+      (img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0,
+      await picture.elementHandle(),
+    );
     expect(await picture.getAttribute("src")).toMatch(/^\/api\/users\/[^/]+\/avatar/);
     // The header shows it too, after the refresh.
     await page.getByRole("banner").locator("img.avatar").waitFor();
@@ -57,7 +73,9 @@ describe("profile", () => {
     const account = await createVerifiedAccount(page, "notimage");
     const identity = page.getByRole("region", { name: account.name });
     await ready(identity.getByRole("button", { name: "Upload picture" }));
-    await page.locator("#avatar-file").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
+    await page
+      .locator("#avatar-file")
+      .setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
     await identity.getByRole("alert").getByText("Choose a PNG, JPEG or WebP image.").waitFor();
   });
 

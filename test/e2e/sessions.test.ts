@@ -11,7 +11,9 @@ function sessionsTable(page: Page) {
 
 /** Body rows: the header row has column headers, not cells. */
 function sessionRows(page: Page) {
-  return sessionsTable(page).getByRole("row").filter({ has: page.getByRole("cell") });
+  return sessionsTable(page)
+    .getByRole("row")
+    .filter({ has: page.getByRole("cell") });
 }
 
 async function reloadProfile(page: Page, expectedRows: number) {
@@ -39,7 +41,10 @@ describe("sessions", () => {
     const revoke = await ready(theirs.getByRole("button", { name: /^Revoke / }));
     expect(await revoke.getAttribute("aria-label")).toContain(ipOf(b.context()));
     await revoke.click();
-    await sessionsTable(a).getByRole("status").getByText(/^Signed out .+\.$/).waitFor();
+    await sessionsTable(a)
+      .getByRole("status")
+      .getByText(/^Signed out .+\.$/)
+      .waitFor();
     await sessionRows(a).filter({ hasNotText: "This device" }).waitFor({ state: "detached" });
     expect(await sessionRows(a).count()).toBe(1);
 

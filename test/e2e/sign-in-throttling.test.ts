@@ -2,7 +2,16 @@
 // to wait, and the unlock page reached from an email link (here with a dead link: a real lock takes 100
 // failures hours apart, which test/integration/sign-in-throttling.test.ts drives through the API).
 import { describe, expect, it } from "vitest";
-import { createVerifiedAccount, fillSignIn, headerSignOut, pageAlert, ready, shot, useBrowser, waitForPath } from "./support";
+import {
+  createVerifiedAccount,
+  fillSignIn,
+  headerSignOut,
+  pageAlert,
+  ready,
+  shot,
+  useBrowser,
+  waitForPath,
+} from "./support";
 
 const browser = useBrowser();
 

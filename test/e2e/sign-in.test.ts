@@ -1,6 +1,19 @@
 // 2. Sign out and in again, the signed-in/anonymous redirects, a wrong password, and an unverified account.
 import { describe, expect, it } from "vitest";
-import { createVerifiedAccount, fillSignIn, headerSignOut, newAccount, pathOf, ready, shot, signIn, signUpViaApi, useBrowser, waitForPath, pageAlert } from "./support";
+import {
+  createVerifiedAccount,
+  fillSignIn,
+  headerSignOut,
+  newAccount,
+  pathOf,
+  ready,
+  shot,
+  signIn,
+  signUpViaApi,
+  useBrowser,
+  waitForPath,
+  pageAlert,
+} from "./support";
 
 const browser = useBrowser();
 
@@ -91,12 +104,17 @@ describe("sign-in and sign-out", () => {
   it("never puts a password in the URL, even when the form is submitted before JavaScript runs", async () => {
     // JavaScript off stands in for "clicked before hydration": the browser submits the form on its own.
     const page = await browser.page({ javaScriptEnabled: false });
-    for (const [path, button] of [["/sign-in", "Sign in"], ["/sign-up", "Create account"]] as const) {
+    for (const [path, button] of [
+      ["/sign-in", "Sign in"],
+      ["/sign-up", "Create account"],
+    ] as const) {
       await page.goto(path);
       if (path === "/sign-up") await page.getByLabel("Name").fill("No Script");
       await page.getByLabel("Email").fill("no-script@example.com");
       await page.getByLabel("Password", { exact: true }).fill("a secret passphrase");
-      const navigation = page.waitForRequest((request) => request.isNavigationRequest() && request.frame() === page.mainFrame());
+      const navigation = page.waitForRequest(
+        (request) => request.isNavigationRequest() && request.frame() === page.mainFrame(),
+      );
       await page.getByRole("main").getByRole("button", { name: button, exact: true }).click();
       const sent = await navigation;
       expect(sent.method(), path).toBe("POST");

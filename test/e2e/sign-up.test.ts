@@ -1,6 +1,17 @@
 // 1. Sign up in the browser, read the verification email in the dev inbox, click its link, land signed in.
 import { describe, expect, it } from "vitest";
-import { clickInboxLink, inboxLink, headerSignOut, newAccount, open, pathOf, ready, shot, useBrowser, waitForPath } from "./support";
+import {
+  clickInboxLink,
+  inboxLink,
+  headerSignOut,
+  newAccount,
+  open,
+  pathOf,
+  ready,
+  shot,
+  useBrowser,
+  waitForPath,
+} from "./support";
 
 const browser = useBrowser();
 

@@ -37,7 +37,9 @@ const twoFactorSection = (page: Page) => section(page, /^Two-factor sign-in/);
 const stepUpPrompt = (page: Page) => page.getByRole("main").getByRole("form", { name: "Confirm it's you" });
 
 function sessionRows(page: Page) {
-  return section(page, "Where you're signed in").getByRole("row").filter({ has: page.getByRole("cell") });
+  return section(page, "Where you're signed in")
+    .getByRole("row")
+    .filter({ has: page.getByRole("cell") });
 }
 
 /** On /profile of `page`: adds `phone` and enters the code from the inbox; this session is credited with the factor. */
@@ -57,7 +59,11 @@ async function addAndVerifyPhone(page: Page, inbox: Page, account: Account, phon
 }
 
 /** "Turn on", the password, and the "Sign out all other sessions" box (ticked by default) as asked. */
-async function enableTwoFactor(page: Page, account: Account, options: { signOutOthers: boolean; screenshot?: string }): Promise<void> {
+async function enableTwoFactor(
+  page: Page,
+  account: Account,
+  options: { signOutOthers: boolean; screenshot?: string },
+): Promise<void> {
   const card = twoFactorSection(page);
   await (await ready(card.getByRole("button", { name: "Turn on", exact: true }))).click();
   const confirm = card.getByRole("form", { name: "Turn on two-factor" });
@@ -67,8 +73,14 @@ async function enableTwoFactor(page: Page, account: Account, options: { signOutO
   await confirm.getByLabel("Current password").fill(account.password);
   if (options.screenshot) await shot(page, options.screenshot);
   await confirm.getByRole("button", { name: "Turn on two-factor" }).click();
-  await card.getByRole("status").getByText(/^Two-factor sign-in is on\./).waitFor();
-  await page.getByRole("region", { name: "Two-factor sign-in is On" }).getByRole("button", { name: "Turn off", exact: true }).waitFor();
+  await card
+    .getByRole("status")
+    .getByText(/^Two-factor sign-in is on\./)
+    .waitFor();
+  await page
+    .getByRole("region", { name: "Two-factor sign-in is On" })
+    .getByRole("button", { name: "Turn off", exact: true })
+    .waitFor();
 }
 
 /**
@@ -119,7 +131,10 @@ function wrongCode(right: string): string {
 
 describe("step-up", () => {
   it("changes the password from a session that never passed the code: inline code prompt, then the change without retyping", async () => {
-    const { account, phone, owner, inbox, lapsed, lapsedContext } = await twoFactorWithLapsedSession("stepup-password", phoneSize);
+    const { account, phone, owner, inbox, lapsed, lapsedContext } = await twoFactorWithLapsedSession(
+      "stepup-password",
+      phoneSize,
+    );
     const newPassword = `${account.password} renewed`;
     const before = await sessionOf(lapsedContext);
 
@@ -175,7 +190,10 @@ describe("step-up", () => {
     const confirm = twoFactor.getByRole("form", { name: "Turn off two-factor" });
     await confirm.getByLabel("Current password").fill(newPassword);
     await confirm.getByRole("button", { name: "Turn off two-factor" }).click();
-    await twoFactor.getByRole("status").getByText("Two-factor sign-in is off. Your password alone now signs you in.").waitFor();
+    await twoFactor
+      .getByRole("status")
+      .getByText("Two-factor sign-in is off. Your password alone now signs you in.")
+      .waitFor();
     expect(await stepUpPrompt(lapsed).count()).toBe(0);
 
     // And the new password is the one that signs in.
@@ -209,13 +227,20 @@ describe("step-up", () => {
     const input = stepUpPrompt(lapsed).getByLabel("Verification code");
     await input.fill(await smsCode(inbox, phone.e164, "step-up"));
     await stepUpPrompt(lapsed).getByRole("button", { name: "Confirm", exact: true }).click();
-    await card.getByRole("status").getByText("Two-factor sign-in is off. Your password alone now signs you in.").waitFor();
+    await card
+      .getByRole("status")
+      .getByText("Two-factor sign-in is off. Your password alone now signs you in.")
+      .waitFor();
     await lapsed.getByRole("region", { name: "Two-factor sign-in is Off" }).waitFor();
     await shot(lapsed, "step-up-two-factor-off-done");
 
     // Only one text went out for the step-up: the second prompt reused it.
     await inbox.reload();
-    const texts = inbox.getByRole("list", { name: "Messages" }).getByRole("listitem").filter({ hasText: `To ${phone.e164}` }).filter({ hasText: "is your code to confirm a change to your security settings" });
+    const texts = inbox
+      .getByRole("list", { name: "Messages" })
+      .getByRole("listitem")
+      .filter({ hasText: `To ${phone.e164}` })
+      .filter({ hasText: "is your code to confirm a change to your security settings" });
     await texts.first().waitFor();
     expect(await texts.count()).toBe(1);
   });

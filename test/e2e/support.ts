@@ -4,7 +4,14 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { deflateSync } from "node:zlib";
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from "playwright-core";
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Locator,
+  type Page,
+} from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
 
 export const baseURL = inject("baseURL");
@@ -14,7 +21,14 @@ const screenshotDir = path.resolve(import.meta.dirname, "../../test-results/scre
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }
 
@@ -95,10 +109,15 @@ export async function waitForPath(page: Page, pathname: string): Promise<void> {
 export async function ready(locator: Locator): Promise<Locator> {
   await locator.waitFor({ state: "visible" });
   const handle = await locator.elementHandle();
-  await locator.page().waitForFunction(
-    (element) => [element, element?.closest("form")].every((node) => !node || Object.keys(node).some((key) => key.startsWith("__reactProps$"))),
-    handle,
-  );
+  await locator
+    .page()
+    .waitForFunction(
+      (element) =>
+        [element, element?.closest("form")].every(
+          (node) => !node || Object.keys(node).some((key) => key.startsWith("__reactProps$")),
+        ),
+      handle,
+    );
   await handle?.dispose();
   return locator;
 }
@@ -115,7 +134,12 @@ export async function open(page: Page, pathname: string, target: (page: Page) =>
  */
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true, animations: "disabled", caret: "hide" });
+  await page.screenshot({
+    path: path.join(screenshotDir, `${name}.png`),
+    fullPage: true,
+    animations: "disabled",
+    caret: "hide",
+  });
 }
 
 /** No horizontal scrolling: the document is no wider than the viewport. */
@@ -240,7 +264,11 @@ export interface Account {
 }
 
 export function newAccount(label: string): Account {
-  return { name: `${label[0]!.toUpperCase()}${label.slice(1)} Tester`, email: uniqueEmail(label), password: `correct horse ${randomBytes(4).toString("hex")}` };
+  return {
+    name: `${label[0]!.toUpperCase()}${label.slice(1)} Tester`,
+    email: uniqueEmail(label),
+    password: `correct horse ${randomBytes(4).toString("hex")}`,
+  };
 }
 
 /** POST to the API from the context (its cookies, its client address), with the Origin a browser would send. */

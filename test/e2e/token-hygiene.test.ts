@@ -2,7 +2,18 @@
 //    served with `Referrer-Policy: no-referrer` so no request made from them carries a Referer.
 import type { BrowserContext, Page, Request } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { apiPost, baseURL, createVerifiedAccount, inboxHref, newAccount, pathOf, ready, signUpViaApi, useBrowser, waitForPath } from "./support";
+import {
+  apiPost,
+  baseURL,
+  createVerifiedAccount,
+  inboxHref,
+  newAccount,
+  pathOf,
+  ready,
+  signUpViaApi,
+  useBrowser,
+  waitForPath,
+} from "./support";
 
 const browser = useBrowser();
 
@@ -37,8 +48,16 @@ function collectRequests(page: Page): Request[] {
  * next page makes later), with their Referer headers.
  */
 async function referers(requests: Request[], paths: string[]): Promise<Array<[string, string | undefined]>> {
-  const fromTokenPage = requests.filter((request) => (request.isNavigationRequest() || request.method() === "POST") && paths.includes(new URL(request.url()).pathname));
-  return Promise.all(fromTokenPage.map(async (request) => [new URL(request.url()).pathname, (await request.allHeaders())["referer"]] as [string, string | undefined]));
+  const fromTokenPage = requests.filter(
+    (request) =>
+      (request.isNavigationRequest() || request.method() === "POST") && paths.includes(new URL(request.url()).pathname),
+  );
+  return Promise.all(
+    fromTokenPage.map(
+      async (request) =>
+        [new URL(request.url()).pathname, (await request.allHeaders()).referer] as [string, string | undefined],
+    ),
+  );
 }
 
 describe("token hygiene", () => {

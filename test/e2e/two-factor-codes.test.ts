@@ -1,15 +1,8 @@
-// 9b. SMS two-factor, wrong codes (issue 4): wrong codes count down and five of them end the sign-in; the
-//     resend button waits out its cooldown; the right code dies with the challenge. Steps in two-factor-steps.ts.
-import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import {
   baseURL,
   createVerifiedAccount,
-  expectNoHorizontalScroll,
-  fillSignIn,
-  headerSignOut,
   ipOf,
-  maskedPhone,
   newPhoneNumber,
   pathOf,
   ready,
@@ -18,7 +11,6 @@ import {
   smsCode,
   useBrowser,
   waitForPath,
-  type Account,
 } from "./support";
 import {
   addPhone,
@@ -26,16 +18,11 @@ import {
   enableTwoFactor,
   enterCode,
   expectNoSecretsInUrls,
-  expectOneTimeCodeInput,
-  expectOnlyMaskedNumber,
   expectResendCountdown,
-  phoneSection,
-  phoneSize,
   resendButton,
   signOutAndIn,
   startSignIn,
   twoFactorAccount,
-  twoFactorSection,
   verifyPhone,
   wrongCodes,
 } from "./two-factor-steps";
@@ -68,7 +55,12 @@ describe("SMS two-factor: wrong codes", () => {
     const challenge = await signOutAndIn(page, account);
     await expectResendCountdown(page);
     // No attempts note before the first wrong code.
-    expect(await page.getByRole("main").getByText(/attempts? left/).count()).toBe(0);
+    expect(
+      await page
+        .getByRole("main")
+        .getByText(/attempts? left/)
+        .count(),
+    ).toBe(0);
     const signInCode = await smsCode(inbox, phone.e164, "sign-in");
     const wrong = wrongCodes(signInCode, 2);
 
@@ -96,7 +88,12 @@ describe("SMS two-factor: wrong codes", () => {
     await waitForPath(page, "/profile");
     await page.getByRole("heading", { level: 1, name: account.name }).waitFor();
 
-    expectNoSecretsInUrls(recorded, phone, [verificationId, phoneCode, wrongPhoneCode!, signInCode, ...wrong, ...challenge], ["/profile/phone", "/sign-in/verify"]);
+    expectNoSecretsInUrls(
+      recorded,
+      phone,
+      [verificationId, phoneCode, wrongPhoneCode!, signInCode, ...wrong, ...challenge],
+      ["/profile/phone", "/sign-in/verify"],
+    );
   });
 
   it("ends the sign-in after five wrong codes, leads back to sign-in, and the right code no longer works", async () => {
@@ -112,7 +109,10 @@ describe("SMS two-factor: wrong codes", () => {
     for (const [index, code] of wrong.slice(0, 4).entries()) {
       await enterCode(page, code);
       const left = 4 - index;
-      await page.getByRole("main").getByText(`That code isn't right. ${left} attempt${left === 1 ? "" : "s"} left.`).waitFor();
+      await page
+        .getByRole("main")
+        .getByText(`That code isn't right. ${left} attempt${left === 1 ? "" : "s"} left.`)
+        .waitFor();
     }
     await enterCode(page, wrong[4]!);
 
@@ -144,7 +144,9 @@ describe("SMS two-factor: wrong codes", () => {
     await page
       .getByRole("main")
       .getByRole("status")
-      .getByText("Your last sign-in ended before a code was accepted. Enter your email and password again and we'll text you a new code.")
+      .getByText(
+        "Your last sign-in ended before a code was accepted. Enter your email and password again and we'll text you a new code.",
+      )
       .waitFor();
     await shot(page, "two-factor-sign-in-after-dead");
 
@@ -158,13 +160,22 @@ describe("SMS two-factor: wrong codes", () => {
     // Starting again from the password: a new challenge, a new code, a fresh budget.
     const second = await startSignIn(page, account);
     expect(second[0]).not.toBe(challenge[0]);
-    expect(await page.getByRole("main").getByText(/attempts? left/).count()).toBe(0);
+    expect(
+      await page
+        .getByRole("main")
+        .getByText(/attempts? left/)
+        .count(),
+    ).toBe(0);
     const newCode = await smsCode(inbox, phone.e164, "sign-in", 2);
     await enterCode(page, newCode);
     await waitForPath(page, "/profile");
     await page.getByRole("heading", { level: 1, name: account.name }).waitFor();
 
-    expectNoSecretsInUrls(recorded, phone, [...secrets, rightCode, newCode, ...wrong, ...challenge, ...second], ["/sign-in/verify", "/sign-in", "/profile"]);
+    expectNoSecretsInUrls(
+      recorded,
+      phone,
+      [...secrets, rightCode, newCode, ...wrong, ...challenge, ...second],
+      ["/sign-in/verify", "/sign-in", "/profile"],
+    );
   });
-
 });

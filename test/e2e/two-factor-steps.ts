@@ -3,20 +3,15 @@
 import type { Page } from "playwright-core";
 import { expect } from "vitest";
 import {
-  baseURL,
   createVerifiedAccount,
-  expectNoHorizontalScroll,
   fillSignIn,
   headerSignOut,
-  ipOf,
   maskedPhone,
   newPhoneNumber,
   pathOf,
   ready,
-  recordUrls,
   shot,
   smsCode,
-  useBrowser,
   waitForPath,
   type Account,
 } from "./support";
@@ -57,7 +52,9 @@ export async function addPhone(page: Page, account: Account, phone: Phone, scree
   await form.getByText(`We'll text a code to +1 ${phone.national}.`).waitFor();
   await form.getByLabel("Current password").fill(account.password);
   if (screenshot) await shot(page, screenshot);
-  const started = page.waitForResponse((response) => new URL(response.url()).pathname === "/api/account/phone" && response.request().method() === "POST");
+  const started = page.waitForResponse(
+    (response) => new URL(response.url()).pathname === "/api/account/phone" && response.request().method() === "POST",
+  );
   await send.click();
   const response = await started;
   expect(response.status(), "POST /api/account/phone").toBe(202);
@@ -89,13 +86,23 @@ export async function enableTwoFactor(page: Page, account: Account, phone: Phone
   await confirm.getByText(maskedPhone(phone)).waitFor();
   await confirm.getByLabel("Current password").fill(account.password);
   await (await ready(confirm.getByRole("button", { name: "Turn on two-factor" }))).click();
-  await section.getByRole("status").getByText(`Two-factor sign-in is on. From now on we'll text a code to ${maskedPhone(phone)} when you sign in.`).waitFor();
+  await section
+    .getByRole("status")
+    .getByText(`Two-factor sign-in is on. From now on we'll text a code to ${maskedPhone(phone)} when you sign in.`)
+    .waitFor();
   // After the refresh the badge and the button follow.
-  await page.getByRole("region", { name: "Two-factor sign-in is On" }).getByRole("button", { name: "Turn off", exact: true }).waitFor();
+  await page
+    .getByRole("region", { name: "Two-factor sign-in is On" })
+    .getByRole("button", { name: "Turn off", exact: true })
+    .waitFor();
 }
 
 /** A verified account with a verified phone and two-factor on, signed in on `page` (on /profile). */
-export async function twoFactorAccount(page: Page, inbox: Page, label: string): Promise<{ account: Account; phone: Phone; secrets: string[] }> {
+export async function twoFactorAccount(
+  page: Page,
+  inbox: Page,
+  label: string,
+): Promise<{ account: Account; phone: Phone; secrets: string[] }> {
   const account = await createVerifiedAccount(page, label);
   const phone = newPhoneNumber();
   const verificationId = await addPhone(page, account, phone);
@@ -136,7 +143,9 @@ export async function enterCode(page: Page, code: string): Promise<void> {
 
 /** Five different codes, none of them `right`. */
 export function wrongCodes(right: string, count: number): string[] {
-  return Array.from({ length: count }, (_, index) => String((Number(right) + (index + 1) * 111_111) % 1_000_000).padStart(6, "0"));
+  return Array.from({ length: count }, (_, index) =>
+    String((Number(right) + (index + 1) * 111_111) % 1_000_000).padStart(6, "0"),
+  );
 }
 
 /** The whole text and HTML of the page (RSC payload included) hold the masked number, never the full one. */
@@ -168,7 +177,10 @@ export async function expectResendCountdown(page: Page): Promise<void> {
   expect(seconds(first)).toBeLessThanOrEqual(60);
   // The countdown moves (useNow ticks every second) and the button stays disabled meanwhile.
   await page.waitForFunction(
-    ([element, before]) => element instanceof HTMLButtonElement && element.textContent?.trim() !== before && /in \d:\d\d$/.test(element.textContent ?? ""),
+    ([element, before]) =>
+      element instanceof HTMLButtonElement &&
+      element.textContent?.trim() !== before &&
+      /in \d:\d\d$/.test(element.textContent ?? ""),
     [await button.elementHandle(), first] as const,
   );
   expect(await button.isDisabled()).toBe(true);
@@ -178,7 +190,12 @@ export async function expectResendCountdown(page: Page): Promise<void> {
  * No recorded navigation (every tab of the context) or app request URL contains the number in any spelling,
  * a code or an id. `secrets` are codes, challenge and verification ids.
  */
-export function expectNoSecretsInUrls(recorded: { navigations: string[]; requests: string[] }, phone: Phone, secrets: string[], expectedPaths: string[]): void {
+export function expectNoSecretsInUrls(
+  recorded: { navigations: string[]; requests: string[] },
+  phone: Phone,
+  secrets: string[],
+  expectedPaths: string[],
+): void {
   const visited = recorded.navigations.map((url) => new URL(url).pathname);
   for (const path of expectedPaths) expect(visited, `navigated to ${path}`).toContain(path);
   const digitsOfNumber = `415555${phone.last4}`;

@@ -1,27 +1,16 @@
-// 9. SMS two-factor (issue 4): add and verify a phone on the profile, turn two-factor on, sign in with a texted
-//    code; wrong codes count down and five of them end the sign-in; the resend button waits out its cooldown;
-//    no phone number, code or challenge id ever appears in a URL; the pages fit a 375 px phone.
-//    Codes are read from the dev inbox in a second tab of the same context. Each test texts its own number:
-//    SMS limits count per phone (3 texts per 10 minutes).
-import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import {
-  baseURL,
   createVerifiedAccount,
   expectNoHorizontalScroll,
-  fillSignIn,
   headerSignOut,
-  ipOf,
   maskedPhone,
   newPhoneNumber,
-  pathOf,
   ready,
   recordUrls,
   shot,
   smsCode,
   useBrowser,
   waitForPath,
-  type Account,
 } from "./support";
 import {
   addPhone,
@@ -34,10 +23,7 @@ import {
   expectResendCountdown,
   phoneSection,
   phoneSize,
-  resendButton,
   signOutAndIn,
-  startSignIn,
-  twoFactorAccount,
   twoFactorSection,
   verifyPhone,
   wrongCodes,
@@ -59,7 +45,9 @@ describe("SMS two-factor", () => {
     await section.getByText("No phone number yet.").waitFor();
     const switchOff = await ready(twoFactorSection(page).getByRole("button", { name: "Turn on", exact: true }));
     expect(await switchOff.isDisabled()).toBe(true);
-    await twoFactorSection(page).getByText("Add a phone number above and enter the code we text it, then turn this on.").waitFor();
+    await twoFactorSection(page)
+      .getByText("Add a phone number above and enter the code we text it, then turn this on.")
+      .waitFor();
 
     const verificationId = await addPhone(page, account, phone, "two-factor-profile-add-phone");
     await expectOnlyMaskedNumber(page, phone);
@@ -76,7 +64,10 @@ describe("SMS two-factor", () => {
 
     const challenge = await signOutAndIn(page, account);
     await page.getByRole("heading", { level: 1, name: "Enter your sign-in code" }).waitFor();
-    await page.getByRole("main").getByText(`We sent a 6-digit code to ${maskedPhone(phone)}. Enter it below.`).waitFor();
+    await page
+      .getByRole("main")
+      .getByText(`We sent a 6-digit code to ${maskedPhone(phone)}. Enter it below.`)
+      .waitFor();
     await expectOnlyMaskedNumber(page, phone);
     await expectOneTimeCodeInput(page);
     await expectResendCountdown(page);
@@ -90,7 +81,12 @@ describe("SMS two-factor", () => {
     await headerSignOut(page).waitFor();
     await page.getByRole("region", { name: "Two-factor sign-in is On" }).waitFor();
 
-    expectNoSecretsInUrls(recorded, phone, [verificationId, phoneCode, signInCode, ...challenge], ["/profile", "/profile/phone", "/sign-in", "/sign-in/verify", "/dev/inbox"]);
+    expectNoSecretsInUrls(
+      recorded,
+      phone,
+      [verificationId, phoneCode, signInCode, ...challenge],
+      ["/profile", "/profile/phone", "/sign-in", "/sign-in/verify", "/dev/inbox"],
+    );
   });
 
   it("fits a 375 px phone: the phone section, the code pages and the wrong-code state", async () => {
@@ -131,6 +127,11 @@ describe("SMS two-factor", () => {
     await enterCode(page, code);
     await waitForPath(page, "/profile");
     await page.getByRole("heading", { level: 1, name: account.name }).waitFor();
-    expectNoSecretsInUrls(recorded, phone, [verificationId, phoneCode, code, wrong!, ...challenge], ["/profile/phone", "/sign-in/verify"]);
+    expectNoSecretsInUrls(
+      recorded,
+      phone,
+      [verificationId, phoneCode, code, wrong!, ...challenge],
+      ["/profile/phone", "/sign-in/verify"],
+    );
   });
 });

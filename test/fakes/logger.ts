@@ -7,7 +7,8 @@ export interface LogEntry {
 
 export function recordingLogger() {
   const entries: LogEntry[] = [];
-  const at = (level: LogEntry["level"]) => (fields: object, message: string) => void entries.push({ level, fields, message });
+  const at = (level: LogEntry["level"]) => (fields: object, message: string) =>
+    void entries.push({ level, fields, message });
   return {
     entries,
     info: at("info"),

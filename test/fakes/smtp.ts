@@ -40,7 +40,9 @@ export interface FakeSmtpServer {
 }
 
 function smtpError(kind: FailureKind): SMTPServerError {
-  const error: SMTPServerError = new Error(kind === "transient" ? "Try again later (test)" : "Mailbox unavailable (test)");
+  const error: SMTPServerError = new Error(
+    kind === "transient" ? "Try again later (test)" : "Mailbox unavailable (test)",
+  );
   error.responseCode = kind === "transient" ? 451 : 550;
   return error;
 }

@@ -46,7 +46,11 @@ export interface FakeVerification {
  * A Twilio error code (answered with its real HTTP status), any raw HTTP answer, no answer at all, or the normal
  * answer after a delay (a slow Twilio that still accepts the message, even if the client gave up meanwhile).
  */
-export type ScriptedReply = { error: number; status?: number } | { status: number; body?: string; contentType?: string } | "hang" | { delayMs: number };
+export type ScriptedReply =
+  | { error: number; status?: number }
+  | { status: number; body?: string; contentType?: string }
+  | "hang"
+  | { delayMs: number };
 
 export type MessageStatus = "queued" | "sent" | "delivered" | "undelivered" | "failed";
 
@@ -68,8 +72,16 @@ export interface FakeTwilio {
   replyAll(reply: ScriptedReply | null): void;
   /** As if 10 minutes had passed: every pending verification expires. */
   expireVerifications(): void;
-  /** POSTs a status callback, signed as Twilio signs it, for a message (default: the last one, to its StatusCallback). */
-  sendStatusCallback(options: { status: MessageStatus; errorCode?: number; messageSid?: string; url?: string; signWith?: string }): Promise<{ status: number; url: string; params: Record<string, string>; signature: string }>;
+  /**
+   * POSTs a status callback, signed as Twilio signs it, for a message (default: the last one, to its StatusCallback).
+   */
+  sendStatusCallback(options: {
+    status: MessageStatus;
+    errorCode?: number;
+    messageSid?: string;
+    url?: string;
+    signWith?: string;
+  }): Promise<{ status: number; url: string; params: Record<string, string>; signature: string }>;
   close(): Promise<void>;
 }
 
@@ -87,7 +99,11 @@ const errorCatalog: Record<number, { status: number; message: (to: string) => st
   20500: { status: 500, message: () => "Internal Server Error" },
   20503: { status: 503, message: () => "Service Unavailable" },
   21211: { status: 400, message: (to) => `The 'To' number ${to} is not a valid phone number.` },
-  21408: { status: 400, message: (to) => `Permission to send an SMS has not been enabled for the region indicated by the 'To' number: ${to}.` },
+  21408: {
+    status: 400,
+    message: (to) =>
+      `Permission to send an SMS has not been enabled for the region indicated by the 'To' number: ${to}.`,
+  },
   21602: { status: 400, message: () => "Message body is required." },
   21603: { status: 400, message: () => "A 'From' or 'MessagingServiceSid' parameter is required to send a message." },
   21604: { status: 400, message: () => "A 'To' phone number is required." },
@@ -106,10 +122,19 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(body));
 }
 
-function sendError(res: ServerResponse, code: number, options: { to?: string; status?: number; message?: string } = {}) {
+function sendError(
+  res: ServerResponse,
+  code: number,
+  options: { to?: string; status?: number; message?: string } = {},
+) {
   const known = errorCatalog[code];
   const status = options.status ?? known?.status ?? 400;
-  const body: Record<string, unknown> = { code, message: options.message ?? known?.message(options.to ?? "") ?? `Error ${code}`, more_info: `https://www.twilio.com/docs/errors/${code}`, status };
+  const body: Record<string, unknown> = {
+    code,
+    message: options.message ?? known?.message(options.to ?? "") ?? `Error ${code}`,
+    more_info: `https://www.twilio.com/docs/errors/${code}`,
+    status,
+  };
   if (code === 20003) body.detail = "Your AccountSid or AuthToken was incorrect.";
   if (status === 401) res.setHeader("www-authenticate", 'Basic realm="Twilio API"');
   sendJson(res, status, body);
@@ -151,7 +176,14 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     if (!from && !service) return sendError(res, 21603);
     if (!body) return sendError(res, 21602);
     if ([...body].length > 1600) return sendError(res, 21617);
-    const message: FakeTwilioMessage = { sid: sid("SM"), to, from: from ?? null, messagingServiceSid: service ?? null, body, statusCallback: statusCallback ?? null };
+    const message: FakeTwilioMessage = {
+      sid: sid("SM"),
+      to,
+      from: from ?? null,
+      messagingServiceSid: service ?? null,
+      body,
+      statusCallback: statusCallback ?? null,
+    };
     messages.push(message);
     const now = rfc2822(new Date());
     const gsm = /^[\x20-\x7e\n\r]*$/.test(body);
@@ -183,27 +215,64 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
 
   function verificationJson(v: FakeVerification) {
     const now = iso(new Date());
-    return { sid: v.sid, service_sid: verifyServiceSid, account_sid: accountSid, to: v.to, channel: "sms", status: v.status, valid: v.status === "approved", amount: null, payee: null, date_created: now, date_updated: now };
+    return {
+      sid: v.sid,
+      service_sid: verifyServiceSid,
+      account_sid: accountSid,
+      to: v.to,
+      channel: "sms",
+      status: v.status,
+      valid: v.status === "approved",
+      amount: null,
+      payee: null,
+      date_created: now,
+      date_updated: now,
+    };
   }
 
   function startVerification(res: ServerResponse, form: Record<string, string>) {
     if (!form.To || !e164.test(form.To)) return sendError(res, 60200, { message: "Invalid parameter: To" });
     if (form.Channel !== "sms") return sendError(res, 60200, { message: "Invalid parameter: Channel" });
-    // Within its 10 minutes, a new start for the same number resends the same code under the same sid; the 6th send fails.
+    // Within its 10 minutes, a new start for the same number resends the same code under the same sid; the 6th send
+    // fails.
     let verification = verifications.find((v) => v.to === form.To && v.status === "pending");
     if (verification && verification.sendAttempts >= 5) return sendError(res, 60203);
     if (verification) verification.sendAttempts++;
-    else verifications.push((verification = { sid: sid("VE"), to: form.To, code: String(randomInt(0, 1_000_000)).padStart(6, "0"), status: "pending", sendAttempts: 1, checkAttempts: 0 }));
-    const sends = Array.from({ length: verification.sendAttempts }, () => ({ attempt_sid: sid("VL"), channel: "sms", time: iso(new Date()) }));
-    sendJson(res, 201, { ...verificationJson(verification), lookup: { carrier: null }, send_code_attempts: sends, sna: null, url: `https://verify.twilio.com${verifyPath}/Verifications/${verification.sid}` });
+    else {
+      verification = {
+        sid: sid("VE"),
+        to: form.To,
+        code: String(randomInt(0, 1_000_000)).padStart(6, "0"),
+        status: "pending",
+        sendAttempts: 1,
+        checkAttempts: 0,
+      };
+      verifications.push(verification);
+    }
+    const sends = Array.from({ length: verification.sendAttempts }, () => ({
+      attempt_sid: sid("VL"),
+      channel: "sms",
+      time: iso(new Date()),
+    }));
+    sendJson(res, 201, {
+      ...verificationJson(verification),
+      lookup: { carrier: null },
+      send_code_attempts: sends,
+      sna: null,
+      url: `https://verify.twilio.com${verifyPath}/Verifications/${verification.sid}`,
+    });
   }
 
   function checkVerification(res: ServerResponse, form: Record<string, string>, path: string) {
     if (!form.To && !form.VerificationSid) return sendError(res, 60200, { message: "Invalid parameter: To" });
-    if (!form.Code || !/^\d{4,10}$/.test(form.Code)) return sendError(res, 60200, { message: "Invalid parameter: Code" });
-    const verification = verifications.find((v) => v.status === "pending" && (form.VerificationSid ? v.sid === form.VerificationSid : v.to === form.To));
+    if (!form.Code || !/^\d{4,10}$/.test(form.Code))
+      return sendError(res, 60200, { message: "Invalid parameter: Code" });
+    const verification = verifications.find(
+      (v) => v.status === "pending" && (form.VerificationSid ? v.sid === form.VerificationSid : v.to === form.To),
+    );
     // Expired and approved verifications are deleted: checking them is a 404.
-    if (!verification) return sendError(res, 20404, { message: `The requested resource ${path.slice(3)} was not found` });
+    if (!verification)
+      return sendError(res, 20404, { message: `The requested resource ${path.slice(3)} was not found` });
     if (verification.checkAttempts >= 5) return sendError(res, 60202);
     verification.checkAttempts++;
     if (form.Code === verification.code) verification.status = "approved";
@@ -220,7 +289,16 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     const form: Record<string, string> = {};
     if (isForm) for (const [name, value] of new URLSearchParams(raw)) form[name] ??= value;
     const authOk = username === accountSid && password === authToken;
-    const record: RecordedTwilioRequest = { method: req.method ?? "", path, authOk, username, contentType, form, headers: req.headers, status: undefined };
+    const record: RecordedTwilioRequest = {
+      method: req.method ?? "",
+      path,
+      authOk,
+      username,
+      contentType,
+      form,
+      headers: req.headers,
+      status: undefined,
+    };
     requests.push(record);
     res.on("finish", () => (record.status = res.statusCode));
 
@@ -231,11 +309,22 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       scripted = undefined;
     }
-    if (scripted && "error" in scripted) return sendError(res, scripted.error, { to: form.To, status: scripted.status });
-    if (scripted) return res.writeHead(scripted.status, { "content-type": scripted.contentType ?? "text/plain" }).end(scripted.body ?? "");
+    if (scripted && "error" in scripted)
+      return sendError(res, scripted.error, { to: form.To, status: scripted.status });
+    if (scripted)
+      return res
+        .writeHead(scripted.status, { "content-type": scripted.contentType ?? "text/plain" })
+        .end(scripted.body ?? "");
 
     if (!authOk) return sendError(res, 20003);
-    const route = path === messagesPath ? "messages" : path === `${verifyPath}/Verifications` ? "start" : path === `${verifyPath}/VerificationCheck` ? "check" : null;
+    const route =
+      path === messagesPath
+        ? "messages"
+        : path === `${verifyPath}/Verifications`
+          ? "start"
+          : path === `${verifyPath}/VerificationCheck`
+            ? "check"
+            : null;
     if (!route) return sendError(res, 20404, { message: `The requested resource ${path} was not found` });
     if (req.method !== "POST") return sendError(res, 20004, { status: 405, message: "Method not allowed" });
     if (route === "messages") return createMessage(res, form);
@@ -281,14 +370,27 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       if (!message) throw new Error("fake Twilio: no such message");
       const target = url ?? message.statusCallback;
       if (!target) throw new Error("fake Twilio: the message has no StatusCallback and no url was given");
-      const params: Record<string, string> = { AccountSid: accountSid, ApiVersion: "2010-04-01", MessageSid: message.sid, MessageStatus: status, SmsSid: message.sid, SmsStatus: status, To: message.to };
+      const params: Record<string, string> = {
+        AccountSid: accountSid,
+        ApiVersion: "2010-04-01",
+        MessageSid: message.sid,
+        MessageStatus: status,
+        SmsSid: message.sid,
+        SmsStatus: status,
+        To: message.to,
+      };
       if (message.from) params.From = message.from;
       if (message.messagingServiceSid) params.MessagingServiceSid = message.messagingServiceSid;
       if (errorCode !== undefined) params.ErrorCode = String(errorCode);
       const signature = twilioSign(signWith ?? authToken, target, params);
       const response = await fetch(target, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature, "i-twilio-idempotency-token": randomUUID(), "user-agent": "TwilioProxy/1.1" },
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          "x-twilio-signature": signature,
+          "i-twilio-idempotency-token": randomUUID(),
+          "user-agent": "TwilioProxy/1.1",
+        },
         body: new URLSearchParams(params).toString(),
       });
       await response.arrayBuffer();

@@ -56,7 +56,10 @@ describe("fault: PostgreSQL restarted under load", () => {
   it("answers 503 or succeeds during the restart, never 500 or a crash, and recovers without a restart of its own", async () => {
     const replies: Reply[] = [];
     const actions: Array<(user: ApiUser) => Promise<Reply>> = [
-      () => call(server, "POST", "/api/auth/sign-up", { json: { email: uniqueEmail("pg-restart"), password: STRONG_PASSWORD, name: "Edsger Dijkstra" } }),
+      () =>
+        call(server, "POST", "/api/auth/sign-up", {
+          json: { email: uniqueEmail("pg-restart"), password: STRONG_PASSWORD, name: "Edsger Dijkstra" },
+        }),
       (user) => call(server, "POST", "/api/auth/sign-in", { json: { email: user.email, password: user.password } }),
       (user) => call(server, "GET", "/api/auth/session", { token: user.token }),
       () => call(server, "GET", "/api/health"),
@@ -71,25 +74,36 @@ describe("fault: PostgreSQL restarted under load", () => {
     // the database is gone, then takes it. The send has succeeded; recording it must wait for the database, or
     // the row stays claimed and is sent again when the lease runs out.
     const releaseSmtp = smtp.hold();
-    await waitFor("the worker holding an email", async () => (await outboxRows(db)).some((row) => row.status === "pending" && row.attempts > 0));
+    await waitFor("the worker holding an email", async () =>
+      (await outboxRows(db)).some((row) => row.status === "pending" && row.attempts > 0),
+    );
     const beforeRestart = replies.length;
     const restartStarted = Date.now();
     const restarting = restartPostgres();
     try {
-      await waitFor("PostgreSQL to be down", async () => (await call(server, "GET", "/api/health")).status === 503, { intervalMs: 25 });
+      await waitFor("PostgreSQL to be down", async () => (await call(server, "GET", "/api/health")).status === 503, {
+        intervalMs: 25,
+      });
     } finally {
       releaseSmtp();
     }
     await restarting;
     const restartMs = Date.now() - restartStarted;
     try {
-      await waitFor("a successful sign-in after the restart", () => !server.running() || replies.slice(beforeRestart).some((reply) => reply.status === 200 && reply.body?.session), { timeoutMs: 60_000 });
+      await waitFor(
+        "a successful sign-in after the restart",
+        () =>
+          !server.running() ||
+          replies.slice(beforeRestart).some((reply) => reply.status === 200 && reply.body?.session),
+        { timeoutMs: 60_000 },
+      );
     } finally {
       stop = true;
       await Promise.all(load);
     }
 
-    const statuses = replies.reduce<Record<number, number>>((count, reply) => ({ ...count, [reply.status]: (count[reply.status] ?? 0) + 1 }), {});
+    const statuses: Record<number, number> = {};
+    for (const reply of replies) statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
     const logged = (msg: RegExp) => server.logs.filter((line) => msg.test(line.msg ?? "")).length;
     console.info(
       `pg_ctlcluster restart took ${restartMs} ms; ${replies.length} requests around it, by status: ${JSON.stringify(statuses)}; ` +
@@ -98,17 +112,23 @@ describe("fault: PostgreSQL restarted under load", () => {
     expectNoServerErrors(replies, { allowUnavailable: true });
     // 0 would be a connection the server dropped or refused: it crashed or stopped serving.
     expect(server.running(), "the server process died").toBe(true);
-    const unexpected = replies.filter((reply) => ![200, 202, 429, 503].includes(reply.status)).map((reply) => `${reply.status} ${reply.error ?? reply.text}`);
+    const unexpected = replies
+      .filter((reply) => ![200, 202, 429, 503].includes(reply.status))
+      .map((reply) => `${reply.status} ${reply.error ?? reply.text}`);
     expect(unexpected.length, `unexpected answers, e.g. ${unexpected.slice(0, 3).join(" | ")}`).toBe(0);
-    // A sign-in the outage cut short after it had claimed its attempt counts as a failed one (core/sign-in-throttle.ts):
+    // A sign-in the outage cut short after it had claimed its attempt counts as a failed one
+    // (core/sign-in-throttle.ts):
     // after enough of those the account's throttle may ask for a short wait, a documented 429.
     for (const reply of replies.filter((r) => r.status === 429)) expect(reply.body.error.code).toBe("rate_limited");
-    for (const reply of replies.filter((r) => r.status === 503)) expect(reply.body.error.code).toBe("service_unavailable");
+    for (const reply of replies.filter((r) => r.status === 503))
+      expect(reply.body.error.code).toBe("service_unavailable");
 
     // Everything works again on the same process: health, a whole new account, sign-in, the session.
     expect((await call(server, "GET", "/api/health")).body).toEqual({ status: "ok" });
     const newcomer = await verifiedUser(server, smtp);
-    const signIn = await call(server, "POST", "/api/auth/sign-in", { json: { email: newcomer.email, password: newcomer.password } });
+    const signIn = await call(server, "POST", "/api/auth/sign-in", {
+      json: { email: newcomer.email, password: newcomer.password },
+    });
     expect(signIn.status, signIn.text).toBe(200);
     const session = await call(server, "GET", "/api/auth/session", { token: signIn.body.token });
     expect(session.status, session.text).toBe(200);

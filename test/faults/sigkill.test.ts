@@ -49,7 +49,12 @@ describe("fault: the server is killed (SIGKILL) mid-burst and started again", ()
     twilio = await startFakeTwilio();
     // A short lease, so that the claims of the killed process expire within the test (default 10 minutes).
     // One APP_URL for both processes (the queued links point at it), whatever port each listens on.
-    env = { ...(fakeTwilioEnv(twilio) as Record<string, string>), SMTP_URL: smtp.url, APP_URL: "http://localhost:3000", OUTBOX_LEASE_SECONDS: "8" };
+    env = {
+      ...(fakeTwilioEnv(twilio) as Record<string, string>),
+      SMTP_URL: smtp.url,
+      APP_URL: "http://localhost:3000",
+      OUTBOX_LEASE_SECONDS: "8",
+    };
     first = await startServer({ database: db, env });
   });
 
@@ -77,13 +82,28 @@ describe("fault: the server is killed (SIGKILL) mid-burst and started again", ()
     const signUps = Array.from({ length: 24 }, () => uniqueEmail("sigkill"));
     const replies: Array<Reply & { email?: string }> = [];
     const burst = [
-      ...signUps.map((email) => call(server, "POST", "/api/auth/sign-up", { json: { email, password: STRONG_PASSWORD, name: "Alan Turing" } }).then((reply) => ({ ...reply, email }))),
-      ...signingIn.map((user) => call(server, "POST", "/api/auth/sign-in", { json: { email: user.email, password: user.password } })),
-      ...addingPhone.map((user) => call(server, "POST", "/api/account/phone", { token: user.token, json: { phoneNumber: uniquePhone(), currentPassword: user.password } })),
+      ...signUps.map((email) =>
+        call(server, "POST", "/api/auth/sign-up", {
+          json: { email, password: STRONG_PASSWORD, name: "Alan Turing" },
+        }).then((reply) => ({ ...reply, email })),
+      ),
+      ...signingIn.map((user) =>
+        call(server, "POST", "/api/auth/sign-in", { json: { email: user.email, password: user.password } }),
+      ),
+      ...addingPhone.map((user) =>
+        call(server, "POST", "/api/account/phone", {
+          token: user.token,
+          json: { phoneNumber: uniquePhone(), currentPassword: user.password },
+        }),
+      ),
     ].map((request) => request.then((reply) => void replies.push(reply)));
 
-    await waitFor("the burst to be half-way, with mail and texts going out", () =>
-      replies.length >= 10 && smtp.received.length >= mailsBefore + 2 && twilio.messages.length >= textsBefore + 1, { intervalMs: 10 });
+    await waitFor(
+      "the burst to be half-way, with mail and texts going out",
+      () =>
+        replies.length >= 10 && smtp.received.length >= mailsBefore + 2 && twilio.messages.length >= textsBefore + 1,
+      { intervalMs: 10 },
+    );
     server.child.kill("SIGKILL");
     expect(await server.exited).toEqual({ code: null, signal: "SIGKILL" });
     await Promise.all(burst);
@@ -95,9 +115,13 @@ describe("fault: the server is killed (SIGKILL) mid-burst and started again", ()
 
     // What the dead process left: rows it had claimed and was sending (their outcome never recorded).
     const atKill = await outboxRows(db);
-    const caughtMidSend = new Set(atKill.filter((row) => row.status === "pending" && row.attempts > 0).map((row) => row.id));
+    const caughtMidSend = new Set(
+      atKill.filter((row) => row.status === "pending" && row.attempts > 0).map((row) => row.id),
+    );
     const untried = atKill.filter((row) => row.status === "pending" && row.attempts === 0).length;
-    console.info(`SIGKILL: ${answered.length} answered, ${cut.length} cut off; outbox: ${atKill.filter((r) => r.status === "sent").length} sent, ${caughtMidSend.size} mid-send, ${untried} untried`);
+    console.info(
+      `SIGKILL: ${answered.length} answered, ${cut.length} cut off; outbox: ${atKill.filter((r) => r.status === "sent").length} sent, ${caughtMidSend.size} mid-send, ${untried} untried`,
+    );
     expect(cut.length + caughtMidSend.size + untried, "the kill landed after everything was done").toBeGreaterThan(0);
     // The worker sends one message at a time: at most one email can have been in its hands.
     expect(atKill.filter((row) => caughtMidSend.has(row.id) && row.channel === "email").length).toBeLessThanOrEqual(1);
@@ -107,7 +131,9 @@ describe("fault: the server is killed (SIGKILL) mid-burst and started again", ()
     // signs up again; the address is still free. What exists is whole (accountProblems above).
     const users = await db.query<{ email: string }>("select email from users");
     const kept = answered.filter((reply) => reply.email && users.some((u) => u.email === reply.email)).length;
-    console.info(`SIGKILL: ${kept} of ${answered.filter((r) => r.email).length} answered sign-ups had their account written`);
+    console.info(
+      `SIGKILL: ${kept} of ${answered.filter((r) => r.email).length} answered sign-ups had their account written`,
+    );
 
     smtp.setDelay(0);
     twilio.replyAll(null);
@@ -120,18 +146,24 @@ describe("fault: the server is killed (SIGKILL) mid-burst and started again", ()
       return twilio.messages.filter((m) => m.to === text?.to && m.body === text?.body).length;
     };
     const repeated = rows.filter((row) => caughtMidSend.has(row.id) && copies(row) > 1);
-    console.info(`after the restart: ${rows.length} messages sent; of the ${caughtMidSend.size} caught mid-send, ${repeated.length} arrived twice`);
+    console.info(
+      `after the restart: ${rows.length} messages sent; of the ${caughtMidSend.size} caught mid-send, ${repeated.length} arrived twice`,
+    );
     expectEmailsDeliveredOnce(rows, smtp, caughtMidSend);
     expectSmsDeliveredOnce(rows, twilio, caughtMidSend);
     expect(await accountProblems(db)).toEqual([]);
 
     // The restarted server is whole: a two-factor sign-in from start to finish.
     const user = signingIn[0]!;
-    const signIn = await call(second, "POST", "/api/auth/sign-in", { json: { email: user.email, password: user.password } });
+    const signIn = await call(second, "POST", "/api/auth/sign-in", {
+      json: { email: user.email, password: user.password },
+    });
     expect(signIn.status, signIn.text).toBe(200);
     // Texted on the request itself (deliverNow), so it is the newest text to that phone.
     const code = smsCode(twilio, user.phone!);
-    const verified = await call(second, "POST", "/api/auth/two-factor/verify", { json: { challengeId: signIn.body.challenge.id, method: "sms", code } });
+    const verified = await call(second, "POST", "/api/auth/two-factor/verify", {
+      json: { challengeId: signIn.body.challenge.id, method: "sms", code },
+    });
     expect(verified.status, verified.text).toBe(200);
     expect(errorLogs(second)).toEqual([]);
   });

@@ -51,7 +51,11 @@ describe("fault: SIGTERM with a request in flight and the worker mid-send", () =
     db = await createFaultDatabase();
     smtp = await startFakeSmtpServer();
     twilio = await startFakeTwilio();
-    env = { ...(fakeTwilioEnv(twilio) as Record<string, string>), SMTP_URL: smtp.url, APP_URL: "http://localhost:3000" };
+    env = {
+      ...(fakeTwilioEnv(twilio) as Record<string, string>),
+      SMTP_URL: smtp.url,
+      APP_URL: "http://localhost:3000",
+    };
     first = await startServer({ database: db, env });
   });
 
@@ -73,22 +77,38 @@ describe("fault: SIGTERM with a request in flight and the worker mid-send", () =
     // Three verification emails, each taking 4 s at the SMTP server: the worker is on the first one.
     smtp.setDelay(4_000);
     const signUps = await Promise.all(
-      Array.from({ length: 3 }, () => call(server, "POST", "/api/auth/sign-up", { json: { email: uniqueEmail("sigterm"), password: STRONG_PASSWORD, name: "Barbara Liskov" } })),
+      Array.from({ length: 3 }, () =>
+        call(server, "POST", "/api/auth/sign-up", {
+          json: { email: uniqueEmail("sigterm"), password: STRONG_PASSWORD, name: "Barbara Liskov" },
+        }),
+      ),
     );
     expect(signUps.map((signUp) => signUp.status)).toEqual([202, 202, 202]);
     // A new phone number: the request texts its code itself, and Twilio takes 3 s to answer.
     const phone = uniquePhone();
     twilio.replyNext({ delayMs: 3_000 });
-    const inFlight = call(server, "POST", "/api/account/phone", { token: user.token, json: { phoneNumber: phone, currentPassword: user.password } });
+    const inFlight = call(server, "POST", "/api/account/phone", {
+      token: user.token,
+      json: { phoneNumber: phone, currentPassword: user.password },
+    });
     let answered = false;
     void inFlight.then(() => (answered = true));
-    const emailInHand = await waitFor("the code send at Twilio and an email at the SMTP server", async () => {
-      const claimed = (await outboxRows(db)).filter((row) => row.template === "verify_email" && row.status === "pending" && row.attempts > 0);
-      return twilio.requests.some((request) => request.form.To === phone) && claimed.length === 1 && claimed[0];
-    }, { intervalMs: 20 });
+    const emailInHand = await waitFor(
+      "the code send at Twilio and an email at the SMTP server",
+      async () => {
+        const claimed = (await outboxRows(db)).filter(
+          (row) => row.template === "verify_email" && row.status === "pending" && row.attempts > 0,
+        );
+        return twilio.requests.some((request) => request.form.To === phone) && claimed.length === 1 && claimed[0];
+      },
+      { intervalMs: 20 },
+    );
     const signalledAt = Date.now();
     server.child.kill("SIGTERM");
-    await waitFor("new connections refused", () => connectionRefused(server.port), { timeoutMs: 10_000, intervalMs: 20 });
+    await waitFor("new connections refused", () => connectionRefused(server.port), {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
     expect(answered, "the in-flight request was answered before the listener closed").toBe(false);
 
     const reply = await inFlight;
@@ -107,7 +127,9 @@ describe("fault: SIGTERM with a request in flight and the worker mid-send", () =
     // Nothing left claimed: every other message is untouched, for the next process (3 emails × 4 s: at least one).
     const left = afterExit.filter((row) => row.status !== "sent");
     expect(left.length).toBeGreaterThanOrEqual(1);
-    expect(left.map((row) => ({ template: row.template, status: row.status, attempts: row.attempts }))).toEqual(left.map(() => ({ template: "verify_email", status: "pending", attempts: 0 })));
+    expect(left.map((row) => ({ template: row.template, status: row.status, attempts: row.attempts }))).toEqual(
+      left.map(() => ({ template: "verify_email", status: "pending", attempts: 0 })),
+    );
 
     // The next process sends the rest; nothing arrives twice, and the texted code still works.
     smtp.setDelay(0);
@@ -115,7 +137,10 @@ describe("fault: SIGTERM with a request in flight and the worker mid-send", () =
     const rows = await allSent(db);
     expectEmailsDeliveredOnce(rows, smtp);
     expectSmsDeliveredOnce(rows, twilio);
-    const verified = await call(second, "POST", "/api/account/phone/verify", { token: user.token, json: { verificationId: reply.body.verificationId, code: smsCode(twilio, phone) } });
+    const verified = await call(second, "POST", "/api/account/phone/verify", {
+      token: user.token,
+      json: { verificationId: reply.body.verificationId, code: smsCode(twilio, phone) },
+    });
     expect(verified.status, verified.text).toBe(200);
     console.info(`SIGTERM: exited 0 after ${shutdownMs} ms`);
   });

@@ -48,12 +48,24 @@ describe("fault: SMTP down, then back", () => {
 
   it("answers 202 while SMTP refuses connections, retries, and delivers each queued email exactly once when SMTP is back", async () => {
     const emails = Array.from({ length: 6 }, () => uniqueEmail("smtp-down"));
-    const replies = await Promise.all(emails.map((email) => call(server, "POST", "/api/auth/sign-up", { json: { email, password: STRONG_PASSWORD, name: "Ada Lovelace" } })));
+    const replies = await Promise.all(
+      emails.map((email) =>
+        call(server, "POST", "/api/auth/sign-up", { json: { email, password: STRONG_PASSWORD, name: "Ada Lovelace" } }),
+      ),
+    );
     // Sign-up creates the account after its answer (and after a random 0-250 ms: AFTER_RESPONSE_JITTER_MS), so the
     // follow-up requests wait for the accounts, as a person would (their link email is queued with the account).
     await waitFor("the six accounts and their link emails", async () => (await outboxRows(db)).length >= 6);
-    replies.push(...(await Promise.all(emails.slice(0, 3).map((email) => call(server, "POST", "/api/auth/forgot-password", { json: { email } })))));
-    replies.push(...(await Promise.all(emails.slice(3, 5).map((email) => call(server, "POST", "/api/auth/resend-verification", { json: { email } })))));
+    replies.push(
+      ...(await Promise.all(
+        emails.slice(0, 3).map((email) => call(server, "POST", "/api/auth/forgot-password", { json: { email } })),
+      )),
+    );
+    replies.push(
+      ...(await Promise.all(
+        emails.slice(3, 5).map((email) => call(server, "POST", "/api/auth/resend-verification", { json: { email } })),
+      )),
+    );
     replies.push(await call(server, "POST", "/api/auth/forgot-password", { json: { email: uniqueEmail("nobody") } }));
     expectNoServerErrors(replies);
     expect(replies.map((reply) => reply.status)).toEqual(replies.map(() => 202));
@@ -62,11 +74,22 @@ describe("fault: SMTP down, then back", () => {
     // one at once, was refused, and scheduled a retry instead of giving up.
     const queued = await waitFor("a refused attempt at every email", async () => {
       const rows = await outboxRows(db);
-      return rows.length === 11 && rows.every((row) => row.status === "pending" && row.attempts >= 1 && /ECONNREFUSED/.test(row.last_error ?? "")) && rows;
+      return (
+        rows.length === 11 &&
+        rows.every(
+          (row) => row.status === "pending" && row.attempts >= 1 && /ECONNREFUSED/.test(row.last_error ?? ""),
+        ) &&
+        rows
+      );
     });
-    expect(queued.map((row) => row.template).sort()).toEqual([...Array(3).fill("password_reset"), ...Array(8).fill("verify_email")]);
+    expect(queued.map((row) => row.template).sort()).toEqual([
+      ...Array(3).fill("password_reset"),
+      ...Array(8).fill("verify_email"),
+    ]);
     expect(smtp.received).toEqual([]);
-    expect(server.logs.filter((line) => line.msg === "Email delivery failed; will retry").length).toBeGreaterThanOrEqual(11);
+    expect(
+      server.logs.filter((line) => line.msg === "Email delivery failed; will retry").length,
+    ).toBeGreaterThanOrEqual(11);
     expect((await call(server, "GET", "/api/health")).status).toBe(200);
 
     await gate.open();

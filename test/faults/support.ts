@@ -27,7 +27,11 @@ const adminUrl = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1
 // Waiting
 
 /** Polls `probe` until it returns something truthy; generous deadlines, because the machine may be loaded. */
-export async function waitFor<T>(what: string, probe: () => T | Promise<T>, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<Exclude<T, false | null | undefined | 0 | "">> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<Exclude<T, false | null | undefined | 0 | "">> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let lastError: unknown;
   for (;;) {
@@ -37,7 +41,10 @@ export async function waitFor<T>(what: string, probe: () => T | Promise<T>, opti
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ""}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
   }
 }
@@ -70,16 +77,20 @@ export async function createFaultDatabase(): Promise<FaultDatabase> {
   return {
     url: url.toString(),
     query: (text, values) => withClient(url.toString(), async (client) => (await client.query(text, values)).rows),
-    drop: () => withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
+    drop: () =>
+      withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
   };
 }
 
 const run = promisify(execFile);
 
-/** The real `pg_ctlcluster <version> main restart` (fast mode: open connections are cut). PostgreSQL is left running. */
+/**
+ * The real `pg_ctlcluster <version> main restart` (fast mode: open connections are cut). PostgreSQL is left running.
+ */
 export async function restartPostgres(): Promise<void> {
   const [version] = readdirSync("/etc/postgresql");
-  const pgctl = (action: string) => run("pg_ctlcluster", ["--skip-systemctl-redirect", version!, "main", action], { timeout: 120_000 });
+  const pgctl = (action: string) =>
+    run("pg_ctlcluster", ["--skip-systemctl-redirect", version!, "main", action], { timeout: 120_000 });
   try {
     await pgctl("restart");
   } catch (error) {
@@ -140,7 +151,11 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   for (const [name, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[name] = value;
   // `node --import tsx`, not the tsx CLI: the CLI runs the server in a second process, which a SIGKILL to the
   // first would leave running.
-  const child = spawn(process.execPath, ["--import", "tsx", "src/http/serve.ts"], { cwd: path.resolve(import.meta.dirname, "../.."), env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "src/http/serve.ts"], {
+    cwd: path.resolve(import.meta.dirname, "../.."),
+    env: env as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const logs: LogLine[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on("line", (raw) => {
@@ -156,7 +171,8 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on("exit", (code, signal) => {
       rmSync(dataDir, { recursive: true, force: true });
-      resolve((exitInfo = { code, signal }));
+      exitInfo = { code, signal };
+      resolve(exitInfo);
     });
   });
   const server: ServerProcess = {
@@ -176,15 +192,22 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   };
   let state: string;
   try {
-    state = await waitFor("the server to answer /api/health", async () => (exitInfo ? "exited" : (await call(server, "GET", "/api/health")).status === 200 && "ready"), {
-      timeoutMs: 90_000,
-      intervalMs: 200,
-    });
+    state = await waitFor(
+      "the server to answer /api/health",
+      async () => (exitInfo ? "exited" : (await call(server, "GET", "/api/health")).status === 200 && "ready"),
+      {
+        timeoutMs: 90_000,
+        intervalMs: 200,
+      },
+    );
   } catch (error) {
     child.kill("SIGKILL");
     throw error;
   }
-  if (state === "exited") throw new Error(`the server exited at start-up (${JSON.stringify(exitInfo)}):\n${logs.map((l) => l.raw).join("\n")}`);
+  if (state === "exited")
+    throw new Error(
+      `the server exited at start-up (${JSON.stringify(exitInfo)}):\n${logs.map((l) => l.raw).join("\n")}`,
+    );
   return server;
 }
 
@@ -193,7 +216,13 @@ export function printLogsOnFailure(servers: () => Array<ServerProcess | undefine
   afterEach((context) => {
     if (context.task.result?.state !== "fail") return;
     for (const server of servers()) {
-      if (server) console.error(`--- server on port ${server.port} (running: ${server.running()}), last ${lines} lines:\n${server.logs.slice(-lines).map((l) => l.raw).join("\n")}`);
+      if (server)
+        console.error(
+          `--- server on port ${server.port} (running: ${server.running()}), last ${lines} lines:\n${server.logs
+            .slice(-lines)
+            .map((l) => l.raw)
+            .join("\n")}`,
+        );
     }
   });
 }
@@ -213,7 +242,12 @@ export interface Reply {
   error?: string;
 }
 
-export async function call(server: Pick<ServerProcess, "url">, method: string, path: string, options: { json?: unknown; token?: string; timeoutMs?: number } = {}): Promise<Reply> {
+export async function call(
+  server: Pick<ServerProcess, "url">,
+  method: string,
+  path: string,
+  options: { json?: unknown; token?: string; timeoutMs?: number } = {},
+): Promise<Reply> {
   const headers: Record<string, string> = { "x-forwarded-for": randomIp() };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.json !== undefined) headers["content-type"] = "application/json";
@@ -233,7 +267,13 @@ export async function call(server: Pick<ServerProcess, "url">, method: string, p
     return { status: response.status, body, text, ms: performance.now() - started };
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return { status: 0, body: undefined, text: "", ms: performance.now() - started, error: cause?.code ?? cause?.message ?? String(error) };
+    return {
+      status: 0,
+      body: undefined,
+      text: "",
+      ms: performance.now() - started,
+      error: cause?.code ?? cause?.message ?? String(error),
+    };
   }
 }
 
@@ -245,7 +285,10 @@ export function expectNoServerErrors(replies: Reply[], options: { allowUnavailab
   for (const reply of replies) {
     expect(reply.text, "a stack trace in a response").not.toMatch(/\n\s+at |\.ts:\d+|node_modules/);
     if (reply.status < 500) continue;
-    expect({ status: reply.status, body: reply.body }).toEqual({ status: 503, body: { error: { code: "service_unavailable", message: expect.any(String) } } });
+    expect({ status: reply.status, body: reply.body }).toEqual({
+      status: 503,
+      body: { error: { code: "service_unavailable", message: expect.any(String) } },
+    });
     expect(options.allowUnavailable, `unexpected 503: ${reply.text}`).toBe(true);
   }
 }
@@ -269,26 +312,47 @@ export function linkTokenFor(smtp: FakeSmtpServer, email: string, subject = /con
 /** Signs up, follows the emailed link (which signs in) and keeps the bearer token. */
 export async function verifiedUser(server: ServerProcess, smtp: FakeSmtpServer): Promise<ApiUser> {
   const email = uniqueEmail("fault");
-  const signUp = await call(server, "POST", "/api/auth/sign-up", { json: { email, password: STRONG_PASSWORD, name: "Grace Hopper" } });
+  const signUp = await call(server, "POST", "/api/auth/sign-up", {
+    json: { email, password: STRONG_PASSWORD, name: "Grace Hopper" },
+  });
   if (signUp.status !== 202) throw new Error(`sign-up: ${signUp.status} ${signUp.text}`);
   const token = await waitFor(`the verification mail to ${email}`, () => linkTokenFor(smtp, email));
   const verified = await call(server, "POST", "/api/auth/verify-email", { json: { token } });
-  if (verified.status !== 200 || !verified.body.token) throw new Error(`verify-email: ${verified.status} ${verified.text}`);
+  if (verified.status !== 200 || !verified.body.token)
+    throw new Error(`verify-email: ${verified.status} ${verified.text}`);
   return { email, password: STRONG_PASSWORD, token: verified.body.token };
 }
 
 /** The 6-digit code in the newest text the fake Twilio accepted for `phone`. */
-export const smsCode = (twilio: FakeTwilio, phone: string) => twilio.messages.filter((m) => m.to === phone).at(-1)?.body.match(/\b(\d{6})\b/)?.[1];
+export const smsCode = (twilio: FakeTwilio, phone: string) =>
+  twilio.messages
+    .filter((m) => m.to === phone)
+    .at(-1)
+    ?.body.match(/\b(\d{6})\b/)?.[1];
 
 /** A verified user with a verified phone and SMS two-factor on; Twilio must be answering. */
-export async function twoFactorUser(server: ServerProcess, smtp: FakeSmtpServer, twilio: FakeTwilio, phone: string): Promise<ApiUser> {
+export async function twoFactorUser(
+  server: ServerProcess,
+  smtp: FakeSmtpServer,
+  twilio: FakeTwilio,
+  phone: string,
+): Promise<ApiUser> {
   const user = await verifiedUser(server, smtp);
-  const started = await call(server, "POST", "/api/account/phone", { token: user.token, json: { phoneNumber: phone, currentPassword: user.password } });
+  const started = await call(server, "POST", "/api/account/phone", {
+    token: user.token,
+    json: { phoneNumber: phone, currentPassword: user.password },
+  });
   if (started.status !== 202) throw new Error(`phone: ${started.status} ${started.text}`);
   const code = await waitFor(`the code texted to ${phone}`, () => smsCode(twilio, phone));
-  const verified = await call(server, "POST", "/api/account/phone/verify", { token: user.token, json: { verificationId: started.body.verificationId, code } });
+  const verified = await call(server, "POST", "/api/account/phone/verify", {
+    token: user.token,
+    json: { verificationId: started.body.verificationId, code },
+  });
   if (verified.status !== 200) throw new Error(`phone verify: ${verified.status} ${verified.text}`);
-  const enabled = await call(server, "POST", "/api/account/two-factor/sms", { token: user.token, json: { enabled: true, currentPassword: user.password } });
+  const enabled = await call(server, "POST", "/api/account/two-factor/sms", {
+    token: user.token,
+    json: { enabled: true, currentPassword: user.password },
+  });
   if (enabled.status !== 200) throw new Error(`2FA on: ${enabled.status} ${enabled.text}`);
   return { ...user, phone };
 }
@@ -308,7 +372,9 @@ export interface OutboxRow {
 }
 
 export const outboxRows = (db: FaultDatabase) =>
-  db.query<OutboxRow>("select id, channel, template, recipient, status, attempts, last_error, provider_message_id from outbox_messages order by created_at");
+  db.query<OutboxRow>(
+    "select id, channel, template, recipient, status, attempts, last_error, provider_message_id from outbox_messages order by created_at",
+  );
 
 /**
  * As if every retry delay had run out: a test cannot wait the real backoff (5 s, 30 s, 2 min …; the schedule
@@ -316,18 +382,26 @@ export const outboxRows = (db: FaultDatabase) =>
  * a claim in progress.
  */
 export const skipRetryDelays = (db: FaultDatabase) =>
-  db.query("update outbox_messages set next_attempt_at = now() where status = 'pending' and last_error is not null and next_attempt_at > now()");
+  db.query(
+    "update outbox_messages set next_attempt_at = now() where status = 'pending' and last_error is not null and next_attempt_at > now()",
+  );
 
 /** Waits until no outbox row is pending (none failed), and returns them all; on timeout, says which are left. */
 export async function allSent(db: FaultDatabase, timeoutMs = 60_000): Promise<OutboxRow[]> {
   let rows: OutboxRow[] = [];
   try {
-    return await waitFor("every outbox message sent", async () => {
-      rows = await outboxRows(db);
-      return rows.every((row) => row.status === "sent") && rows;
-    }, { timeoutMs, intervalMs: 200 });
+    return await waitFor(
+      "every outbox message sent",
+      async () => {
+        rows = await outboxRows(db);
+        return rows.every((row) => row.status === "sent") && rows;
+      },
+      { timeoutMs, intervalMs: 200 },
+    );
   } catch (error) {
-    const left = rows.filter((row) => row.status !== "sent").map((row) => `${row.id} ${row.template} ${row.status} attempts=${row.attempts} ${row.last_error ?? ""}`);
+    const left = rows
+      .filter((row) => row.status !== "sent")
+      .map((row) => `${row.id} ${row.template} ${row.status} attempts=${row.attempts} ${row.last_error ?? ""}`);
     throw new Error(`${(error as Error).message}; not sent: ${left.join("; ")}`);
   }
 }
@@ -346,12 +420,20 @@ export function mailsPerOutboxId(smtp: FakeSmtpServer): Map<string, number> {
  * Every sent email row arrived exactly once, and nothing else arrived. `mayRepeat` lists rows allowed to arrive
  * twice (a send the provider may have taken while the process that made it died before recording it).
  */
-export function expectEmailsDeliveredOnce(rows: OutboxRow[], smtp: FakeSmtpServer, mayRepeat: Set<string> = new Set()): void {
+export function expectEmailsDeliveredOnce(
+  rows: OutboxRow[],
+  smtp: FakeSmtpServer,
+  mayRepeat: Set<string> = new Set(),
+): void {
   const emails = rows.filter((row) => row.channel === "email");
   expect(emails.filter((row) => row.status !== "sent")).toEqual([]);
   const counts = mailsPerOutboxId(smtp);
   expect([...counts.keys()].sort()).toEqual(emails.map((row) => row.id).sort());
-  for (const row of emails) expect({ id: row.id, times: counts.get(row.id) }).toEqual({ id: row.id, times: mayRepeat.has(row.id) ? expect.any(Number) : 1 });
+  for (const row of emails)
+    expect({ id: row.id, times: counts.get(row.id) }).toEqual({
+      id: row.id,
+      times: mayRepeat.has(row.id) ? expect.any(Number) : 1,
+    });
   for (const id of mayRepeat) expect(counts.get(id) ?? 0).toBeLessThanOrEqual(2);
 }
 
@@ -360,7 +442,11 @@ export function expectEmailsDeliveredOnce(rows: OutboxRow[], smtp: FakeSmtpServe
  * number and body (a code text carries a fresh code), arrived once (at most twice for `mayRepeat` rows); no text
  * arrived that no row accounts for.
  */
-export function expectSmsDeliveredOnce(rows: OutboxRow[], twilio: FakeTwilio, mayRepeat: Set<string> = new Set()): void {
+export function expectSmsDeliveredOnce(
+  rows: OutboxRow[],
+  twilio: FakeTwilio,
+  mayRepeat: Set<string> = new Set(),
+): void {
   const texts = rows.filter((row) => row.channel === "sms");
   expect(texts.filter((row) => row.status !== "sent")).toEqual([]);
   const keyOf = (m: { to: string; body: string }) => `${m.to} ${m.body}`;

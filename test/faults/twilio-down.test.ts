@@ -47,7 +47,12 @@ describe("fault: Twilio down, failing, rate-limiting, slow", () => {
     gate = await startGate(Number(new URL(twilio.url).port), { open: true });
     server = await startServer({
       database: db,
-      env: { ...fakeTwilioEnv(twilio), TWILIO_API_BASE: `http://127.0.0.1:${gate.port}`, TWILIO_TIMEOUT_MS: String(TWILIO_TIMEOUT_MS), SMTP_URL: smtp.url },
+      env: {
+        ...fakeTwilioEnv(twilio),
+        TWILIO_API_BASE: `http://127.0.0.1:${gate.port}`,
+        TWILIO_TIMEOUT_MS: String(TWILIO_TIMEOUT_MS),
+        SMTP_URL: smtp.url,
+      },
     });
   });
 
@@ -65,10 +70,17 @@ describe("fault: Twilio down, failing, rate-limiting, slow", () => {
   async function askForCodes(signingIn: ApiUser, addingPhone: ApiUser, newPhone: string) {
     const [signIn, phone] = await Promise.all([
       call(server, "POST", "/api/auth/sign-in", { json: { email: signingIn.email, password: signingIn.password } }),
-      call(server, "POST", "/api/account/phone", { token: addingPhone.token, json: { phoneNumber: newPhone, currentPassword: addingPhone.password } }),
+      call(server, "POST", "/api/account/phone", {
+        token: addingPhone.token,
+        json: { phoneNumber: newPhone, currentPassword: addingPhone.password },
+      }),
     ]);
     expectNoServerErrors([signIn, phone]);
-    expect({ signIn: signIn.status, twoFactorRequired: signIn.body.twoFactorRequired, phone: phone.status }).toEqual({ signIn: 200, twoFactorRequired: true, phone: 202 });
+    expect({ signIn: signIn.status, twoFactorRequired: signIn.body.twoFactorRequired, phone: phone.status }).toEqual({
+      signIn: 200,
+      twoFactorRequired: true,
+      phone: 202,
+    });
     // A failing provider costs the user at most one client timeout, never a hang.
     for (const reply of [signIn, phone]) expect(reply.ms).toBeLessThan(TWILIO_TIMEOUT_MS + 15_000);
     return { challengeId: signIn.body.challenge.id as string, verificationId: phone.body.verificationId as string };
@@ -78,29 +90,56 @@ describe("fault: Twilio down, failing, rate-limiting, slow", () => {
   async function expectQueuedForRetry(before: Set<string>, lastError: RegExp) {
     const rows = await waitFor("both code texts queued for retry", async () => {
       const rows = (await outboxRows(db)).filter((row) => !before.has(row.id));
-      return rows.length === 2 && rows.every((row) => row.status === "pending" && row.attempts >= 1 && lastError.test(row.last_error ?? "")) && rows;
+      return (
+        rows.length === 2 &&
+        rows.every((row) => row.status === "pending" && row.attempts >= 1 && lastError.test(row.last_error ?? "")) &&
+        rows
+      );
     });
     expect(rows.map((row) => row.template).sort()).toEqual(["phone_verification_code", "sign_in_code"]);
   }
 
   /** Twilio is back: each text goes out once, and the codes in them finish the sign-in and the phone change. */
-  async function expectDeliveredAndUsable(signingIn: ApiUser, challengeId: string, addingPhone: ApiUser, newPhone: string, verificationId: string) {
+  async function expectDeliveredAndUsable(
+    signingIn: ApiUser,
+    challengeId: string,
+    addingPhone: ApiUser,
+    newPhone: string,
+    verificationId: string,
+  ) {
     await skipRetryDelays(db);
     const rows = await allSent(db);
     expectSmsDeliveredOnce(rows, twilio);
-    const verified = await call(server, "POST", "/api/auth/two-factor/verify", { json: { challengeId, method: "sms", code: smsCode(twilio, signingIn.phone!) } });
+    const verified = await call(server, "POST", "/api/auth/two-factor/verify", {
+      json: { challengeId, method: "sms", code: smsCode(twilio, signingIn.phone!) },
+    });
     expect(verified.status, verified.text).toBe(200);
-    const phone = await call(server, "POST", "/api/account/phone/verify", { token: addingPhone.token, json: { verificationId, code: smsCode(twilio, newPhone) } });
+    const phone = await call(server, "POST", "/api/account/phone/verify", {
+      token: addingPhone.token,
+      json: { verificationId, code: smsCode(twilio, newPhone) },
+    });
     expect(phone.status, phone.text).toBe(200);
   }
 
   const outages: Array<{ name: string; reply: ScriptedReply | "refused"; lastError: RegExp }> = [
     // Refused, or (for a kept-alive connection the outage cut) reset.
-    { name: "refuses connections", reply: "refused", lastError: /unreachable \((ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET)\)/ },
+    {
+      name: "refuses connections",
+      reply: "refused",
+      lastError: /unreachable \((ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET)\)/,
+    },
     { name: "answers 503 (Twilio 20503)", reply: { error: 20503 }, lastError: /20503 \(HTTP 503\)/ },
-    { name: "answers 502 from its edge, not JSON", reply: { status: 502, body: "<html>Bad Gateway</html>", contentType: "text/html" }, lastError: /HTTP 502/ },
+    {
+      name: "answers 502 from its edge, not JSON",
+      reply: { status: 502, body: "<html>Bad Gateway</html>", contentType: "text/html" },
+      lastError: /HTTP 502/,
+    },
     { name: "rate-limits (HTTP 429, Twilio 20429)", reply: { error: 20429 }, lastError: /20429 \(HTTP 429\)/ },
-    { name: `does not answer within TWILIO_TIMEOUT_MS (${TWILIO_TIMEOUT_MS} ms)`, reply: "hang", lastError: new RegExp(`no answer within ${TWILIO_TIMEOUT_MS} ms`) },
+    {
+      name: `does not answer within TWILIO_TIMEOUT_MS (${TWILIO_TIMEOUT_MS} ms)`,
+      reply: "hang",
+      lastError: new RegExp(`no answer within ${TWILIO_TIMEOUT_MS} ms`),
+    },
   ];
 
   for (const outage of outages) {
@@ -137,10 +176,14 @@ describe("fault: Twilio down, failing, rate-limiting, slow", () => {
   it("Twilio answers after the timeout but took the message: the retry repeats that one text (documented), nothing else", async () => {
     const signingIn = await twoFactorUser(server, smtp, twilio, uniquePhone());
     twilio.replyNext({ delayMs: TWILIO_TIMEOUT_MS * 2 });
-    const signIn = await call(server, "POST", "/api/auth/sign-in", { json: { email: signingIn.email, password: signingIn.password } });
+    const signIn = await call(server, "POST", "/api/auth/sign-in", {
+      json: { email: signingIn.email, password: signingIn.password },
+    });
     expectNoServerErrors([signIn]);
     expect(signIn.status).toBe(200);
-    await waitFor("the late text at Twilio", () => twilio.messages.some((m) => m.to === signingIn.phone && /sign-in/.test(m.body)));
+    await waitFor("the late text at Twilio", () =>
+      twilio.messages.some((m) => m.to === signingIn.phone && /sign-in/.test(m.body)),
+    );
     const late = twilio.messages.filter((m) => m.to === signingIn.phone).at(-1)!;
 
     await skipRetryDelays(db);
@@ -149,7 +192,9 @@ describe("fault: Twilio down, failing, rate-limiting, slow", () => {
     expect(row).toMatchObject({ status: "sent", attempts: 2 });
     expect(twilio.messages.filter((m) => m.to === signingIn.phone && m.body === late.body)).toHaveLength(2);
     expectSmsDeliveredOnce(rows, twilio, new Set([row.id]));
-    const verified = await call(server, "POST", "/api/auth/two-factor/verify", { json: { challengeId: signIn.body.challenge.id, method: "sms", code: smsCode(twilio, signingIn.phone!) } });
+    const verified = await call(server, "POST", "/api/auth/two-factor/verify", {
+      json: { challengeId: signIn.body.challenge.id, method: "sms", code: smsCode(twilio, signingIn.phone!) },
+    });
     expect(verified.status, verified.text).toBe(200);
     expect(errorLogs(server)).toEqual([]);
   });

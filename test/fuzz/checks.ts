@@ -20,18 +20,23 @@ export function problemsWith(answer: Answer): string[] {
   const { status, headers, text } = answer;
   const head = answer.request.method.toUpperCase() === "HEAD";
   if (status >= 500) problems.push(`status ${status}`);
-  if (status === 429 && !/^[1-9]\d*$/.test(headers.get("retry-after") ?? "")) problems.push(`429 without a Retry-After in seconds (${headers.get("retry-after")})`);
+  if (status === 429 && !/^[1-9]\d*$/.test(headers.get("retry-after") ?? ""))
+    problems.push(`429 without a Retry-After in seconds (${headers.get("retry-after")})`);
   if (status >= 200 && status < 300) {
     if (!head && /^application\/json/.test(headers.get("content-type") ?? "")) {
       if (!parses(text)) problems.push("2xx JSON body does not parse");
-      if (FRAME.test(text) || text.includes(process.cwd())) problems.push("2xx body carries a stack frame or a source path");
+      if (FRAME.test(text) || text.includes(process.cwd()))
+        problems.push("2xx body carries a stack frame or a source path");
     }
     return problems;
   }
   if (head) return problems;
-  if (!/^application\/json/.test(headers.get("content-type") ?? "")) problems.push(`error with content-type ${headers.get("content-type")}`);
-  if (headers.get("cache-control") !== "no-store") problems.push(`error with cache-control ${headers.get("cache-control")}`);
-  if (STACK.test(text) || text.includes(process.cwd())) problems.push("error body carries a stack frame or a source path");
+  if (!/^application\/json/.test(headers.get("content-type") ?? ""))
+    problems.push(`error with content-type ${headers.get("content-type")}`);
+  if (headers.get("cache-control") !== "no-store")
+    problems.push(`error with cache-control ${headers.get("cache-control")}`);
+  if (STACK.test(text) || text.includes(process.cwd()))
+    problems.push("error body carries a stack frame or a source path");
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -46,12 +51,19 @@ export function problemsWith(answer: Answer): string[] {
   const error = body.error;
   const extra = Object.keys(error).filter((k) => !ERROR_KEYS.has(k));
   if (extra.length > 0) problems.push(`error has undocumented keys ${extra.join(", ")}`);
-  if (typeof error.code !== "string" || !/^[a-z][a-z0-9_]*$/.test(error.code)) problems.push(`error code ${JSON.stringify(error.code)} is not snake_case`);
+  if (typeof error.code !== "string" || !/^[a-z][a-z0-9_]*$/.test(error.code))
+    problems.push(`error code ${JSON.stringify(error.code)} is not snake_case`);
   else if (!knownCodes.has(error.code)) problems.push(`unknown error code ${error.code}`);
-  else if (knownCodes.get(error.code) !== status) problems.push(`${error.code} answered with ${status}, not ${knownCodes.get(error.code)}`);
-  if (typeof error.message !== "string" || error.message.length === 0) problems.push("error message is not a non-empty string");
-  if ("fields" in error && (!isRecord(error.fields) || Object.values(error.fields).some((v) => typeof v !== "string"))) problems.push("error fields is not a map of strings");
-  if ("attemptsLeft" in error && (error.code !== "invalid_code" || !Number.isInteger(error.attemptsLeft) || (error.attemptsLeft as number) < 0)) {
+  else if (knownCodes.get(error.code) !== status)
+    problems.push(`${error.code} answered with ${status}, not ${knownCodes.get(error.code)}`);
+  if (typeof error.message !== "string" || error.message.length === 0)
+    problems.push("error message is not a non-empty string");
+  if ("fields" in error && (!isRecord(error.fields) || Object.values(error.fields).some((v) => typeof v !== "string")))
+    problems.push("error fields is not a map of strings");
+  if (
+    "attemptsLeft" in error &&
+    (error.code !== "invalid_code" || !Number.isInteger(error.attemptsLeft) || (error.attemptsLeft as number) < 0)
+  ) {
     problems.push(`attemptsLeft ${JSON.stringify(error.attemptsLeft)} on ${error.code}`);
   }
   return problems;

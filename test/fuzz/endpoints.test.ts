@@ -37,9 +37,17 @@ const BATCH = 4;
 
 /** The document as GET /api/openapi.json serves it, built at collection time so each route gets its own test. */
 function documentOf(): OpenApiDocument {
-  const config = loadConfig({ APP_URL, SECRET: TEST_SECRET, DATA_DIR: mkdtempSync(path.join(tmpdir(), "twofold-fuzz-")), NODE_ENV: "test" });
+  const config = loadConfig({
+    APP_URL,
+    SECRET: TEST_SECRET,
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), "twofold-fuzz-")),
+    NODE_ENV: "test",
+  });
   const app = createApp({ config, logger: pino({ level: "silent" }) } as AppServices);
-  return app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "Twofold API", version: "0" } }) as unknown as OpenApiDocument;
+  return app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: { title: "Twofold API", version: "0" },
+  }) as unknown as OpenApiDocument;
 }
 
 const document = documentOf();
@@ -59,7 +67,8 @@ const undocumented: Array<Operation & { runs?: number }> = [
 ];
 
 /** Routes that answer `unauthenticated`: most of their requests carry a live session. */
-const wantsSession = (op: Operation) => JSON.stringify(op.spec.responses["401"] ?? "").includes("unauthenticated") || op.path === "/api/auth/sign-out";
+const wantsSession = (op: Operation) =>
+  JSON.stringify(op.spec.responses["401"] ?? "").includes("unauthenticated") || op.path === "/api/auth/sign-out";
 
 function seedFor(op: Operation): number {
   let hash = 2166136261;
@@ -67,13 +76,18 @@ function seedFor(op: Operation): number {
   return (SEED + (hash >>> 0)) % 2 ** 31;
 }
 
-/** fast-check's own report prints the whole counterexample (100 KiB strings and all); this one the requests, clipped. */
+/**
+ * fast-check's own report prints the whole counterexample (100 KiB strings and all); this one the requests, clipped.
+ */
 function report<Ts>(route: string) {
   return (details: fc.RunDetails<Ts>) => {
     if (!details.failed) return;
-    const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+    const cause =
+      details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
     const replay = `FUZZ_SEED=${SEED} npx vitest run test/fuzz -t '${route}'`;
-    throw new Error(`${route}: failed after ${details.numRuns} runs, shrunk ${details.numShrinks} times (seed ${details.seed}, path "${details.counterexamplePath}"; replay: ${replay})\n${cause}`);
+    throw new Error(
+      `${route}: failed after ${details.numRuns} runs, shrunk ${details.numShrinks} times (seed ${details.seed}, path "${details.counterexamplePath}"; replay: ${replay})\n${cause}`,
+    );
   };
 }
 
@@ -94,9 +108,18 @@ class Tally {
   summary(kind: string): string {
     const seconds = ((performance.now() - this.startedAt) / 1000).toFixed(1);
     const counts = [...this.byRoute.values()].flatMap((statuses) => [...statuses]);
-    const fivexx = counts.filter(([outcome]) => Number.parseInt(outcome) >= 500).reduce((n, [, c]) => n + c, 0);
-    const lines = [...this.byRoute].map(([route, statuses]) => `  ${route.padEnd(42)} ${[...statuses].sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${s}×${n}`).join(", ")}`);
-    return [`fuzz [${kind}]: ${this.requests} requests, ${fivexx} 5xx, seed ${SEED}, ${RUNS} runs per route, ${seconds} s`, ...lines].join("\n");
+    const fivexx = counts.filter(([outcome]) => Number.parseInt(outcome, 10) >= 500).reduce((n, [, c]) => n + c, 0);
+    const lines = [...this.byRoute].map(
+      ([route, statuses]) =>
+        `  ${route.padEnd(42)} ${[...statuses]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([s, n]) => `${s}×${n}`)
+          .join(", ")}`,
+    );
+    return [
+      `fuzz [${kind}]: ${this.requests} requests, ${fivexx} 5xx, seed ${SEED}, ${RUNS} runs per route, ${seconds} s`,
+      ...lines,
+    ].join("\n");
   }
 }
 
@@ -112,7 +135,9 @@ forEachServer(
     afterAll(() => console.log(tally.summary(ctx.kind)));
 
     it("has a request generator for every operation of the served OpenAPI document", async () => {
-      const served = (await (await ctx.server.app.request(`${ctx.server.config.appUrl}/api/openapi.json`)).json()) as OpenApiDocument;
+      const served = (await (
+        await ctx.server.app.request(`${ctx.server.config.appUrl}/api/openapi.json`)
+      ).json()) as OpenApiDocument;
       expect(operationsOf(served).map(operationKey).sort()).toEqual(documented.map(operationKey).sort());
       const missing: string[] = [];
       for (const op of operationsOf(served)) {
@@ -128,26 +153,33 @@ forEachServer(
 
     for (const op of [...documented, ...undocumented]) {
       const runs = (op as { runs?: number }).runs ?? RUNS;
-      it(`${operationKey(op)}: never 5xx, every error in the documented shape`, async () => {
-        const request = planArb(op, document, { authenticated: wantsSession(op) });
-        await fc.assert(
-          fc.asyncProperty(fc.tuple(...Array.from({ length: BATCH }, () => request)), async (plans) => {
-            const logged = ctx.log.lines.length;
-            const answers = await Promise.all(plans.map((plan) => send(ctx.server, world, plan)));
-            const failures: string[] = [];
-            for (const answer of answers) {
-              tally.record(op, answer);
-              const problems = problemsWith(answer);
-              if (problems.length > 0) failures.push(`${problems.join("; ")}\n${describeRequest(answer.request)}\n→ ${answer.status} ${answer.text.slice(0, 500)}`);
-            }
-            if (failures.length > 0) {
-              const errors = ctx.log.lines.slice(logged).filter((line) => JSON.parse(line).level >= 50);
-              throw new Error(`${failures.join("\n\n")}\n${errors.join("").slice(0, 3000)}`);
-            }
-          }),
-          { seed: seedFor(op), numRuns: Math.ceil(runs / BATCH), reporter: report(operationKey(op)) },
-        );
-      }, 60_000 + runs * 500);
+      it(
+        `${operationKey(op)}: never 5xx, every error in the documented shape`,
+        async () => {
+          const request = planArb(op, document, { authenticated: wantsSession(op) });
+          await fc.assert(
+            fc.asyncProperty(fc.tuple(...Array.from({ length: BATCH }, () => request)), async (plans) => {
+              const logged = ctx.log.lines.length;
+              const answers = await Promise.all(plans.map((plan) => send(ctx.server, world, plan)));
+              const failures: string[] = [];
+              for (const answer of answers) {
+                tally.record(op, answer);
+                const problems = problemsWith(answer);
+                if (problems.length > 0)
+                  failures.push(
+                    `${problems.join("; ")}\n${describeRequest(answer.request)}\n→ ${answer.status} ${answer.text.slice(0, 500)}`,
+                  );
+              }
+              if (failures.length > 0) {
+                const errors = ctx.log.lines.slice(logged).filter((line) => JSON.parse(line).level >= 50);
+                throw new Error(`${failures.join("\n\n")}\n${errors.join("").slice(0, 3000)}`);
+              }
+            }),
+            { seed: seedFor(op), numRuns: Math.ceil(runs / BATCH), reporter: report(operationKey(op)) },
+          );
+        },
+        60_000 + runs * 500,
+      );
     }
   },
   {

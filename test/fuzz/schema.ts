@@ -43,13 +43,36 @@ export interface OpenApiDocument {
 export class NoGenerator extends Error {}
 
 export function operationsOf(doc: OpenApiDocument): Operation[] {
-  return Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, spec]) => ({ method: method.toUpperCase(), path, spec })));
+  return Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, spec]) => ({ method: method.toUpperCase(), path, spec })),
+  );
 }
 
 export const operationKey = (op: Pick<Operation, "method" | "path">) => `${op.method} ${op.path}`;
 
 // Keywords the value generator understands; any other one means the schema says something it would ignore.
-const understood = new Set(["type", "properties", "required", "items", "enum", "const", "anyOf", "oneOf", "format", "pattern", "minLength", "maxLength", "minimum", "maximum", "$ref", "example", "description", "title", "default", "additionalProperties"]);
+const understood = new Set([
+  "type",
+  "properties",
+  "required",
+  "items",
+  "enum",
+  "const",
+  "anyOf",
+  "oneOf",
+  "format",
+  "pattern",
+  "minLength",
+  "maxLength",
+  "minimum",
+  "maximum",
+  "$ref",
+  "example",
+  "description",
+  "title",
+  "default",
+  "additionalProperties",
+]);
 
 function resolve(schema: JsonSchema, doc: OpenApiDocument): JsonSchema {
   if (!schema.$ref) return schema;
@@ -64,7 +87,9 @@ export function patternOf(pattern: string): RegExp {
   try {
     return new RegExp(pattern, "u");
   } catch (error) {
-    throw new NoGenerator(`pattern ${JSON.stringify(pattern)} is not an ECMA-262 regular expression: ${(error as Error).message}`);
+    throw new NoGenerator(
+      `pattern ${JSON.stringify(pattern)} is not an ECMA-262 regular expression: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -94,7 +119,11 @@ export function validValue(schema: JsonSchema, doc: OpenApiDocument, where: stri
       return fc.array(validValue(s.items, doc, `${where}[]`), { maxLength: 3 });
     case "object":
       return fc
-        .tuple(...Object.entries(s.properties ?? {}).map(([name, prop]) => validValue(prop, doc, `${where}.${name}`).map((v) => [name, v] as [string, Node])))
+        .tuple(
+          ...Object.entries(s.properties ?? {}).map(([name, prop]) =>
+            validValue(prop, doc, `${where}.${name}`).map((v) => [name, v] as [string, Node]),
+          ),
+        )
         .map((entries) => new Obj(entries));
     default:
       throw new NoGenerator(`${where}: schema type ${JSON.stringify(s.type)} has no generator`);
@@ -104,8 +133,10 @@ export function validValue(schema: JsonSchema, doc: OpenApiDocument, where: stri
 function validString(s: JsonSchema, where: string): fc.Arbitrary<string> {
   const minLength = s.minLength ?? 0;
   const maxLength = Math.min(s.maxLength ?? 64, 64);
-  if (s.format === "email") return fc.oneof(fc.emailAddress(), fc.stringMatching(/^[a-z][a-z0-9.+-]{0,20}@[a-z]{1,10}\.(com|org|de)$/));
-  if (s.format && !["date-time", "uri"].includes(s.format)) throw new NoGenerator(`${where}: string format ${s.format} has no generator`);
+  if (s.format === "email")
+    return fc.oneof(fc.emailAddress(), fc.stringMatching(/^[a-z][a-z0-9.+-]{0,20}@[a-z]{1,10}\.(com|org|de)$/));
+  if (s.format && !["date-time", "uri"].includes(s.format))
+    throw new NoGenerator(`${where}: string format ${s.format} has no generator`);
   if (s.pattern) {
     const pattern = patternOf(s.pattern);
     const fits = (v: string) => pattern.test(v) && v.length >= minLength && v.length <= (s.maxLength ?? Infinity);
@@ -116,17 +147,25 @@ function validString(s: JsonSchema, where: string): fc.Arbitrary<string> {
       throw new NoGenerator(`${where}: pattern ${s.pattern} has no generator: ${(error as Error).message}`);
     }
     // A pattern no generated value satisfies (a flag pasted into it, say) documents nothing a client could use.
-    if (!fc.sample(matching, { numRuns: 50, seed: 1 }).some(fits)) throw new NoGenerator(`${where}: no value generated from pattern ${JSON.stringify(s.pattern)} matches it`);
+    if (!fc.sample(matching, { numRuns: 50, seed: 1 }).some(fits))
+      throw new NoGenerator(`${where}: no value generated from pattern ${JSON.stringify(s.pattern)} matches it`);
     return matching.filter(fits);
   }
-  return fc.oneof(fc.string({ unit: "grapheme", minLength, maxLength }), fc.string({ unit: "binary", minLength, maxLength }));
+  return fc.oneof(
+    fc.string({ unit: "grapheme", minLength, maxLength }),
+    fc.string({ unit: "binary", minLength, maxLength }),
+  );
 }
 
 /**
  * Values of this project's world for fields it knows by name (the right password, a live token, the challenge's
  * real code…): without them every request would stop at the first check. Unknown names fall back to the schema.
  */
-function worldValue(name: string, op: Operation, ref: (name: RefName) => fc.Arbitrary<Ref>): fc.Arbitrary<Node> | undefined {
+function worldValue(
+  name: string,
+  op: Operation,
+  ref: (name: RefName) => fc.Arbitrary<Ref>,
+): fc.Arbitrary<Node> | undefined {
   const r = (...names: RefName[]) => fc.oneof(...names.map(ref));
   switch (name) {
     case "email":
@@ -150,7 +189,13 @@ function worldValue(name: string, op: Operation, ref: (name: RefName) => fc.Arbi
             : op.path.endsWith("/unlock")
               ? "token:unlock_sign_in"
               : undefined;
-      return purpose ? fc.oneof(ref(purpose), ref(purpose), r("token:verify_email", "token:reset_password", "token:change_email", "token:unlock_sign_in")) : undefined;
+      return purpose
+        ? fc.oneof(
+            ref(purpose),
+            ref(purpose),
+            r("token:verify_email", "token:reset_password", "token:change_email", "token:unlock_sign_in"),
+          )
+        : undefined;
     }
     case "challengeId":
       return r("challengeId");
@@ -159,21 +204,51 @@ function worldValue(name: string, op: Operation, ref: (name: RefName) => fc.Arbi
     case "code":
       return fc.oneof(ref("code"), ref("code"), fc.stringMatching(/^\d{6}$/));
     case "phoneNumber":
-      return fc.oneof(ref("freshPhone"), ref("freshPhone"), ref("ownPhone"), ref("takenPhone"), fc.constantFrom("+442071838750", "+905321234567", "+33612345678", "+4915112345678", "+12025550123", "+1 415 555 0100", "0044 20 7183 8750"));
+      return fc.oneof(
+        ref("freshPhone"),
+        ref("freshPhone"),
+        ref("ownPhone"),
+        ref("takenPhone"),
+        fc.constantFrom(
+          "+442071838750",
+          "+905321234567",
+          "+33612345678",
+          "+4915112345678",
+          "+12025550123",
+          "+1 415 555 0100",
+          "0044 20 7183 8750",
+        ),
+      );
     case "id":
-      return op.path.startsWith("/api/users/") ? r("userId", "otherUserId", "sessionId") : r("sessionId", "otherSessionId", "foreignSessionId", "userId");
+      return op.path.startsWith("/api/users/")
+        ? r("userId", "otherUserId", "sessionId")
+        : r("sessionId", "otherSessionId", "foreignSessionId", "userId");
     default:
       return undefined;
   }
 }
 
-const words = ["correct", "horse", "battery", "staple", "violet", "harbor", "quartz", "meadow", "ünïcödé", "沙漠", "🦄"];
+const words = [
+  "correct",
+  "horse",
+  "battery",
+  "staple",
+  "violet",
+  "harbor",
+  "quartz",
+  "meadow",
+  "ünïcödé",
+  "沙漠",
+  "🦄",
+];
 const strongPassword = fc.array(fc.constantFrom(...words), { minLength: 4, maxLength: 6 }).map((w) => w.join(" "));
 const weakPassword = fc.constantFrom("password", "12345678", "short", "aaaaaaaa", "qwertyuiop", "Password1");
 
 const exactRef = (name: RefName) => fc.constant(new Ref(name));
 
-/** One field as a well-behaved client sends it: the world's value (the right password, a live token), else a valid one. */
+/**
+ * One field as a well-behaved client sends it: the world's value (the right password, a live token), else a valid one.
+ */
 export function cleanValue(name: string, schema: JsonSchema, doc: OpenApiDocument, op: Operation): fc.Arbitrary<Node> {
   return worldValue(name, op, exactRef) ?? validValue(schema, doc, `${operationKey(op)} ${name}`);
 }
@@ -182,7 +257,11 @@ export function cleanValue(name: string, schema: JsonSchema, doc: OpenApiDocumen
 export function fieldValue(name: string, schema: JsonSchema, doc: OpenApiDocument, op: Operation): fc.Arbitrary<Node> {
   const world = worldValue(name, op, ref);
   const valid = validValue(schema, doc, `${operationKey(op)} ${name}`);
-  return fc.oneof(...(world ? [{ arbitrary: world, weight: 6 }] : []), { arbitrary: valid, weight: 3 }, { arbitrary: junkValue, weight: 2 });
+  return fc.oneof(
+    ...(world ? [{ arbitrary: world, weight: 6 }] : []),
+    { arbitrary: valid, weight: 3 },
+    { arbitrary: junkValue, weight: 2 },
+  );
 }
 
 /**
@@ -191,7 +270,8 @@ export function fieldValue(name: string, schema: JsonSchema, doc: OpenApiDocumen
  */
 export function objectValue(schema: JsonSchema, doc: OpenApiDocument, op: Operation): fc.Arbitrary<Obj> {
   const s = resolve(schema, doc);
-  if (s.type !== "object" || !s.properties) throw new NoGenerator(`${operationKey(op)}: body schema is not an object with properties`);
+  if (s.type !== "object" || !s.properties)
+    throw new NoGenerator(`${operationKey(op)}: body schema is not an object with properties`);
   const required = new Set(s.required ?? []);
   const clean = fc
     .tuple(
@@ -212,7 +292,13 @@ function fuzzedObject(s: JsonSchema, required: Set<string>, doc: OpenApiDocument
       { nil: undefined, freq: required.has(name) ? 12 : 2 },
     ),
   );
-  const extras = fc.oneof({ arbitrary: fc.constant([]), weight: 4 }, { arbitrary: fc.array(fc.tuple(extraKey, fc.oneof(junkValue, anyString)), { minLength: 1, maxLength: 4 }), weight: 1 });
+  const extras = fc.oneof(
+    { arbitrary: fc.constant([]), weight: 4 },
+    {
+      arbitrary: fc.array(fc.tuple(extraKey, fc.oneof(junkValue, anyString)), { minLength: 1, maxLength: 4 }),
+      weight: 1,
+    },
+  );
   return fc.tuple(fc.tuple(...fields), extras, fc.boolean()).map(([entries, extra, extrasFirst]) => {
     const present = entries.filter((e): e is [string, Node] => e !== undefined);
     return new Obj(extrasFirst ? [...extra, ...present] : [...present, ...extra]);
@@ -221,5 +307,8 @@ function fuzzedObject(s: JsonSchema, required: Set<string>, doc: OpenApiDocument
 
 /** The path parameter values: the world's ids, schema-valid ones, junk, sent encoded or raw. */
 export function paramValue(name: string, schema: JsonSchema, doc: OpenApiDocument, op: Operation) {
-  return fc.record({ value: fieldValue(name, schema, doc, op), encoding: fc.constantFrom<"encoded" | "raw">("encoded", "encoded", "raw") });
+  return fc.record({
+    value: fieldValue(name, schema, doc, op),
+    encoding: fc.constantFrom<"encoded" | "raw">("encoded", "encoded", "raw"),
+  });
 }

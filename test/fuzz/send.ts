@@ -20,7 +20,13 @@ export interface Answer {
 }
 
 function percentEncode(text: string): string {
-  return [...Buffer.from(text, "utf8")].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, "0")}`)).join("");
+  return [...Buffer.from(text, "utf8")]
+    .map((b) =>
+      /[A-Za-z0-9_.~-]/.test(String.fromCharCode(b))
+        ? String.fromCharCode(b)
+        : `%${b.toString(16).toUpperCase().padStart(2, "0")}`,
+    )
+    .join("");
 }
 
 /** In order: a `code` is the code of the challenge or verification named before it. */
@@ -70,7 +76,12 @@ async function buildUrl(base: string, plan: RequestPlan, subject: Subject): Prom
   return `${base}${path}${plan.query}`;
 }
 
-async function buildBody(plan: RequestPlan, subject: Subject, server: TwofoldServer, url: string): Promise<{ bytes: Uint8Array | undefined; type: string | undefined; extra: Array<[string, string]> }> {
+async function buildBody(
+  plan: RequestPlan,
+  subject: Subject,
+  server: TwofoldServer,
+  url: string,
+): Promise<{ bytes: Uint8Array | undefined; type: string | undefined; extra: Array<[string, string]> }> {
   const body = plan.body;
   const utf8 = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));
   switch (body.kind) {
@@ -93,8 +104,17 @@ async function buildBody(plan: RequestPlan, subject: Subject, server: TwofoldSer
       const text = body.raw ?? form.toString();
       const token = server.config.sms.twilio?.authToken ?? "";
       const signedUrl = `${server.config.appUrl}${new URL(url).pathname}${new URL(url).search}`;
-      const signature = { valid: computeTwilioSignature(token, signedUrl, new URLSearchParams(text)), wrong: computeTwilioSignature("not-the-token", signedUrl, form), none: undefined, garbage: plan.junk.bearer }[body.signature];
-      return { bytes: utf8(text), type: "application/x-www-form-urlencoded", extra: signature === undefined ? [] : [["x-twilio-signature", headerSafe(signature)]] };
+      const signature = {
+        valid: computeTwilioSignature(token, signedUrl, new URLSearchParams(text)),
+        wrong: computeTwilioSignature("not-the-token", signedUrl, form),
+        none: undefined,
+        garbage: plan.junk.bearer,
+      }[body.signature];
+      return {
+        bytes: utf8(text),
+        type: "application/x-www-form-urlencoded",
+        extra: signature === undefined ? [] : [["x-twilio-signature", headerSafe(signature)]],
+      };
     }
   }
 }
@@ -145,7 +165,12 @@ export async function send(server: TwofoldServer, world: World, plan: RequestPla
       break;
   }
   const challengeName = challengeCookieName(config);
-  const binding = "b".repeat(20) + Math.random().toString(36).slice(2).replace(/[^a-z0-9]/g, "");
+  const binding =
+    "b".repeat(20) +
+    Math.random()
+      .toString(36)
+      .slice(2)
+      .replace(/[^a-z0-9]/g, "");
   switch (plan.challengeCookie) {
     case "valid":
       cookies.push(`${challengeName}=${(await subject.signInChallenge(binding)).id}.${binding}`);
@@ -181,12 +206,17 @@ export async function send(server: TwofoldServer, world: World, plan: RequestPla
   const type = plan.contentType === "auto" ? body.type : plan.contentType === "none" ? undefined : plan.contentType;
   if (bytes !== undefined && type !== undefined) headers.push(["content-type", type]);
   if (plan.contentLength === "exact" && bytes !== undefined) headers.push(["content-length", String(bytes.byteLength)]);
-  else if (plan.contentLength !== "none" && plan.contentLength !== "exact") headers.push(["content-length", plan.contentLength]);
+  else if (plan.contentLength !== "none" && plan.contentLength !== "exact")
+    headers.push(["content-length", plan.contentLength]);
 
   const request: SentRequest = { method: plan.method, url, headers, body: bytes };
   const requestBody = bytes === undefined ? undefined : plan.streamed ? streamOf(bytes) : bytes;
   const init = { method: plan.method, headers, body: requestBody, duplex: "half" } as RequestInit;
-  const response = await withTimeout(Promise.resolve(server.app.request(url, init, { remoteAddress: plan.peer })), 20_000, () => describe(request));
+  const response = await withTimeout(
+    Promise.resolve(server.app.request(url, init, { remoteAddress: plan.peer })),
+    20_000,
+    () => describe(request),
+  );
   return { request, status: response.status, headers: response.headers, text: await response.text() };
 }
 
@@ -201,7 +231,9 @@ function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms: ${what()}`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms: ${what()}`)), ms)),
+  );
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
@@ -209,6 +241,11 @@ const clip = (text: string, max = 300) => (text.length > max ? `${text.slice(0, 
 
 /** The concrete request, readable (long values clipped), for failure messages. */
 export function describe(request: SentRequest): string {
-  const body = request.body === undefined ? "(no body)" : JSON.stringify(clip(Buffer.from(request.body).toString("utf8")));
-  return [`${request.method} ${clip(request.url, 200)}`, ...request.headers.map(([k, v]) => `  ${k}: ${clip(v, 200)}`), `  body: ${body}`].join("\n");
+  const body =
+    request.body === undefined ? "(no body)" : JSON.stringify(clip(Buffer.from(request.body).toString("utf8")));
+  return [
+    `${request.method} ${clip(request.url, 200)}`,
+    ...request.headers.map(([k, v]) => `  ${k}: ${clip(v, 200)}`),
+    `  body: ${body}`,
+  ].join("\n");
 }

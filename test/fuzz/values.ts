@@ -14,11 +14,26 @@ export class Raw {
 }
 
 export type RefName =
-  | "email" | "otherEmail" | "freshEmail" | "unverifiedEmail" | "password"
-  | "userId" | "otherUserId" | "sessionId" | "otherSessionId" | "foreignSessionId"
-  | "challengeId" | "verificationId" | "code"
-  | "token:verify_email" | "token:reset_password" | "token:change_email" | "token:unlock_sign_in"
-  | "freshPhone" | "ownPhone" | "takenPhone";
+  | "email"
+  | "otherEmail"
+  | "freshEmail"
+  | "unverifiedEmail"
+  | "password"
+  | "userId"
+  | "otherUserId"
+  | "sessionId"
+  | "otherSessionId"
+  | "foreignSessionId"
+  | "challengeId"
+  | "verificationId"
+  | "code"
+  | "token:verify_email"
+  | "token:reset_password"
+  | "token:change_email"
+  | "token:unlock_sign_in"
+  | "freshPhone"
+  | "ownPhone"
+  | "takenPhone";
 
 /** A world value, optionally bent (a character more or less, other case, padded) so near-misses are tried too. */
 export class Ref {
@@ -50,13 +65,17 @@ export function bendValue(value: string, bend: Bend): string {
   }
 }
 
-export const ref = (name: RefName) => fc.constantFrom<Bend>("as-is", "as-is", "as-is", "as-is", "append", "truncate", "upper", "pad", "flip-last", "double").map((bend) => new Ref(name, bend));
+export const ref = (name: RefName) =>
+  fc
+    .constantFrom<Bend>("as-is", "as-is", "as-is", "as-is", "append", "truncate", "upper", "pad", "flip-last", "double")
+    .map((bend) => new Ref(name, bend));
 
 /** JSON text of a node (after refs are resolved); keys are written in order, duplicates kept. */
 export function toJsonText(node: Node): string {
   if (node instanceof Raw) return node.text;
   if (node instanceof Ref) throw new Error("unresolved ref");
-  if (node instanceof Obj) return `{${node.entries.map(([k, v]) => `${JSON.stringify(k)}:${toJsonText(v)}`).join(",")}}`;
+  if (node instanceof Obj)
+    return `{${node.entries.map(([k, v]) => `${JSON.stringify(k)}:${toJsonText(v)}`).join(",")}}`;
   if (Array.isArray(node)) return `[${node.map(toJsonText).join(",")}]`;
   return JSON.stringify(node) ?? "null";
 }
@@ -100,6 +119,7 @@ export const nastyStrings = [
   "' OR '1'='1' --",
   "'; DROP TABLE users; --",
   "$(reboot)",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, meant literally
   "${7*7}",
   "{{7*7}}",
   "__proto__",
@@ -160,7 +180,9 @@ function noise(length: number, seed: number): string {
 
 /** Strings around the sizes that matter: column and field limits, index entries, and the 64 KiB body limit. */
 export const hugeString = fc.oneof(
-  fc.tuple(fc.constantFrom(...sizes), fc.constantFrom(...units)).map(([length, unit]) => unit.repeat(Math.ceil(length / unit.length))),
+  fc
+    .tuple(fc.constantFrom(...sizes), fc.constantFrom(...units))
+    .map(([length, unit]) => unit.repeat(Math.ceil(length / unit.length))),
   fc.tuple(fc.constantFrom(...sizes), fc.nat()).map(([length, seed]) => noise(length, seed)),
 );
 
@@ -172,35 +194,108 @@ export const anyString = fc.oneof(
   { arbitrary: hugeString, weight: 1 },
 );
 
-const rawNumbers = ["1e309", "-1e309", "-0", "1e-400", "123456789012345678901234567890", "0.1e1", "1E2", "-", "01", "+1", ".5", "NaN", "Infinity", "0x10"];
+const rawNumbers = [
+  "1e309",
+  "-1e309",
+  "-0",
+  "1e-400",
+  "123456789012345678901234567890",
+  "0.1e1",
+  "1E2",
+  "-",
+  "01",
+  "+1",
+  ".5",
+  "NaN",
+  "Infinity",
+  "0x10",
+];
 
 /** Wrong-typed and odd values for any field. */
 export const junkValue: fc.Arbitrary<Node> = fc.oneof(
-  { arbitrary: fc.constantFrom<Node>(null, true, false, 0, -1, 1.5, Number.MAX_SAFE_INTEGER, -Number.MAX_VALUE, [], new Obj([])), weight: 3 },
+  {
+    arbitrary: fc.constantFrom<Node>(
+      null,
+      true,
+      false,
+      0,
+      -1,
+      1.5,
+      Number.MAX_SAFE_INTEGER,
+      -Number.MAX_VALUE,
+      [],
+      new Obj([]),
+    ),
+    weight: 3,
+  },
   { arbitrary: fc.constantFrom(...rawNumbers).map((text) => new Raw(text)), weight: 2 },
   { arbitrary: anyString, weight: 4 },
   { arbitrary: fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Node>, weight: 2 },
   { arbitrary: fc.array(anyString, { maxLength: 3 }), weight: 1 },
-  { arbitrary: fc.constantFrom(10, 1000, 100_000).map((depth) => new Raw("[".repeat(depth) + "]".repeat(depth))), weight: 1 },
-  { arbitrary: fc.constantFrom(10, 1000, 20_000).map((depth) => new Raw('{"a":'.repeat(depth) + "1" + "}".repeat(depth))), weight: 1 },
+  {
+    arbitrary: fc.constantFrom(10, 1000, 100_000).map((depth) => new Raw("[".repeat(depth) + "]".repeat(depth))),
+    weight: 1,
+  },
+  {
+    arbitrary: fc
+      .constantFrom(10, 1000, 20_000)
+      .map((depth) => new Raw(`${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`)),
+    weight: 1,
+  },
 );
 
 /** Extra fields: unknown names, prototype names, names of real fields of other routes. */
 export const extraKey = fc.oneof(
-  fc.constantFrom("__proto__", "constructor", "prototype", "id", "emailVerified", "role", "isAdmin", "userId", "assuranceLevel", "twoFactor", "", " ", "email", "password"),
+  fc.constantFrom(
+    "__proto__",
+    "constructor",
+    "prototype",
+    "id",
+    "emailVerified",
+    "role",
+    "isAdmin",
+    "userId",
+    "assuranceLevel",
+    "twoFactor",
+    "",
+    " ",
+    "email",
+    "password",
+  ),
   fc.string({ unit: "binary", maxLength: 12 }),
 );
 
 /** Header values: HTTP carries bytes, so any text is sent as its UTF-8 bytes read as Latin-1 (as Node would). */
 export function headerSafe(text: string): string {
-  return Buffer.from(text, "utf8").toString("latin1").replace(/[\0\r\n]/g, "").trim();
+  return Buffer.from(text, "utf8")
+    .toString("latin1")
+    .replace(/[\0\r\n]/g, "")
+    .trim();
 }
 
 /** A 10.x address per request: every request starts with fresh per-IP budgets. */
-export const freshIp = fc.tuple(fc.nat(255), fc.nat(255), fc.integer({ min: 1, max: 254 })).map(([a, b, c]) => `10.${a}.${b}.${c}`);
+export const freshIp = fc
+  .tuple(fc.nat(255), fc.nat(255), fc.integer({ min: 1, max: 254 }))
+  .map(([a, b, c]) => `10.${a}.${b}.${c}`);
 
 export const oddIp = fc.oneof(
   fc.ipV6(),
-  fc.constantFrom("unknown", "::ffff:10.1.2.3", "127.0.0.1", "0.0.0.0", "::", "::1", "256.256.256.256", "1.2.3", "fe80::1%eth0", "[::1]:80", "10.0.0.1:8080", "_", "-", ",,,", " , "),
+  fc.constantFrom(
+    "unknown",
+    "::ffff:10.1.2.3",
+    "127.0.0.1",
+    "0.0.0.0",
+    "::",
+    "::1",
+    "256.256.256.256",
+    "1.2.3",
+    "fe80::1%eth0",
+    "[::1]:80",
+    "10.0.0.1:8080",
+    "_",
+    "-",
+    ",,,",
+    " , ",
+  ),
   anyString.map(headerSafe),
 );

@@ -47,7 +47,11 @@ export class World {
   /** The client that mints: its own address, so the request's per-IP budgets stay untouched. */
   mintClient(challengeBinding?: string): ClientInfo {
     const b = randomBytes(3);
-    return { ip: `10.${b[0]}.${b[1]}.${b[2]! || 1}`, userAgent: "twofold-fuzz world", ...(challengeBinding ? { challengeBinding } : {}) };
+    return {
+      ip: `10.${b[0]}.${b[1]}.${b[2]! || 1}`,
+      userAgent: "twofold-fuzz world",
+      ...(challengeBinding ? { challengeBinding } : {}),
+    };
   }
 
   /** A valid mobile number (US), new within this world. */
@@ -59,7 +63,12 @@ export class World {
     }
   }
 
-  async mintUser(options: { verified: boolean; phone?: boolean; twoFactor?: boolean; avatar?: boolean }): Promise<User> {
+  async mintUser(options: {
+    verified: boolean;
+    phone?: boolean;
+    twoFactor?: boolean;
+    avatar?: boolean;
+  }): Promise<User> {
     const { repo } = this.deps;
     const email = uniqueEmail("fuzz");
     let user = await repo.createUser({ id: randomId(), email, name: "Fuzz Subject", passwordHash: this.passwordHash });
@@ -79,7 +88,26 @@ export class World {
 
   /** The code of the newest text to `phone`, read from the sealed outbox row. */
   async codeSentTo(phone: string): Promise<string | null> {
-    const [row] = await this.server.database.db.select().from(outboxMessages).where(eq(outboxMessages.recipient, phone)).orderBy(desc(outboxMessages.createdAt)).limit(1);
+    return this.readCodeSentTo(phone);
+  }
+
+  /**
+   * Starts reading the code now, for a plan that may or may not use it: a lookup nobody awaits must not become an
+   * unhandled rejection when the file's database closes under it (the reader who awaits still sees any error).
+   */
+  codeSentToLater(phone: string): Promise<string | null> {
+    const pending = this.readCodeSentTo(phone);
+    pending.catch(() => {});
+    return pending;
+  }
+
+  private async readCodeSentTo(phone: string): Promise<string | null> {
+    const [row] = await this.server.database.db
+      .select()
+      .from(outboxMessages)
+      .where(eq(outboxMessages.recipient, phone))
+      .orderBy(desc(outboxMessages.createdAt))
+      .limit(1);
     if (!row) return null;
     const data = JSON.parse(this.sealer.open(row.payload)) as { code?: string };
     return data.code ?? null;
@@ -105,11 +133,17 @@ export class Subject {
   }
 
   user(): Promise<User> {
-    this.current ??= this.world.mintUser({ verified: this.kind !== "unverified", phone: this.kind === "phone", twoFactor: this.kind === "twoFactor" }).then(async (user) => {
-      // A number being verified: GET /phone/verification and the resend and verify routes have something to find.
-      if (this.kind === "verifyingPhone") await this.once("verification", () => this.startVerification(user));
-      return user;
-    });
+    this.current ??= this.world
+      .mintUser({
+        verified: this.kind !== "unverified",
+        phone: this.kind === "phone",
+        twoFactor: this.kind === "twoFactor",
+      })
+      .then(async (user) => {
+        // A number being verified: GET /phone/verification and the resend and verify routes have something to find.
+        if (this.kind === "verifyingPhone") await this.once("verification", () => this.startVerification(user));
+        return user;
+      });
     return this.current;
   }
 
@@ -136,7 +170,9 @@ export class Subject {
   session(slot = "own"): Promise<{ id: string; token: string }> {
     return this.once(`session:${slot}`, async () => {
       const user = await this.user();
-      const created = await createSession(this.world.deps, user, this.world.mintClient(), { secondFactorAt: this.kind === "twoFactor" ? this.world.deps.now() : null });
+      const created = await createSession(this.world.deps, user, this.world.mintClient(), {
+        secondFactorAt: this.kind === "twoFactor" ? this.world.deps.now() : null,
+      });
       if (!created) throw new Error("fuzz world: session not created");
       const { token, session } = created;
       return { id: session.id, token };
@@ -154,18 +190,27 @@ export class Subject {
     return this.once("other", () => this.world.mintUser({ verified: true, phone: true, avatar: true }));
   }
 
-  /** A sign-in challenge after a correct password, bound to a browser when `binding` is given (the first call decides). */
+  /**
+   * A sign-in challenge after a correct password, bound to a browser when `binding` is given (the first call decides).
+   */
   signInChallenge(binding?: string): Promise<{ id: string; binding: string | undefined }> {
     return this.once("challenge", async () => {
       const user = await this.withTwoFactor();
       if (this.cooled) {
-        const challenge = newChallenge(this.world.deps, user, "sign_in", user.phoneNumber!, this.world.mintClient(binding));
+        const challenge = newChallenge(
+          this.world.deps,
+          user,
+          "sign_in",
+          user.phoneNumber!,
+          this.world.mintClient(binding),
+        );
         await this.world.deps.repo.insertChallenge(challenge);
         return { id: challenge.id, binding };
       }
       const started = await completeFirstFactor(this.world.deps, user, this.world.mintClient(binding));
-      if (!started.ok || started.result.kind !== "challenge") throw new Error(`world: no challenge (${started.ok ? started.result.kind : started.code})`);
-      this.lastCode = this.world.codeSentTo(user.phoneNumber!);
+      if (!started.ok || started.result.kind !== "challenge")
+        throw new Error(`world: no challenge (${started.ok ? started.result.kind : started.code})`);
+      this.lastCode = this.world.codeSentToLater(user.phoneNumber!);
       return { id: started.result.challenge.id, binding };
     });
   }
@@ -180,9 +225,14 @@ export class Subject {
     const challenge = newChallenge(this.world.deps, user, "phone_verification", phone, this.world.mintClient());
     await this.world.deps.repo.insertChallenge(challenge);
     if (this.cooled) return { id: challenge.id };
-    const sent = await sendChallengeCode(this.world.deps, challenge, "phone_verification_code", this.world.mintClient());
+    const sent = await sendChallengeCode(
+      this.world.deps,
+      challenge,
+      "phone_verification_code",
+      this.world.mintClient(),
+    );
     if (!sent.ok) throw new Error(`world: verification code not sent (${sent.code})`);
-    this.lastCode = this.world.codeSentTo(phone);
+    this.lastCode = this.world.codeSentToLater(phone);
     return { id: challenge.id };
   }
 
@@ -220,7 +270,10 @@ export class Subject {
       case "otherSessionId":
         return (await this.session("second")).id;
       case "foreignSessionId":
-        return this.once("foreign-session", async () => (await createSession(this.world.deps, await this.other(), this.world.mintClient()))!.session.id);
+        return this.once(
+          "foreign-session",
+          async () => (await createSession(this.world.deps, await this.other(), this.world.mintClient()))!.session.id,
+        );
       case "challengeId":
         return (await this.signInChallenge()).id;
       case "verificationId":

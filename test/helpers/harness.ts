@@ -59,7 +59,10 @@ export interface ServerContext {
  */
 export type ServerEnv =
   | Partial<NodeJS.ProcessEnv>
-  | ((kind: TestDatabase["kind"], onClose: (cleanup: () => unknown) => void) => Partial<NodeJS.ProcessEnv> | Promise<Partial<NodeJS.ProcessEnv>>);
+  | ((
+      kind: TestDatabase["kind"],
+      onClose: (cleanup: () => unknown) => void,
+    ) => Partial<NodeJS.ProcessEnv> | Promise<Partial<NodeJS.ProcessEnv>>);
 
 /**
  * One server per file, on the file's database (in-memory PGlite; files listed in vitest.config.ts run again on
@@ -67,7 +70,11 @@ export type ServerEnv =
  * client gets one). Passwords are hashed at the test cost (PASSWORD_HASH_COST=test, refused outside
  * NODE_ENV=test); a file that measures the cost of a hash sets `PASSWORD_HASH_COST: "standard"` in its env.
  */
-export function forEachServer(title: string, body: (ctx: ServerContext) => void, options: { env?: ServerEnv; only?: TestDatabase["kind"] } = {}): void {
+export function forEachServer(
+  title: string,
+  body: (ctx: ServerContext) => void,
+  options: { env?: ServerEnv; only?: TestDatabase["kind"] } = {},
+): void {
   for (const database of databases.filter((d) => !options.only || d.kind === options.only)) {
     describe(`${title} [${database.kind}]`, () => {
       let server: TwofoldServer | undefined;
@@ -86,10 +93,21 @@ export function forEachServer(title: string, body: (ctx: ServerContext) => void,
         client: (clientOptions) => new TestClient(ctx.server, clientOptions),
       };
       beforeAll(async () => {
-        const env = typeof options.env === "function" ? await options.env(database.kind, (cleanup) => cleanups.push(cleanup)) : options.env;
+        const env =
+          typeof options.env === "function"
+            ? await options.env(database.kind, (cleanup) => cleanups.push(cleanup))
+            : options.env;
         handle = await database.open();
-        const serverEnv: Partial<NodeJS.ProcessEnv> = { APP_URL, SECRET: TEST_SECRET, DATA_DIR: mkdtempSync(path.join(tmpdir(), "twofold-test-")), NODE_ENV: "test", AFTER_RESPONSE_JITTER_MS: "0", ...env };
-        // The cheap hash is refused outside NODE_ENV=test: files that run the server as production or development keep the standard cost.
+        const serverEnv: Partial<NodeJS.ProcessEnv> = {
+          APP_URL,
+          SECRET: TEST_SECRET,
+          DATA_DIR: mkdtempSync(path.join(tmpdir(), "twofold-test-")),
+          NODE_ENV: "test",
+          AFTER_RESPONSE_JITTER_MS: "0",
+          ...env,
+        };
+        // The cheap hash is refused outside NODE_ENV=test: files that run the server as production or development keep
+        // the standard cost.
         if (serverEnv.NODE_ENV === "test") serverEnv.PASSWORD_HASH_COST ??= "test";
         server = await createTwofoldServer({
           env: serverEnv as NodeJS.ProcessEnv,
@@ -98,7 +116,8 @@ export function forEachServer(title: string, body: (ctx: ServerContext) => void,
           now: clock.now,
           pollIntervalMs: 3_600_000,
         });
-        // Opening and migrating a database takes seconds under a loaded machine (parallel files): more than the 10 s default.
+        // Opening and migrating a database takes seconds under a loaded machine (parallel files): more than the 10 s
+        // default.
       }, 60_000);
       afterAll(async () => {
         await server?.close();
@@ -155,9 +174,18 @@ export class TestClient {
     return sessionCookieName(this.server.config);
   }
 
-  async request<T = any>(method: string, url: string, init: { json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {}): Promise<TestResponse<T>> {
-    const headers: Record<string, string> = { "user-agent": this.options.userAgent ?? "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36" };
-    if (method !== "GET" && this.options.origin !== null) headers.origin = this.options.origin ?? this.server.config.appUrl;
+  async request<T = any>(
+    method: string,
+    url: string,
+    init: { json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},
+  ): Promise<TestResponse<T>> {
+    const headers: Record<string, string> = {
+      "user-agent":
+        this.options.userAgent ??
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
+    };
+    if (method !== "GET" && this.options.origin !== null)
+      headers.origin = this.options.origin ?? this.server.config.appUrl;
     const cookies = [
       this.cookie && `${this.cookieName}=${this.cookie}`,
       this.challengeCookie && `${challengeCookieName(this.server.config)}=${this.challengeCookie}`,
@@ -171,10 +199,14 @@ export class TestClient {
       body = JSON.stringify(init.json);
     }
     Object.assign(headers, init.headers);
-    const response = await this.server.app.request(`http://localhost:3000${url}`, { method, headers, body }, { remoteAddress: this.ip });
+    const response = await this.server.app.request(
+      `http://localhost:3000${url}`,
+      { method, headers, body },
+      { remoteAddress: this.ip },
+    );
     this.absorbCookies(response.headers);
     const text = await response.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
@@ -195,7 +227,8 @@ export class TestClient {
   }
 
   get = <T = any>(url: string, headers?: Record<string, string>) => this.request<T>("GET", url, { headers });
-  post = <T = any>(url: string, json?: unknown, headers?: Record<string, string>) => this.request<T>("POST", url, { json, headers });
+  post = <T = any>(url: string, json?: unknown, headers?: Record<string, string>) =>
+    this.request<T>("POST", url, { json, headers });
   patch = <T = any>(url: string, json?: unknown) => this.request<T>("PATCH", url, { json });
   delete = <T = any>(url: string, json?: unknown) => this.request<T>("DELETE", url, { json });
 }
@@ -207,7 +240,10 @@ export class TestClient {
  */
 async function queuedMessages(server: TwofoldServer) {
   await server.settle();
-  return listDevOutbox(server.database.db, outboxSealer(server.config.secret), { ...server.config, devOutbox: { email: true, sms: true } });
+  return listDevOutbox(server.database.db, outboxSealer(server.config.secret), {
+    ...server.config,
+    devOutbox: { email: true, sms: true },
+  });
 }
 
 /** The newest queued email to `to` (optionally of one subject pattern), with the link inside it. */
@@ -222,7 +258,10 @@ export async function lastEmail(server: TwofoldServer, to: string, subject?: Reg
 export const STRONG_PASSWORD = "correct horse battery staple";
 
 /** Signs up and verifies through the emailed link; returns a signed-in client. */
-export async function signedUpUser(ctx: ServerContext, options: { email?: string; password?: string; name?: string; client?: ClientOptions } = {}) {
+export async function signedUpUser(
+  ctx: ServerContext,
+  options: { email?: string; password?: string; name?: string; client?: ClientOptions } = {},
+) {
   const email = options.email ?? uniqueEmail();
   const password = options.password ?? STRONG_PASSWORD;
   const name = options.name ?? "Ada Lovelace";
@@ -251,13 +290,23 @@ export function uniquePhone(): string {
   return `+1415555${String((phoneBase + phoneCounter++) % 10_000).padStart(4, "0")}`;
 }
 
-/** How a test reads the code sent to a phone: the dev outbox by default; a fake Twilio's messages or Verify otherwise. */
+/**
+ * How a test reads the code sent to a phone: the dev outbox by default; a fake Twilio's messages or Verify otherwise.
+ */
 export type CodeReader = (phone: string) => string | null | undefined | Promise<string | null | undefined>;
 
-export const devOutboxCode = (server: TwofoldServer): CodeReader => async (phone) => (await lastSms(server, phone))?.code;
+export const devOutboxCode =
+  (server: TwofoldServer): CodeReader =>
+  async (phone) =>
+    (await lastSms(server, phone))?.code;
 
 /** Adds and verifies a phone through the API (the signed-in client re-authenticates with its password). */
-export async function verifiedPhone(ctx: ServerContext, client: TestClient, password: string, options: { phone?: string; readCode?: CodeReader } = {}) {
+export async function verifiedPhone(
+  ctx: ServerContext,
+  client: TestClient,
+  password: string,
+  options: { phone?: string; readCode?: CodeReader } = {},
+) {
   const phone = options.phone ?? uniquePhone();
   const started = await client.post("/api/account/phone", { phoneNumber: phone, currentPassword: password });
   if (started.status !== 202) throw new Error(`phone add failed: ${started.status} ${started.text}`);
@@ -272,24 +321,39 @@ export async function verifiedPhone(ctx: ServerContext, client: TestClient, pass
   }
   if (!code) {
     const rows = await ctx.server.database.db.select().from(outboxMessages).where(eq(outboxMessages.recipient, phone));
-    throw new Error(`no code sent to ${phone}: ${JSON.stringify(rows.map((r) => ({ status: r.status, attempts: r.attempts, lastError: r.lastError })))}`);
+    throw new Error(
+      `no code sent to ${phone}: ${JSON.stringify(rows.map((r) => ({ status: r.status, attempts: r.attempts, lastError: r.lastError })))}`,
+    );
   }
-  const verified = await client.post("/api/account/phone/verify", { verificationId: started.body.verificationId, code });
+  const verified = await client.post("/api/account/phone/verify", {
+    verificationId: started.body.verificationId,
+    code,
+  });
   if (verified.status !== 200) throw new Error(`phone verify failed: ${verified.status} ${verified.text}`);
   return phone;
 }
 
 /** A signed-up user with a verified phone and SMS two-factor on, all through the API; the client stays signed in. */
-export async function twoFactorUser(ctx: ServerContext, options: { phone?: string; readCode?: CodeReader; client?: ClientOptions } = {}) {
+export async function twoFactorUser(
+  ctx: ServerContext,
+  options: { phone?: string; readCode?: CodeReader; client?: ClientOptions } = {},
+) {
   const user = await signedUpUser(ctx, { client: options.client });
   const phone = await verifiedPhone(ctx, user.client, user.password, options);
-  const enabled = await user.client.post("/api/account/two-factor/sms", { enabled: true, currentPassword: user.password });
-  if (enabled.status !== 200 || enabled.body.user.twoFactor.sms !== true) throw new Error(`2FA enable failed: ${enabled.status} ${enabled.text}`);
+  const enabled = await user.client.post("/api/account/two-factor/sms", {
+    enabled: true,
+    currentPassword: user.password,
+  });
+  if (enabled.status !== 200 || enabled.body.user.twoFactor.sms !== true)
+    throw new Error(`2FA enable failed: ${enabled.status} ${enabled.text}`);
   return { ...user, phone };
 }
 
 /** The env of a server sending through a fake Twilio (Messaging, or Verify with provider "twilio-verify"). */
-export function fakeTwilioEnv(fake: FakeTwilio, provider: "twilio" | "twilio-verify" = "twilio"): Partial<NodeJS.ProcessEnv> {
+export function fakeTwilioEnv(
+  fake: FakeTwilio,
+  provider: "twilio" | "twilio-verify" = "twilio",
+): Partial<NodeJS.ProcessEnv> {
   return {
     SMS_PROVIDER: provider,
     TWILIO_API_BASE: fake.url,
@@ -308,7 +372,10 @@ export function fakeTwilioEnv(fake: FakeTwilio, provider: "twilio" | "twilio-ver
  *   const twilio = fakeTwilioPerServer({ SMS_ALLOWED_COUNTRIES: "US" });
  *   forEachServer("…", (ctx) => { it("…", () => twilio.of(ctx).requests …) }, { env: twilio.env });
  */
-export function fakeTwilioPerServer(extraEnv: Partial<NodeJS.ProcessEnv> = {}, provider: "twilio" | "twilio-verify" = "twilio") {
+export function fakeTwilioPerServer(
+  extraEnv: Partial<NodeJS.ProcessEnv> = {},
+  provider: "twilio" | "twilio-verify" = "twilio",
+) {
   const fakes = new Map<string, FakeTwilio>();
   return {
     env: async (kind: TestDatabase["kind"], onClose: (cleanup: () => unknown) => void) => {
@@ -326,4 +393,10 @@ export function fakeTwilioPerServer(extraEnv: Partial<NodeJS.ProcessEnv> = {}, p
 }
 
 /** Reads the code from the last text the fake Twilio accepted for `phone` (SMS_PROVIDER=twilio). */
-export const fakeTwilioCode = (fake: FakeTwilio): CodeReader => (phone) => fake.messages.filter((m) => m.to === phone).at(-1)?.body.match(/\b(\d{6})\b/)?.[1];
+export const fakeTwilioCode =
+  (fake: FakeTwilio): CodeReader =>
+  (phone) =>
+    fake.messages
+      .filter((m) => m.to === phone)
+      .at(-1)
+      ?.body.match(/\b(\d{6})\b/)?.[1];

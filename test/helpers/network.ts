@@ -11,7 +11,10 @@ export async function closedPort(): Promise<number> {
 }
 
 /** The error a send rejects with, checked to be of the expected class. */
-export async function rejectionOf<E extends Error>(send: Promise<unknown>, type: abstract new (...args: never[]) => E): Promise<E> {
+export async function rejectionOf<E extends Error>(
+  send: Promise<unknown>,
+  type: abstract new (...args: never[]) => E,
+): Promise<E> {
   const error = await send.then(
     () => null,
     (e: unknown) => e,

@@ -1,5 +1,12 @@
 import { expect, it } from "vitest";
-import { forEachServer, lastEmail, type ServerContext, signedUpUser, STRONG_PASSWORD, uniqueEmail } from "../helpers/harness";
+import {
+  forEachServer,
+  lastEmail,
+  type ServerContext,
+  signedUpUser,
+  STRONG_PASSWORD,
+  uniqueEmail,
+} from "../helpers/harness";
 
 const CONFIRM = /confirm your new email/i;
 const NOTICE = /email address is being changed/i;
@@ -14,7 +21,10 @@ forEachServer("POST /api/account/email and confirm-email-change", (ctx) => {
   it("sends a link to the new address and a notice to the old; the link switches the address", async () => {
     const owner = await signedUpUser(ctx, { name: "Grace Hopper" });
     const newEmail = uniqueEmail("moved");
-    const res = await owner.client.post("/api/account/email", { currentPassword: STRONG_PASSWORD, newEmail: `  ${newEmail.toUpperCase()} ` });
+    const res = await owner.client.post("/api/account/email", {
+      currentPassword: STRONG_PASSWORD,
+      newEmail: `  ${newEmail.toUpperCase()} `,
+    });
     expect(res.status).toBe(202);
 
     const confirm = await lastEmail(ctx.server, newEmail, CONFIRM);
@@ -35,7 +45,12 @@ forEachServer("POST /api/account/email and confirm-email-change", (ctx) => {
     // The link is opened from the new inbox, possibly on another device without a session.
     const done = await ctx.client().post("/api/auth/confirm-email-change", { token: confirm!.token });
     expect(done.status).toBe(200);
-    expect(done.body.user).toMatchObject({ id: owner.user.id, email: newEmail, emailVerified: true, name: "Grace Hopper" });
+    expect(done.body.user).toMatchObject({
+      id: owner.user.id,
+      email: newEmail,
+      emailVerified: true,
+      name: "Grace Hopper",
+    });
     expect((await owner.client.get("/api/auth/session")).body.user.email).toBe(newEmail);
 
     const withNew = await signIn(ctx, newEmail);
@@ -49,7 +64,9 @@ forEachServer("POST /api/account/email and confirm-email-change", (ctx) => {
     expect(replay.status).toBe(400);
     expect(replay.body.error.code).toBe("invalid_token");
 
-    const types = (await owner.client.get("/api/account/security-events")).body.events.map((e: { type: string }) => e.type);
+    const types = (await owner.client.get("/api/account/security-events")).body.events.map(
+      (e: { type: string }) => e.type,
+    );
     // Newest first: the sign-in with the new address, the change, the earlier sign-in, the request.
     expect(types.slice(0, 4)).toEqual(["sign_in", "email_changed", "sign_in", "email_change_requested"]);
   });
@@ -77,9 +94,15 @@ forEachServer("POST /api/account/email and confirm-email-change", (ctx) => {
 
   it("validates the body: a malformed address or a missing password is 400 invalid_request", async () => {
     const owner = await signedUpUser(ctx);
-    const malformed = await owner.client.post("/api/account/email", { currentPassword: STRONG_PASSWORD, newEmail: "not-an-email" });
+    const malformed = await owner.client.post("/api/account/email", {
+      currentPassword: STRONG_PASSWORD,
+      newEmail: "not-an-email",
+    });
     expect(malformed.status).toBe(400);
-    expect(malformed.body.error).toMatchObject({ code: "invalid_request", fields: { newEmail: "Enter a valid email address." } });
+    expect(malformed.body.error).toMatchObject({
+      code: "invalid_request",
+      fields: { newEmail: "Enter a valid email address." },
+    });
     const missing = await owner.client.post("/api/account/email", { newEmail: uniqueEmail() });
     expect(missing.status).toBe(400);
     expect(missing.body.error.fields).toEqual({ currentPassword: "This field is required." });
@@ -89,8 +112,12 @@ forEachServer("POST /api/account/email and confirm-email-change", (ctx) => {
     const owner = await signedUpUser(ctx);
     const first = uniqueEmail("first");
     const second = uniqueEmail("second");
-    expect((await owner.client.post("/api/account/email", { currentPassword: STRONG_PASSWORD, newEmail: first })).status).toBe(202);
-    expect((await owner.client.post("/api/account/email", { currentPassword: STRONG_PASSWORD, newEmail: second })).status).toBe(202);
+    expect(
+      (await owner.client.post("/api/account/email", { currentPassword: STRONG_PASSWORD, newEmail: first })).status,
+    ).toBe(202);
+    expect(
+      (await owner.client.post("/api/account/email", { currentPassword: STRONG_PASSWORD, newEmail: second })).status,
+    ).toBe(202);
     const stale = (await lastEmail(ctx.server, first, CONFIRM))!.token!;
     const fresh = (await lastEmail(ctx.server, second, CONFIRM))!.token!;
     const [id, secret] = fresh.split(".");
@@ -103,7 +130,9 @@ forEachServer("POST /api/account/email and confirm-email-change", (ctx) => {
     // A password-reset link is not an email-change link.
     await ctx.client().post("/api/auth/forgot-password", { email: owner.email });
     const reset = (await lastEmail(ctx.server, owner.email, /reset your/i))!.token!;
-    expect((await ctx.client().post("/api/auth/confirm-email-change", { token: reset })).body.error.code).toBe("invalid_token");
+    expect((await ctx.client().post("/api/auth/confirm-email-change", { token: reset })).body.error.code).toBe(
+      "invalid_token",
+    );
     expect((await owner.client.get("/api/auth/session")).body.user.email).toBe(owner.email);
     expect((await ctx.client().post("/api/auth/confirm-email-change", { token: fresh })).status).toBe(200);
   });
@@ -111,7 +140,9 @@ forEachServer("POST /api/account/email and confirm-email-change", (ctx) => {
   it("answers 409 email_taken when the address belongs to another account by the time of the click", async () => {
     const owner = await signedUpUser(ctx);
     const wanted = uniqueEmail("wanted");
-    expect((await owner.client.post("/api/account/email", { currentPassword: STRONG_PASSWORD, newEmail: wanted })).status).toBe(202);
+    expect(
+      (await owner.client.post("/api/account/email", { currentPassword: STRONG_PASSWORD, newEmail: wanted })).status,
+    ).toBe(202);
     const token = (await lastEmail(ctx.server, wanted, CONFIRM))!.token!;
     await signedUpUser(ctx, { email: wanted });
     const res = await ctx.client().post("/api/auth/confirm-email-change", { token });
@@ -126,10 +157,18 @@ forEachServer("POST /api/account/email and confirm-email-change", (ctx) => {
     const resetToken = (await lastEmail(ctx.server, owner.email, /reset your/i))!.token!;
     const newEmail = uniqueEmail("escaped");
     await owner.client.post("/api/account/email", { currentPassword: STRONG_PASSWORD, newEmail });
-    expect((await ctx.client().post("/api/auth/confirm-email-change", { token: (await lastEmail(ctx.server, newEmail, CONFIRM))!.token })).status).toBe(200);
+    expect(
+      (
+        await ctx
+          .client()
+          .post("/api/auth/confirm-email-change", { token: (await lastEmail(ctx.server, newEmail, CONFIRM))!.token })
+      ).status,
+    ).toBe(200);
 
     // Whoever still reads the old inbox must not be able to take the account over with the older link.
-    const res = await ctx.client().post("/api/auth/reset-password", { token: resetToken, password: "attacker chosen passphrase 42" });
+    const res = await ctx
+      .client()
+      .post("/api/auth/reset-password", { token: resetToken, password: "attacker chosen passphrase 42" });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("invalid_token");
     expect((await signIn(ctx, newEmail)).res.status).toBe(200);
@@ -139,16 +178,29 @@ forEachServer("POST /api/account/email and confirm-email-change", (ctx) => {
   it("rate-limits email change requests per user (429 with Retry-After)", async () => {
     const owner = await signedUpUser(ctx);
     const statuses = [];
-    for (let i = 0; i < 5; i++) statuses.push((await owner.client.post("/api/account/email", { currentPassword: STRONG_PASSWORD, newEmail: uniqueEmail("bomb") })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push(
+        (
+          await owner.client.post("/api/account/email", {
+            currentPassword: STRONG_PASSWORD,
+            newEmail: uniqueEmail("bomb"),
+          })
+        ).status,
+      );
     expect(statuses).toEqual([202, 202, 202, 202, 202]);
-    const limited = await owner.client.post("/api/account/email", { currentPassword: STRONG_PASSWORD, newEmail: uniqueEmail("bomb") });
+    const limited = await owner.client.post("/api/account/email", {
+      currentPassword: STRONG_PASSWORD,
+      newEmail: uniqueEmail("bomb"),
+    });
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe("rate_limited");
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
   });
 
   it("needs a session", async () => {
-    const res = await ctx.client().post("/api/account/email", { currentPassword: STRONG_PASSWORD, newEmail: uniqueEmail() });
+    const res = await ctx
+      .client()
+      .post("/api/account/email", { currentPassword: STRONG_PASSWORD, newEmail: uniqueEmail() });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe("unauthenticated");
   });

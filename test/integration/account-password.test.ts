@@ -12,11 +12,19 @@ async function signIn(ctx: ServerContext, email: string, password: string, userA
 forEachServer("POST /api/account/password", (ctx) => {
   it("changes the password: 204, other sessions end, this one stays, old password stops working", async () => {
     const owner = await signedUpUser(ctx);
-    const laptop = await signIn(ctx, owner.email, STRONG_PASSWORD, "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15");
+    const laptop = await signIn(
+      ctx,
+      owner.email,
+      STRONG_PASSWORD,
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+    );
     const phone = await signIn(ctx, owner.email, STRONG_PASSWORD);
     expect((await laptop.client.get("/api/auth/session")).status).toBe(200);
 
-    const res = await owner.client.post("/api/account/password", { currentPassword: STRONG_PASSWORD, newPassword: NEW_PASSWORD });
+    const res = await owner.client.post("/api/account/password", {
+      currentPassword: STRONG_PASSWORD,
+      newPassword: NEW_PASSWORD,
+    });
     expect(res.status).toBe(204);
     expect(res.text).toBe("");
 
@@ -42,7 +50,10 @@ forEachServer("POST /api/account/password", (ctx) => {
     expect(mail!.body).not.toContain(NEW_PASSWORD);
     expect(mail!.body).toContain("/forgot-password");
 
-    const events = (await owner.client.get("/api/account/security-events")).body.events as Array<{ type: string; ip: string }>;
+    const events = (await owner.client.get("/api/account/security-events")).body.events as Array<{
+      type: string;
+      ip: string;
+    }>;
     const types = events.map((e) => e.type);
     expect(types.indexOf("password_changed")).toBeGreaterThan(-1);
     expect(types.indexOf("password_changed")).toBeGreaterThan(types.indexOf("sign_in"));
@@ -54,9 +65,14 @@ forEachServer("POST /api/account/password", (ctx) => {
     await ctx.client().post("/api/auth/forgot-password", { email });
     const reset = await lastEmail(ctx.server, email, /reset/i);
     expect(reset?.token).toBeTruthy();
-    const changed = await client.post("/api/account/password", { currentPassword: password, newPassword: "a brand new passphrase" });
+    const changed = await client.post("/api/account/password", {
+      currentPassword: password,
+      newPassword: "a brand new passphrase",
+    });
     expect(changed.status).toBe(204);
-    const replay = await ctx.client().post("/api/auth/reset-password", { token: reset!.token, password: "what the link holder wants" });
+    const replay = await ctx
+      .client()
+      .post("/api/auth/reset-password", { token: reset!.token, password: "what the link holder wants" });
     expect(replay.status).toBe(400);
     expect(replay.body.error.code).toBe("invalid_token");
   });
@@ -64,7 +80,10 @@ forEachServer("POST /api/account/password", (ctx) => {
   it("refuses a wrong current password with 401 invalid_credentials and changes nothing", async () => {
     const owner = await signedUpUser(ctx);
     const other = await signIn(ctx, owner.email, STRONG_PASSWORD);
-    const res = await owner.client.post("/api/account/password", { currentPassword: "not the password at all", newPassword: NEW_PASSWORD });
+    const res = await owner.client.post("/api/account/password", {
+      currentPassword: "not the password at all",
+      newPassword: NEW_PASSWORD,
+    });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe("invalid_credentials");
     expect(res.body.error.fields).toHaveProperty("currentPassword");
@@ -95,8 +114,14 @@ forEachServer("POST /api/account/password", (ctx) => {
     const owner = await signedUpUser(ctx);
     const missing = await owner.client.post("/api/account/password", { currentPassword: STRONG_PASSWORD });
     expect(missing.status).toBe(400);
-    expect(missing.body.error).toMatchObject({ code: "invalid_request", fields: { newPassword: "This field is required." } });
-    const wrongType = await owner.client.post("/api/account/password", { currentPassword: 12345678, newPassword: [NEW_PASSWORD] });
+    expect(missing.body.error).toMatchObject({
+      code: "invalid_request",
+      fields: { newPassword: "This field is required." },
+    });
+    const wrongType = await owner.client.post("/api/account/password", {
+      currentPassword: 12345678,
+      newPassword: [NEW_PASSWORD],
+    });
     expect(wrongType.status).toBe(400);
     expect(Object.keys(wrongType.body.error.fields).sort()).toEqual(["currentPassword", "newPassword"]);
   });
@@ -105,10 +130,20 @@ forEachServer("POST /api/account/password", (ctx) => {
     const owner = await signedUpUser(ctx);
     const attempts = [];
     for (let i = 0; i < 10; i++) {
-      attempts.push((await owner.client.post("/api/account/password", { currentPassword: `guess number ${i}`, newPassword: NEW_PASSWORD })).status);
+      attempts.push(
+        (
+          await owner.client.post("/api/account/password", {
+            currentPassword: `guess number ${i}`,
+            newPassword: NEW_PASSWORD,
+          })
+        ).status,
+      );
     }
     expect(attempts).toEqual(Array(10).fill(401));
-    const limited = await owner.client.post("/api/account/password", { currentPassword: "guess number 11", newPassword: NEW_PASSWORD });
+    const limited = await owner.client.post("/api/account/password", {
+      currentPassword: "guess number 11",
+      newPassword: NEW_PASSWORD,
+    });
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe("rate_limited");
     const retryAfter = Number(limited.headers.get("retry-after"));
@@ -117,13 +152,18 @@ forEachServer("POST /api/account/password", (ctx) => {
     expect(retryAfter).toBeLessThanOrEqual(15 * 60);
     // The limit is per user and not bypassed by another session or the correct password.
     const again = await signIn(ctx, owner.email, STRONG_PASSWORD);
-    const correct = await again.client.post("/api/account/password", { currentPassword: STRONG_PASSWORD, newPassword: NEW_PASSWORD });
+    const correct = await again.client.post("/api/account/password", {
+      currentPassword: STRONG_PASSWORD,
+      newPassword: NEW_PASSWORD,
+    });
     expect(correct.status).toBe(429);
     expect((await signIn(ctx, owner.email, STRONG_PASSWORD)).res.status).toBe(200);
   });
 
   it("needs a session and our origin", async () => {
-    const anonymous = await ctx.client().post("/api/account/password", { currentPassword: STRONG_PASSWORD, newPassword: NEW_PASSWORD });
+    const anonymous = await ctx
+      .client()
+      .post("/api/account/password", { currentPassword: STRONG_PASSWORD, newPassword: NEW_PASSWORD });
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.error.code).toBe("unauthenticated");
     const owner = await signedUpUser(ctx);

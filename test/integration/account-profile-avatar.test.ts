@@ -33,9 +33,17 @@ const JPEG = Buffer.from(
 const WEBP = Buffer.from("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==", "base64");
 const MiB = 1024 * 1024;
 
-function upload(client: TestClient, body: Buffer | string, contentType = "image/png", headers: Record<string, string> = {}) {
+function upload(
+  client: TestClient,
+  body: Buffer | string,
+  contentType = "image/png",
+  headers: Record<string, string> = {},
+) {
   const bytes = typeof body === "string" ? body : new Uint8Array(body);
-  return client.request("PUT", "/api/account/avatar", { body: bytes, headers: { "content-type": contentType, ...headers } });
+  return client.request("PUT", "/api/account/avatar", {
+    body: bytes,
+    headers: { "content-type": contentType, ...headers },
+  });
 }
 
 function versionOf(avatarUrl: string): number {
@@ -52,14 +60,25 @@ forEachServer("account profile and avatar", (ctx) => {
     it("changes the name (trimmed) and the session sees it", async () => {
       const res = await owner.client.patch("/api/account/profile", { name: "  Ada King  " });
       expect(res.status).toBe(200);
-      expect(res.body.user).toMatchObject({ id: owner.user.id, email: owner.email, name: "Ada King", emailVerified: true });
+      expect(res.body.user).toMatchObject({
+        id: owner.user.id,
+        email: owner.email,
+        name: "Ada King",
+        emailVerified: true,
+      });
       expect((await owner.client.get("/api/auth/session")).body.user.name).toBe("Ada King");
       const events = await owner.client.get("/api/account/security-events");
       expect(events.body.events[0]).toMatchObject({ type: "profile_updated", ip: owner.client.ip });
     });
 
     it("ignores fields it does not own: no email or id change through the profile", async () => {
-      const res = await owner.client.patch("/api/account/profile", { name: "Ada", email: "attacker@example.com", id: "x", emailVerified: false, avatarUrl: "https://evil.test/a.png" });
+      const res = await owner.client.patch("/api/account/profile", {
+        name: "Ada",
+        email: "attacker@example.com",
+        id: "x",
+        emailVerified: false,
+        avatarUrl: "https://evil.test/a.png",
+      });
       expect(res.status).toBe(200);
       expect(res.body.user).toMatchObject({ id: owner.user.id, email: owner.email, name: "Ada", emailVerified: true });
     });
@@ -72,8 +91,14 @@ forEachServer("account profile and avatar", (ctx) => {
       [{ name: 42 }, undefined],
       [{ name: null }, undefined],
       // PostgreSQL cannot store NUL in text: this was a 500 before the schema refused control characters.
-      [{ name: "Ada\u0000Lovelace" }, "Remove line breaks and invisible or control characters (such as zero-width spaces or text-direction marks)."],
-      [{ name: "Ada\n\nClick https://evil.example" }, "Remove line breaks and invisible or control characters (such as zero-width spaces or text-direction marks)."],
+      [
+        { name: "Ada\u0000Lovelace" },
+        "Remove line breaks and invisible or control characters (such as zero-width spaces or text-direction marks).",
+      ],
+      [
+        { name: "Ada\n\nClick https://evil.example" },
+        "Remove line breaks and invisible or control characters (such as zero-width spaces or text-direction marks).",
+      ],
     ])("refuses %j with 400 invalid_request naming the field", async (json, message) => {
       const res = await owner.client.patch("/api/account/profile", json);
       expect(res.status).toBe(400);
@@ -165,7 +190,8 @@ forEachServer("account profile and avatar", (ctx) => {
 
       const stream = new ReadableStream<Uint8Array>({
         start(controller) {
-          for (let offset = 0; offset < tooBig.length; offset += 64 * 1024) controller.enqueue(tooBig.subarray(offset, offset + 64 * 1024));
+          for (let offset = 0; offset < tooBig.length; offset += 64 * 1024)
+            controller.enqueue(tooBig.subarray(offset, offset + 64 * 1024));
           controller.close();
         },
       });
@@ -207,7 +233,9 @@ forEachServer("account profile and avatar", (ctx) => {
       for (const id of ["%00", "a%20b", "x".repeat(101)]) {
         const bad = await ctx.client().get(`/api/users/${id}/avatar`);
         expect(bad.status, id).toBe(400);
-        expect(bad.body, id).toEqual({ error: { code: "invalid_request", message: expect.any(String), fields: { id: expect.any(String) } } });
+        expect(bad.body, id).toEqual({
+          error: { code: "invalid_request", message: expect.any(String), fields: { id: expect.any(String) } },
+        });
       }
     });
   });

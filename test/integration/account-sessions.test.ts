@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { forEachServer, type ServerContext, signedUpUser, STRONG_PASSWORD } from "../helpers/harness";
 
 const FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0";
-const SAFARI_IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+const SAFARI_IPHONE =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 interface ListedSession {
@@ -48,10 +49,23 @@ forEachServer("account sessions and security events", (ctx) => {
       const current = sessions.find((s) => s.current)!;
       expect(current).toMatchObject({ ip: alice.client.ip, browser: "Chrome 130", os: "Linux" });
       expect(current.userAgent).toContain("Chrome/130");
-      expect(sessions.find((s) => s.id === firefox.sessionId)).toMatchObject({ current: false, ip: firefox.client.ip, userAgent: FIREFOX_WINDOWS, browser: "Firefox 131", os: "Windows 10" });
-      expect(sessions.find((s) => s.id === iphone.sessionId)).toMatchObject({ current: false, ip: iphone.client.ip, browser: "Mobile Safari 17", os: "iOS 17" });
+      expect(sessions.find((s) => s.id === firefox.sessionId)).toMatchObject({
+        current: false,
+        ip: firefox.client.ip,
+        userAgent: FIREFOX_WINDOWS,
+        browser: "Firefox 131",
+        os: "Windows 10",
+      });
+      expect(sessions.find((s) => s.id === iphone.sessionId)).toMatchObject({
+        current: false,
+        ip: iphone.client.ip,
+        browser: "Mobile Safari 17",
+        os: "iOS 17",
+      });
       for (const session of sessions) {
-        expect(Object.keys(session)).toEqual(expect.arrayContaining(["id", "current", "createdAt", "lastSeenAt", "ip", "userAgent", "browser", "os"]));
+        expect(Object.keys(session)).toEqual(
+          expect.arrayContaining(["id", "current", "createdAt", "lastSeenAt", "ip", "userAgent", "browser", "os"]),
+        );
         expect(session.createdAt).toMatch(ISO);
         expect(session.lastSeenAt).toMatch(ISO);
         // The list shows the public id only, never anything that could be replayed as a cookie.
@@ -89,7 +103,11 @@ forEachServer("account sessions and security events", (ctx) => {
 
     it("shows no browser or OS for a client without a User-Agent", async () => {
       const bare = ctx.client();
-      const res = await bare.post("/api/auth/sign-in", { email: bob.email, password: STRONG_PASSWORD }, { "user-agent": "" });
+      const res = await bare.post(
+        "/api/auth/sign-in",
+        { email: bob.email, password: STRONG_PASSWORD },
+        { "user-agent": "" },
+      );
       expect(res.status).toBe(200);
       const listed = (await listSessions(bob.client)).find((s) => s.id === res.body.session.id)!;
       expect(listed.browser).toBeNull();
@@ -127,17 +145,26 @@ forEachServer("account sessions and security events", (ctx) => {
       expect(res.body.error.code).toBe("not_found");
     });
 
-    it.each(["%00", "%20", "..%2F..%2Fauth%2Fsession", "x".repeat(101)])("answers 400 invalid_request for an id that cannot exist (%s)", async (id) => {
-      const res = await alice.client.delete(`/api/account/sessions/${id}`);
-      expect(res.status).toBe(400);
-      expect(res.body).toEqual({ error: { code: "invalid_request", message: expect.any(String), fields: { id: expect.any(String) } } });
-      expect((await alice.client.get("/api/auth/session")).status).toBe(200);
-    });
+    it.each(["%00", "%20", "..%2F..%2Fauth%2Fsession", "x".repeat(101)])(
+      "answers 400 invalid_request for an id that cannot exist (%s)",
+      async (id) => {
+        const res = await alice.client.delete(`/api/account/sessions/${id}`);
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual({
+          error: { code: "invalid_request", message: expect.any(String), fields: { id: expect.any(String) } },
+        });
+        expect((await alice.client.get("/api/auth/session")).status).toBe(200);
+      },
+    );
   });
 
   it("POST /api/account/sessions/revoke-others ends every other session and keeps this one", async () => {
     const user = await signedUpUser(ctx);
-    const others = await Promise.all([signIn(ctx, user.email, FIREFOX_WINDOWS), signIn(ctx, user.email, SAFARI_IPHONE), signIn(ctx, user.email)]);
+    const others = await Promise.all([
+      signIn(ctx, user.email, FIREFOX_WINDOWS),
+      signIn(ctx, user.email, SAFARI_IPHONE),
+      signIn(ctx, user.email),
+    ]);
     const bobSession = await signIn(ctx, bob.email);
     expect(await listSessions(user.client)).toHaveLength(4);
 
@@ -158,10 +185,15 @@ forEachServer("account sessions and security events", (ctx) => {
     const user = await signedUpUser(ctx);
     const other = await signIn(ctx, user.email, FIREFOX_WINDOWS);
     const failed = ctx.client({ userAgent: SAFARI_IPHONE });
-    expect((await failed.post("/api/auth/sign-in", { email: user.email, password: "wrong password here" })).status).toBe(401);
+    expect(
+      (await failed.post("/api/auth/sign-in", { email: user.email, password: "wrong password here" })).status,
+    ).toBe(401);
     await user.client.patch("/api/account/profile", { name: "New Name" });
     await user.client.delete(`/api/account/sessions/${other.sessionId}`);
-    await user.client.post("/api/account/password", { currentPassword: STRONG_PASSWORD, newPassword: "a brand new long passphrase" });
+    await user.client.post("/api/account/password", {
+      currentPassword: STRONG_PASSWORD,
+      newPassword: "a brand new long passphrase",
+    });
     // A failed sign-in's event is written after its answer, so existing and unknown addresses answer alike.
     await ctx.server.settle();
 
@@ -170,7 +202,15 @@ forEachServer("account sessions and security events", (ctx) => {
     const events = res.body.events as Array<{ type: string; at: string; ip: string | null; userAgent: string | null }>;
     // sign_in_failed is written after its answer (so it costs an existing address no time): it lands wherever
     // that work finished, the rest in the order the requests were made.
-    expect(events.map((e) => e.type).filter((t) => t !== "sign_in_failed")).toEqual(["password_changed", "session_revoked", "profile_updated", "sign_in", "sign_in", "email_verified", "sign_up"]);
+    expect(events.map((e) => e.type).filter((t) => t !== "sign_in_failed")).toEqual([
+      "password_changed",
+      "session_revoked",
+      "profile_updated",
+      "sign_in",
+      "sign_in",
+      "email_verified",
+      "sign_up",
+    ]);
     expect(events.filter((e) => e.type === "sign_in_failed")).toHaveLength(1);
     for (const event of events) {
       expect(Object.keys(event).sort()).toEqual(["at", "browser", "ip", "os", "type", "userAgent"]);
@@ -178,12 +218,24 @@ forEachServer("account sessions and security events", (ctx) => {
     }
     const times = events.map((e) => Date.parse(e.at));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
-    expect(events.find((e) => e.type === "sign_in_failed")).toMatchObject({ ip: failed.ip, userAgent: SAFARI_IPHONE, browser: "Mobile Safari 17", os: "iOS 17" });
-    expect(events.find((e) => e.type === "sign_in")).toMatchObject({ ip: other.client.ip, userAgent: FIREFOX_WINDOWS, browser: "Firefox 131", os: "Windows 10" });
+    expect(events.find((e) => e.type === "sign_in_failed")).toMatchObject({
+      ip: failed.ip,
+      userAgent: SAFARI_IPHONE,
+      browser: "Mobile Safari 17",
+      os: "iOS 17",
+    });
+    expect(events.find((e) => e.type === "sign_in")).toMatchObject({
+      ip: other.client.ip,
+      userAgent: FIREFOX_WINDOWS,
+      browser: "Firefox 131",
+      os: "Windows 10",
+    });
     expect(events[0]).toMatchObject({ ip: user.client.ip, userAgent: expect.stringContaining("Chrome/130") });
 
     // Never another user's events.
-    const bobTypes = (await bob.client.get("/api/account/security-events")).body.events.map((e: { type: string }) => e.type);
+    const bobTypes = (await bob.client.get("/api/account/security-events")).body.events.map(
+      (e: { type: string }) => e.type,
+    );
     expect(bobTypes).not.toContain("password_changed");
     expect(bobTypes).not.toContain("profile_updated");
   });
@@ -209,7 +261,9 @@ forEachServer("account sessions and security events", (ctx) => {
       for (const [method, url, json] of routes) {
         const res = await client.request(method, url, json === undefined ? {} : { json });
         expect(res.status, `${method} ${url}`).toBe(401);
-        expect(res.body, `${method} ${url}`).toEqual({ error: { code: "unauthenticated", message: expect.any(String) } });
+        expect(res.body, `${method} ${url}`).toEqual({
+          error: { code: "unauthenticated", message: expect.any(String) },
+        });
       }
     }
   });

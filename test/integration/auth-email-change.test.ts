@@ -32,8 +32,12 @@ forEachServer("confirm-email-change", (ctx) => {
     expect(response.body.user).toMatchObject({ id: alice.user.id, email: newEmail, emailVerified: true });
     expect(response.headers.get("set-cookie")).toBeNull();
     expect((await alice.client.get("/api/auth/session")).body.user.email).toBe(newEmail);
-    expect((await ctx.client().post("/api/auth/sign-in", { email: alice.email, password: alice.password })).status).toBe(401);
-    expect((await ctx.client().post("/api/auth/sign-in", { email: newEmail, password: alice.password })).status).toBe(200);
+    expect(
+      (await ctx.client().post("/api/auth/sign-in", { email: alice.email, password: alice.password })).status,
+    ).toBe(401);
+    expect((await ctx.client().post("/api/auth/sign-in", { email: newEmail, password: alice.password })).status).toBe(
+      200,
+    );
 
     const replay = await confirm(token);
     expect(replay.status).toBe(400);

@@ -27,7 +27,10 @@ forEachServer(
       // The session, and the known-device cookie that exempts this browser from the sign-in throttle.
       expect(lines.map((line) => line.split("=")[0])).toEqual([COOKIE, "__Host-twofold_device"]);
       for (const line of lines) {
-        const attributes = line.split(";").slice(1).map((part) => part.trim().toLowerCase());
+        const attributes = line
+          .split(";")
+          .slice(1)
+          .map((part) => part.trim().toLowerCase());
         const sameSite = line.startsWith(COOKIE) ? "samesite=lax" : "samesite=strict";
         expect(attributes).toEqual(expect.arrayContaining(["secure", "httponly", sameSite, "path=/"]));
         expect(attributes.some((a) => a.startsWith("domain="))).toBe(false);
@@ -44,13 +47,19 @@ forEachServer(
     });
 
     it("ignores a cookie under the plain http name", async () => {
-      const response = await ctx.server.app.request(`${APP}/api/auth/session`, { headers: { cookie: `twofold_session=${alice.client.cookie}` } }, { remoteAddress: "10.9.9.9" });
+      const response = await ctx.server.app.request(
+        `${APP}/api/auth/session`,
+        { headers: { cookie: `twofold_session=${alice.client.cookie}` } },
+        { remoteAddress: "10.9.9.9" },
+      );
       expect(response.status).toBe(401);
     });
 
     it("checks Origin against the https APP_URL, also for a cookie-carrying write with no Origin (CSRF)", async () => {
       const wrongScheme = ctx.client({ origin: "http://auth.example.com" });
-      expect((await wrongScheme.post("/api/auth/sign-in", { email: alice.email, password: alice.password })).body.error.code).toBe("invalid_origin");
+      expect(
+        (await wrongScheme.post("/api/auth/sign-in", { email: alice.email, password: alice.password })).body.error.code,
+      ).toBe("invalid_origin");
 
       const { client } = await signedUpUser(ctx);
       const forged = ctx.client({ origin: null });

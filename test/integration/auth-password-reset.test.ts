@@ -1,12 +1,24 @@
 import { afterEach, beforeAll, expect, it } from "vitest";
-import { APP_URL, forEachServer, lastEmail, signedUpUser, STRONG_PASSWORD, type ServerContext, uniqueEmail } from "../helpers/harness";
+import {
+  APP_URL,
+  forEachServer,
+  lastEmail,
+  signedUpUser,
+  STRONG_PASSWORD,
+  type ServerContext,
+  uniqueEmail,
+} from "../helpers/harness";
 
 /** POST /api/auth/forgot-password and /reset-password over HTTP, on PGlite and PostgreSQL. */
 
 const NEW_PASSWORD = "a brand new passphrase 42";
 
 async function inbox(ctx: ServerContext, to: string) {
-  const response = await ctx.server.app.request("http://localhost:3000/api/dev/outbox", {}, { remoteAddress: "127.0.0.1" });
+  const response = await ctx.server.app.request(
+    "http://localhost:3000/api/dev/outbox",
+    {},
+    { remoteAddress: "127.0.0.1" },
+  );
   const { messages } = (await response.json()) as { messages: Array<{ to: string; subject: string | null }> };
   return messages.filter((m) => m.to === to);
 }
@@ -25,7 +37,8 @@ forEachServer("forgot-password, reset-password", (ctx) => {
   });
   afterEach(() => ctx.clock.reset());
 
-  const reset = (token: string, password = NEW_PASSWORD, client = ctx.client()) => client.post("/api/auth/reset-password", { token, password });
+  const reset = (token: string, password = NEW_PASSWORD, client = ctx.client()) =>
+    client.post("/api/auth/reset-password", { token, password });
   /** A weak password is refused only after the token checks out, and does not burn it: a cheap validity probe. */
   const probe = async (token: string) => (await reset(token, "short")).body.error.code as string;
 
@@ -40,7 +53,10 @@ forEachServer("forgot-password, reset-password", (ctx) => {
     expect(await inbox(ctx, unknown)).toEqual([]);
     const mail = await lastEmail(ctx.server, alice.email, /^Reset your/);
     expect(mail?.link).toMatch(new RegExp(`^${APP_URL}/reset-password#token=`));
-    expect((await ctx.client().post("/api/auth/forgot-password", { email: "nope" })).body.error).toMatchObject({ code: "invalid_request", fields: { email: expect.any(String) } });
+    expect((await ctx.client().post("/api/auth/forgot-password", { email: "nope" })).body.error).toMatchObject({
+      code: "invalid_request",
+      fields: { email: expect.any(String) },
+    });
   });
 
   it("sets the new password, revokes every session and never signs in", async () => {
@@ -48,7 +64,8 @@ forEachServer("forgot-password, reset-password", (ctx) => {
     const other = ctx.client();
     expect((await other.post("/api/auth/sign-in", { email: bob.email, password: bob.password })).status).toBe(200);
     const cli = ctx.client({ origin: null });
-    const bearer = (await cli.post("/api/auth/sign-in", { email: bob.email, password: bob.password })).body.token as string;
+    const bearer = (await cli.post("/api/auth/sign-in", { email: bob.email, password: bob.password })).body
+      .token as string;
     cli.bearer = bearer;
 
     const token = await forgot(ctx, bob.email);
@@ -60,14 +77,25 @@ forEachServer("forgot-password, reset-password", (ctx) => {
     expect(bob.client.cookie).toBeUndefined();
     for (const client of [bob.client, other, cli]) expect((await client.get("/api/auth/session")).status).toBe(401);
 
-    expect((await ctx.client().post("/api/auth/sign-in", { email: bob.email, password: bob.password })).status).toBe(401);
-    expect((await ctx.client().post("/api/auth/sign-in", { email: bob.email, password: NEW_PASSWORD })).status).toBe(200);
+    expect((await ctx.client().post("/api/auth/sign-in", { email: bob.email, password: bob.password })).status).toBe(
+      401,
+    );
+    expect((await ctx.client().post("/api/auth/sign-in", { email: bob.email, password: NEW_PASSWORD })).status).toBe(
+      200,
+    );
     expect((await lastEmail(ctx.server, bob.email))?.subject).toMatch(/password was changed/);
   });
 
   it("refuses weak passwords with weak_password without burning the link; the link then works once", async () => {
     const token = await forgot(ctx, alice.email);
-    const weak = ["Sh0rt!x", "z".repeat(129), "password123", "qqqqqqqqqq", `${alice.email.split("@")[0]}-2024`, `${alice.name} rocks`];
+    const weak = [
+      "Sh0rt!x",
+      "z".repeat(129),
+      "password123",
+      "qqqqqqqqqq",
+      `${alice.email.split("@")[0]}-2024`,
+      `${alice.name} rocks`,
+    ];
     for (const password of weak) {
       const response = await reset(token, password);
       expect(response.status, password).toBe(400);
@@ -84,7 +112,9 @@ forEachServer("forgot-password, reset-password", (ctx) => {
   /** forgot-password allows 3 links per address per 15 minutes: tests that need several use their own account. */
   const account = async () => {
     const email = uniqueEmail();
-    expect((await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Grace Hopper" })).status).toBe(202);
+    expect(
+      (await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Grace Hopper" })).status,
+    ).toBe(202);
     // Sign-up writes the account after its answer (core/sign-up.ts).
     await ctx.server.settle();
     return email;
@@ -114,14 +144,19 @@ forEachServer("forgot-password, reset-password", (ctx) => {
     const resetToken = await forgot(ctx, await account());
     const [id, secret] = resetToken.split(".") as [string, string];
     const flipped = secret.slice(0, -1) + (secret.endsWith("A") ? "B" : "A");
-    for (const bad of [`${id}.${flipped}`, `${id}`, "x".repeat(300)]) expect(await probe(bad), bad).toBe("invalid_token");
+    for (const bad of [`${id}.${flipped}`, `${id}`, "x".repeat(300)])
+      expect(await probe(bad), bad).toBe("invalid_token");
 
     // A verification link is not a reset link, and a reset link does not verify an email.
     const email = await account();
     const verifyToken = (await lastEmail(ctx.server, email, /^Confirm your email/))!.token!;
     expect(await probe(verifyToken)).toBe("invalid_token");
-    expect((await ctx.client().post("/api/auth/verify-email", { token: resetToken })).body.error.code).toBe("invalid_token");
-    expect((await ctx.client().post("/api/auth/confirm-email-change", { token: resetToken })).body.error.code).toBe("invalid_token");
+    expect((await ctx.client().post("/api/auth/verify-email", { token: resetToken })).body.error.code).toBe(
+      "invalid_token",
+    );
+    expect((await ctx.client().post("/api/auth/confirm-email-change", { token: resetToken })).body.error.code).toBe(
+      "invalid_token",
+    );
     expect(await probe(resetToken)).toBe("weak_password");
     expect((await ctx.client().post("/api/auth/verify-email", { token: verifyToken })).status).toBe(200);
   });
@@ -129,12 +164,17 @@ forEachServer("forgot-password, reset-password", (ctx) => {
   it("answers invalid_request with fields for missing input", async () => {
     const missing = await ctx.client().post("/api/auth/reset-password", {});
     expect(missing.status).toBe(400);
-    expect(missing.body.error).toMatchObject({ code: "invalid_request", fields: { token: "This field is required.", password: "This field is required." } });
+    expect(missing.body.error).toMatchObject({
+      code: "invalid_request",
+      fields: { token: "This field is required.", password: "This field is required." },
+    });
   });
 
   it("a reset proves the inbox: an unverified account can sign in afterwards", async () => {
     const email = await account();
-    expect((await ctx.client().post("/api/auth/sign-in", { email, password: STRONG_PASSWORD })).body.error.code).toBe("email_not_verified");
+    expect((await ctx.client().post("/api/auth/sign-in", { email, password: STRONG_PASSWORD })).body.error.code).toBe(
+      "email_not_verified",
+    );
     expect((await reset(await forgot(ctx, email))).status).toBe(204);
     expect((await ctx.client().post("/api/auth/sign-in", { email, password: NEW_PASSWORD })).status).toBe(200);
   });
@@ -143,7 +183,9 @@ forEachServer("forgot-password, reset-password", (ctx) => {
     const carol = await signedUpUser(ctx);
     const token = await forgot(ctx, carol.email);
     const newEmail = uniqueEmail("moved");
-    expect((await carol.client.post("/api/account/email", { currentPassword: carol.password, newEmail })).status).toBe(202);
+    expect((await carol.client.post("/api/account/email", { currentPassword: carol.password, newEmail })).status).toBe(
+      202,
+    );
     const change = await lastEmail(ctx.server, newEmail, /new email/i);
     expect((await ctx.client().post("/api/auth/confirm-email-change", { token: change!.token })).status).toBe(200);
     // Whoever still reads the old inbox must not be able to take the account over.
@@ -153,7 +195,8 @@ forEachServer("forgot-password, reset-password", (ctx) => {
 
   it("limits forgot-password per email across IPs and per IP across emails", async () => {
     const email = uniqueEmail("flood");
-    for (let i = 0; i < 3; i++) expect((await ctx.client().post("/api/auth/forgot-password", { email })).status).toBe(202);
+    for (let i = 0; i < 3; i++)
+      expect((await ctx.client().post("/api/auth/forgot-password", { email })).status).toBe(202);
     const perEmail = await ctx.client().post("/api/auth/forgot-password", { email });
     expect(perEmail.status).toBe(429);
     expect(perEmail.body.error.code).toBe("rate_limited");
@@ -161,7 +204,8 @@ forEachServer("forgot-password, reset-password", (ctx) => {
     expect(Number(perEmail.headers.get("retry-after"))).toBeLessThanOrEqual(15 * 60);
 
     const client = ctx.client();
-    for (let i = 0; i < 10; i++) expect((await client.post("/api/auth/forgot-password", { email: uniqueEmail() })).status).toBe(202);
+    for (let i = 0; i < 10; i++)
+      expect((await client.post("/api/auth/forgot-password", { email: uniqueEmail() })).status).toBe(202);
     const perIp = await client.post("/api/auth/forgot-password", { email: uniqueEmail() });
     expect(perIp.status).toBe(429);
     expect(Number(perIp.headers.get("retry-after"))).toBeLessThanOrEqual(3600);

@@ -14,10 +14,14 @@ import { forEachServer, lastEmail, signedUpUser, uniqueEmail } from "../helpers/
 const PASSWORD = "unique plaintext passphrase 7f3a";
 
 async function dumpDatabase(database: Database): Promise<string> {
-  const tables = (await database.execute(sql`select table_name from information_schema.tables where table_schema = 'public'`)) as unknown as { rows: Array<{ table_name: string }> };
+  const tables = (await database.execute(
+    sql`select table_name from information_schema.tables where table_schema = 'public'`,
+  )) as unknown as { rows: Array<{ table_name: string }> };
   const parts: string[] = [];
   for (const { table_name } of tables.rows) {
-    const rows = (await database.execute(sql.raw(`select t::text as row from "${table_name}" t`))) as unknown as { rows: Array<{ row: string }> };
+    const rows = (await database.execute(sql.raw(`select t::text as row from "${table_name}" t`))) as unknown as {
+      rows: Array<{ row: string }>;
+    };
     parts.push(`${table_name}: ${rows.rows.map((r) => r.row).join("\n")}`);
   }
   return parts.join("\n");
@@ -27,7 +31,14 @@ async function dumpDatabase(database: Database): Promise<string> {
 function encodings(token: string): string[] {
   const secret = token.split(".")[1]!;
   const raw = Buffer.from(secret, "base64url");
-  return [token, secret, raw.toString("hex"), raw.toString("base64"), Buffer.from(token).toString("hex"), Buffer.from(secret).toString("hex")];
+  return [
+    token,
+    secret,
+    raw.toString("hex"),
+    raw.toString("base64"),
+    Buffer.from(token).toString("hex"),
+    Buffer.from(secret).toString("hex"),
+  ];
 }
 
 forEachServer("no secret in the database in clear", (ctx) => {
@@ -63,21 +74,27 @@ forEachServer("no secret in the database in clear", (ctx) => {
     // …and renders bytea as hex, so a token kept as raw bytes would show up: the session's SHA-256 does.
     expect(dump).toContain(createHash("sha256").update(secrets.cookie!.split(".")[1]!).digest("hex"));
     for (const [name, token] of Object.entries(secrets)) {
-      for (const form of encodings(token)) expect(dump.includes(form), `${name} stored as ${form.slice(0, 12)}…`).toBe(false);
+      for (const form of encodings(token))
+        expect(dump.includes(form), `${name} stored as ${form.slice(0, 12)}…`).toBe(false);
     }
-    for (const form of [PASSWORD, Buffer.from(PASSWORD).toString("hex"), Buffer.from(PASSWORD).toString("base64")]) expect(dump.includes(form)).toBe(false);
+    for (const form of [PASSWORD, Buffer.from(PASSWORD).toString("hex"), Buffer.from(PASSWORD).toString("base64")])
+      expect(dump.includes(form)).toBe(false);
     expect(dump).not.toContain("#token=");
     expect(dump).not.toContain(Buffer.from("#token=").toString("hex"));
 
     // The outbox holds each link only sealed: it opens under SECRET, and under no other key.
-    const [row] = await ctx.server.database.db.select().from(outboxMessages).where(eq(outboxMessages.recipient, newEmail));
+    const [row] = await ctx.server.database.db
+      .select()
+      .from(outboxMessages)
+      .where(eq(outboxMessages.recipient, newEmail));
     expect(row!.payload.includes(Buffer.from(secrets.change!))).toBe(false);
     expect(outboxSealer(ctx.server.config.secret).open(row!.payload)).toContain(secrets.change);
     expect(() => outboxSealer(randomBytes(32)).open(row!.payload)).toThrow();
 
     // Session tokens and passwords never reach the logs either (links do, in dev mode only: see smtp-end-to-end).
     const logs = ctx.log.text();
-    for (const name of ["sessionFromVerify", "bearer", "cookie"]) expect(logs.includes(secrets[name]!.split(".")[1]!), name).toBe(false);
+    for (const name of ["sessionFromVerify", "bearer", "cookie"])
+      expect(logs.includes(secrets[name]!.split(".")[1]!), name).toBe(false);
     expect(logs).not.toContain(PASSWORD);
   });
 });

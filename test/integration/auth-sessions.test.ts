@@ -52,10 +52,24 @@ forEachServer("sessions, sign-out", (ctx) => {
     expect(session.headers.get("cache-control")).toBe("no-store");
     expect(session.body).toEqual({
       user: {
-        id: alice.user.id, email: alice.email, emailVerified: true, name: alice.name, avatarUrl: null, phoneNumber: null, phoneVerified: false,
-        twoFactor: { sms: false, totp: false, passkeys: 0, recoveryCodesLeft: 0 }, createdAt: expect.any(String),
+        id: alice.user.id,
+        email: alice.email,
+        emailVerified: true,
+        name: alice.name,
+        avatarUrl: null,
+        phoneNumber: null,
+        phoneVerified: false,
+        twoFactor: { sms: false, totp: false, passkeys: 0, recoveryCodesLeft: 0 },
+        createdAt: expect.any(String),
       },
-      session: { id: response.body.session.id, createdAt: expect.any(String), lastSeenAt: expect.any(String), expiresAt: expect.any(String), assuranceLevel: 1, secondFactorAt: null },
+      session: {
+        id: response.body.session.id,
+        createdAt: expect.any(String),
+        lastSeenAt: expect.any(String),
+        expiresAt: expect.any(String),
+        assuranceLevel: 1,
+        secondFactorAt: null,
+      },
     });
 
     const anonymous = await ctx.client().get("/api/auth/session");
@@ -106,7 +120,9 @@ forEachServer("sessions, sign-out", (ctx) => {
     expect(signOut.status).toBe(204);
     expect(maxAge(sessionCookie(signOut))).toBe(0);
     expect(client.cookie).toBeUndefined();
-    expect(await ctx.server.database.db.select().from(sessions).where(eq(sessions.id, response.body.session.id))).toEqual([]);
+    expect(
+      await ctx.server.database.db.select().from(sessions).where(eq(sessions.id, response.body.session.id)),
+    ).toEqual([]);
 
     const replay = ctx.client();
     replay.cookie = token;

@@ -7,7 +7,9 @@ import { forEachServer, signedUpUser, STRONG_PASSWORD, type ServerContext, uniqu
 
 async function unverifiedUser(ctx: ServerContext) {
   const email = uniqueEmail("unverified");
-  expect((await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Grace Hopper" })).status).toBe(202);
+  expect(
+    (await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Grace Hopper" })).status,
+  ).toBe(202);
   return email;
 }
 
@@ -19,7 +21,10 @@ forEachServer("sign-in", (ctx) => {
 
   it("signs a browser in: user and session in the body, the token only in the HttpOnly cookie", async () => {
     const client = ctx.client();
-    const response = await client.post("/api/auth/sign-in", { email: ` ${alice.email.toUpperCase()}`, password: alice.password });
+    const response = await client.post("/api/auth/sign-in", {
+      email: ` ${alice.email.toUpperCase()}`,
+      password: alice.password,
+    });
     expect(response.status).toBe(200);
     expect(response.body.user).toMatchObject({ id: alice.user.id, email: alice.email, emailVerified: true });
     expect(response.body.session).toMatchObject({ id: expect.any(String), assuranceLevel: 1 });
@@ -50,8 +55,12 @@ forEachServer("sign-in", (ctx) => {
   });
 
   it("answers an unknown email and a wrong password with the same 401 invalid_credentials", async () => {
-    const unknown = await ctx.client().post("/api/auth/sign-in", { email: uniqueEmail("nobody"), password: alice.password });
-    const wrong = await ctx.client().post("/api/auth/sign-in", { email: alice.email, password: "not the right password" });
+    const unknown = await ctx
+      .client()
+      .post("/api/auth/sign-in", { email: uniqueEmail("nobody"), password: alice.password });
+    const wrong = await ctx
+      .client()
+      .post("/api/auth/sign-in", { email: alice.email, password: "not the right password" });
     expect(unknown.status).toBe(401);
     expect(unknown.body.error.code).toBe("invalid_credentials");
     expect(wrong.status).toBe(unknown.status);
@@ -75,7 +84,10 @@ forEachServer("sign-in", (ctx) => {
   it("answers a user with SMS two-factor with a challenge and no session, cookie or token", async () => {
     const bob = await signedUpUser(ctx);
     const db = ctx.server.database.db;
-    await db.update(users).set({ phoneNumber: "+447700900123", phoneVerifiedAt: new Date(), twoFactorSms: true }).where(eq(users.id, bob.user.id));
+    await db
+      .update(users)
+      .set({ phoneNumber: "+447700900123", phoneVerifiedAt: new Date(), twoFactorSms: true })
+      .where(eq(users.id, bob.user.id));
     await db.delete(sessions).where(eq(sessions.userId, bob.user.id));
 
     const browser = ctx.client();
@@ -85,14 +97,23 @@ forEachServer("sign-in", (ctx) => {
       expect(response.status).toBe(200);
       expect(response.body).toEqual({
         twoFactorRequired: true,
-        challenge: { id: expect.any(String), methods: ["sms"], phoneHint: "+44 ••• ••• 0123", expiresAt: expect.any(String), resendAt: expect.any(String) },
+        challenge: {
+          id: expect.any(String),
+          methods: ["sms"],
+          phoneHint: "+44 ••• ••• 0123",
+          expiresAt: expect.any(String),
+          resendAt: expect.any(String),
+        },
       });
       const expiresInMs = Date.parse(response.body.challenge.expiresAt) - before;
       expect(expiresInMs).toBeGreaterThan(9 * 60_000);
       expect(expiresInMs).toBeLessThanOrEqual(10 * 60_000 + 1000);
       // No session cookie; a browser (it sends Origin) gets only the challenge cookie that binds the challenge to it.
       const setCookies = response.headers.getSetCookie();
-      if (client === browser) expect(setCookies).toEqual([expect.stringMatching(/^twofold_challenge=[\w-]+\.[\w-]+;.*HttpOnly.*SameSite=Strict/i)]);
+      if (client === browser)
+        expect(setCookies).toEqual([
+          expect.stringMatching(/^twofold_challenge=[\w-]+\.[\w-]+;.*HttpOnly.*SameSite=Strict/i),
+        ]);
       else expect(setCookies).toEqual([]);
       expect(client.cookie).toBeUndefined();
       expect((await client.get("/api/auth/session")).status).toBe(401);
@@ -105,7 +126,10 @@ forEachServer("sign-in", (ctx) => {
   it("answers invalid_request with fields for missing or malformed input", async () => {
     const missing = await ctx.client().post("/api/auth/sign-in", { email: alice.email });
     expect(missing.status).toBe(400);
-    expect(missing.body.error).toMatchObject({ code: "invalid_request", fields: { password: "This field is required." } });
+    expect(missing.body.error).toMatchObject({
+      code: "invalid_request",
+      fields: { password: "This field is required." },
+    });
     const malformed = await ctx.client().post("/api/auth/sign-in", { email: "alice", password: "" });
     expect(malformed.body.error.code).toBe("invalid_request");
     expect(Object.keys(malformed.body.error.fields).sort()).toEqual(["email", "password"]);
@@ -127,7 +151,9 @@ forEachServer("sign-in", (ctx) => {
     for (let i = 0; i < 5; i++) expect((await guess()).status).toBe(401);
 
     // Even the right password from a fresh IP waits (details in sign-in-throttling.test.ts).
-    const limited = await ctx.client().post("/api/auth/sign-in", { email: email.toUpperCase(), password: STRONG_PASSWORD });
+    const limited = await ctx
+      .client()
+      .post("/api/auth/sign-in", { email: email.toUpperCase(), password: STRONG_PASSWORD });
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe("rate_limited");
     expect(Number(limited.headers.get("retry-after"))).toBe(1);
@@ -135,7 +161,10 @@ forEachServer("sign-in", (ctx) => {
 
   it("limits attempts per IP across accounts, right or wrong (credential stuffing, argon2 load)", async () => {
     const client = ctx.client();
-    for (let i = 0; i < 20; i++) expect((await client.post("/api/auth/sign-in", { email: uniqueEmail("stuffed"), password: "hunter2hunter2" })).status).toBe(401);
+    for (let i = 0; i < 20; i++)
+      expect(
+        (await client.post("/api/auth/sign-in", { email: uniqueEmail("stuffed"), password: "hunter2hunter2" })).status,
+      ).toBe(401);
     for (let i = 0; i < 30; i++) {
       const signIn = await client.post("/api/auth/sign-in", { email: alice.email, password: alice.password });
       expect(signIn.status).toBe(200);
@@ -144,6 +173,8 @@ forEachServer("sign-in", (ctx) => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     // The account itself is not locked by someone else's flood.
-    expect((await ctx.client().post("/api/auth/sign-in", { email: alice.email, password: alice.password })).status).toBe(200);
+    expect(
+      (await ctx.client().post("/api/auth/sign-in", { email: alice.email, password: alice.password })).status,
+    ).toBe(200);
   });
 });

@@ -1,13 +1,27 @@
 import { eq } from "drizzle-orm";
 import { afterEach, expect, it } from "vitest";
 import { sessions, users } from "../../src/db/schema";
-import { APP_URL, forEachServer, lastEmail, signedUpUser, STRONG_PASSWORD, type ServerContext, uniqueEmail } from "../helpers/harness";
+import {
+  APP_URL,
+  forEachServer,
+  lastEmail,
+  signedUpUser,
+  STRONG_PASSWORD,
+  type ServerContext,
+  uniqueEmail,
+} from "../helpers/harness";
 
 /** POST /api/auth/sign-up, /resend-verification and /verify-email over HTTP, on PGlite and PostgreSQL. */
 
 async function inbox(ctx: ServerContext, to: string) {
-  const response = await ctx.server.app.request("http://localhost:3000/api/dev/outbox", {}, { remoteAddress: "127.0.0.1" });
-  const { messages } = (await response.json()) as { messages: Array<{ to: string; subject: string | null; body: string }> };
+  const response = await ctx.server.app.request(
+    "http://localhost:3000/api/dev/outbox",
+    {},
+    { remoteAddress: "127.0.0.1" },
+  );
+  const { messages } = (await response.json()) as {
+    messages: Array<{ to: string; subject: string | null; body: string }>;
+  };
   return messages.filter((m) => m.to === to);
 }
 
@@ -31,7 +45,11 @@ forEachServer("sign-up, resend-verification, verify-email", (ctx) => {
   it("answers 202 verification_sent and emails a link to /verify-email that signs in", async () => {
     const client = ctx.client();
     const email = uniqueEmail();
-    const signUp = await client.post("/api/auth/sign-up", { email: `  ${email.toUpperCase()} `, password: STRONG_PASSWORD, name: " Ada " });
+    const signUp = await client.post("/api/auth/sign-up", {
+      email: `  ${email.toUpperCase()} `,
+      password: STRONG_PASSWORD,
+      name: " Ada ",
+    });
     expect(signUp.status).toBe(202);
     expect(signUp.body).toEqual({ status: "verification_sent" });
     expect(signUp.headers.get("set-cookie")).toBeNull();
@@ -51,7 +69,14 @@ forEachServer("sign-up, resend-verification, verify-email", (ctx) => {
   it("refuses weak passwords with weak_password and a message on the field, sending nothing", async () => {
     const client = ctx.client();
     const email = uniqueEmail("weak");
-    const weak = ["Sh0rt!x", "x".repeat(64) + "y".repeat(65), "password123", "aaaaaaaaaaaa", "Grace Hopper 1906", `${email.split("@")[0]}!!`];
+    const weak = [
+      "Sh0rt!x",
+      "x".repeat(64) + "y".repeat(65),
+      "password123",
+      "aaaaaaaaaaaa",
+      "Grace Hopper 1906",
+      `${email.split("@")[0]}!!`,
+    ];
     for (const password of weak) {
       const response = await client.post("/api/auth/sign-up", { email, password, name: "Grace Hopper" });
       expect(response.status, password).toBe(400);
@@ -69,15 +94,28 @@ forEachServer("sign-up, resend-verification, verify-email", (ctx) => {
     expect(Object.keys(missing.body.error.fields).sort()).toEqual(["email", "name", "password"]);
     expect(missing.body.error.fields.email).toBe("This field is required.");
 
-    const malformed = await client.post("/api/auth/sign-up", { email: "not-an-email", password: "p".repeat(1025), name: "   " });
+    const malformed = await client.post("/api/auth/sign-up", {
+      email: "not-an-email",
+      password: "p".repeat(1025),
+      name: "   ",
+    });
     expect(malformed.status).toBe(400);
-    expect(malformed.body.error.fields).toMatchObject({ email: "Enter a valid email address.", name: "Enter your name." });
+    expect(malformed.body.error.fields).toMatchObject({
+      email: "Enter a valid email address.",
+      name: "Enter your name.",
+    });
     expect(malformed.body.error.fields.password).toBeTruthy();
 
-    const notJson = await client.request("POST", "/api/auth/sign-up", { body: "email=a@example.com", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const notJson = await client.request("POST", "/api/auth/sign-up", {
+      body: "email=a@example.com",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(notJson.status).toBe(415);
     expect(notJson.body.error.code).toBe("unsupported_media_type");
-    const badJson = await client.request("POST", "/api/auth/sign-up", { body: "{", headers: { "content-type": "application/json" } });
+    const badJson = await client.request("POST", "/api/auth/sign-up", {
+      body: "{",
+      headers: { "content-type": "application/json" },
+    });
     expect(badJson.status).toBe(400);
     expect(badJson.body.error.code).toBe("invalid_json");
   });
@@ -88,7 +126,9 @@ forEachServer("sign-up, resend-verification, verify-email", (ctx) => {
     const fresh = uniqueEmail("fresh");
     const answers = [];
     for (const email of [fresh, unverified.email, verified.email]) {
-      const response = await ctx.client().post("/api/auth/sign-up", { email, password: "another strong passphrase", name: "Mallory" });
+      const response = await ctx
+        .client()
+        .post("/api/auth/sign-up", { email, password: "another strong passphrase", name: "Mallory" });
       answers.push({ status: response.status, text: response.text, cookie: response.headers.get("set-cookie") });
     }
     expect(answers[1]).toEqual(answers[0]);
@@ -102,7 +142,9 @@ forEachServer("sign-up, resend-verification, verify-email", (ctx) => {
     const newToken = await verificationToken(ctx, unverified.email);
     expect(newToken).not.toBe(unverified.token);
     expect((await ctx.client().post("/api/auth/verify-email", { token: newToken })).status).toBe(200);
-    expect((await ctx.client().post("/api/auth/verify-email", { token: unverified.token })).body.error.code).toBe("invalid_token");
+    expect((await ctx.client().post("/api/auth/verify-email", { token: unverified.token })).body.error.code).toBe(
+      "invalid_token",
+    );
   });
 
   it("pre-registration cannot hijack: the link the inbox owner follows sets the owner's password", async () => {
@@ -119,42 +161,66 @@ forEachServer("sign-up, resend-verification, verify-email", (ctx) => {
     for (const password of ["first attacker passphrase", "second attacker passphrase"]) {
       expect((await ctx.client().post("/api/auth/sign-in", { email, password })).status).toBe(401);
     }
-    expect((await ctx.client().post("/api/auth/sign-in", { email, password: "the owners own passphrase" })).status).toBe(200);
+    expect(
+      (await ctx.client().post("/api/auth/sign-in", { email, password: "the owners own passphrase" })).status,
+    ).toBe(200);
     // Mallory's pending link died with the verification.
-    expect((await ctx.client().post("/api/auth/verify-email", { token: malloryToken })).body.error.code).toBe("invalid_token");
+    expect((await ctx.client().post("/api/auth/verify-email", { token: malloryToken })).body.error.code).toBe(
+      "invalid_token",
+    );
   });
 
   it("never replaces the password of an existing account", async () => {
     const { email, password } = await signedUpUser(ctx);
     await ctx.client().post("/api/auth/sign-up", { email, password: "attacker chosen passphrase", name: "Mallory" });
-    expect((await ctx.client().post("/api/auth/sign-in", { email, password: "attacker chosen passphrase" })).status).toBe(401);
+    expect(
+      (await ctx.client().post("/api/auth/sign-in", { email, password: "attacker chosen passphrase" })).status,
+    ).toBe(401);
     expect((await ctx.client().post("/api/auth/sign-in", { email, password })).status).toBe(200);
   });
 
   it("limits sign-ups per IP (429 with Retry-After); other IPs are unaffected", async () => {
     const client = ctx.client();
     // Weak passwords still count (the limit comes first) and cost no argon2 hash.
-    for (let i = 0; i < 10; i++) expect((await client.post("/api/auth/sign-up", { email: uniqueEmail(), password: "short", name: "Bot" })).status).toBe(400);
-    const limited = await client.post("/api/auth/sign-up", { email: uniqueEmail(), password: STRONG_PASSWORD, name: "Bot" });
+    for (let i = 0; i < 10; i++)
+      expect(
+        (await client.post("/api/auth/sign-up", { email: uniqueEmail(), password: "short", name: "Bot" })).status,
+      ).toBe(400);
+    const limited = await client.post("/api/auth/sign-up", {
+      email: uniqueEmail(),
+      password: STRONG_PASSWORD,
+      name: "Bot",
+    });
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe("rate_limited");
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(Number(limited.headers.get("retry-after"))).toBeLessThanOrEqual(3600);
-    expect((await ctx.client().post("/api/auth/sign-up", { email: uniqueEmail(), password: "short", name: "Bot" })).status).toBe(400);
+    expect(
+      (await ctx.client().post("/api/auth/sign-up", { email: uniqueEmail(), password: "short", name: "Bot" })).status,
+    ).toBe(400);
   });
 
   it("limits sign-ups per email across IPs, known or not, so nobody's inbox can be flooded", async () => {
     const existing = await signedUpUser(ctx);
     const unknown = uniqueEmail("flood");
-    expect((await ctx.client().post("/api/auth/sign-up", { email: unknown, password: STRONG_PASSWORD, name: "Bot" })).status).toBe(202);
+    expect(
+      (await ctx.client().post("/api/auth/sign-up", { email: unknown, password: STRONG_PASSWORD, name: "Bot" })).status,
+    ).toBe(202);
     // Both addresses have had one sign-up; two more each are allowed, then both are refused alike.
     for (const email of [existing.email, unknown]) {
-      for (let i = 0; i < 2; i++) expect((await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Bot" })).status).toBe(202);
+      for (let i = 0; i < 2; i++)
+        expect(
+          (await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Bot" })).status,
+        ).toBe(202);
     }
     const answers = [];
     for (const email of [existing.email, unknown]) {
       const response = await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Bot" });
-      answers.push({ status: response.status, code: response.body.error.code, retryAfter: Number(response.headers.get("retry-after")) > 0 });
+      answers.push({
+        status: response.status,
+        code: response.body.error.code,
+        retryAfter: Number(response.headers.get("retry-after")) > 0,
+      });
     }
     expect(answers).toEqual([
       { status: 429, code: "rate_limited", retryAfter: true },
@@ -185,23 +251,29 @@ forEachServer("sign-up, resend-verification, verify-email", (ctx) => {
     const newToken = await verificationToken(ctx, unverified.email);
     expect(newToken).not.toBe(unverified.token);
     expect((await ctx.client().post("/api/auth/verify-email", { token: newToken })).status).toBe(200);
-    expect((await ctx.client().post("/api/auth/verify-email", { token: unverified.token })).body.error.code).toBe("invalid_token");
+    expect((await ctx.client().post("/api/auth/verify-email", { token: unverified.token })).body.error.code).toBe(
+      "invalid_token",
+    );
   });
 
   it("limits resend-verification per email across IPs and per IP across emails", async () => {
     const { email } = await unverifiedUser(ctx);
-    for (let i = 0; i < 3; i++) expect((await ctx.client().post("/api/auth/resend-verification", { email })).status).toBe(202);
+    for (let i = 0; i < 3; i++)
+      expect((await ctx.client().post("/api/auth/resend-verification", { email })).status).toBe(202);
     const perEmail = await ctx.client().post("/api/auth/resend-verification", { email });
     expect(perEmail.status).toBe(429);
     expect(Number(perEmail.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(Number(perEmail.headers.get("retry-after"))).toBeLessThanOrEqual(15 * 60);
 
     const client = ctx.client();
-    for (let i = 0; i < 10; i++) expect((await client.post("/api/auth/resend-verification", { email: uniqueEmail() })).status).toBe(202);
+    for (let i = 0; i < 10; i++)
+      expect((await client.post("/api/auth/resend-verification", { email: uniqueEmail() })).status).toBe(202);
     const perIp = await client.post("/api/auth/resend-verification", { email: uniqueEmail() });
     expect(perIp.status).toBe(429);
     expect(perIp.headers.get("retry-after")).toMatch(/^\d+$/);
-    expect((await ctx.client().post("/api/auth/resend-verification", {})).body.error.fields.email).toBe("This field is required.");
+    expect((await ctx.client().post("/api/auth/resend-verification", {})).body.error.fields.email).toBe(
+      "This field is required.",
+    );
   });
 
   it("verify-email: a link works once", async () => {
@@ -235,21 +307,32 @@ forEachServer("sign-up, resend-verification, verify-email", (ctx) => {
     }
     const missing = await ctx.client().post("/api/auth/verify-email", {});
     expect(missing.body.error).toMatchObject({ code: "invalid_request", fields: { token: "This field is required." } });
-    expect((await ctx.client().post("/api/auth/verify-email", { token: "a".repeat(301) })).body.error.code).toBe("invalid_request");
+    expect((await ctx.client().post("/api/auth/verify-email", { token: "a".repeat(301) })).body.error.code).toBe(
+      "invalid_request",
+    );
     expect((await ctx.client().post("/api/auth/verify-email", { token })).status).toBe(200);
   });
 
   it("verify-email: a user with SMS two-factor gets a challenge, not a session", async () => {
     const { email, token } = await unverifiedUser(ctx);
     const db = ctx.server.database.db;
-    await db.update(users).set({ phoneNumber: "+15551234567", phoneVerifiedAt: new Date(), twoFactorSms: true }).where(eq(users.email, email));
+    await db
+      .update(users)
+      .set({ phoneNumber: "+15551234567", phoneVerifiedAt: new Date(), twoFactorSms: true })
+      .where(eq(users.email, email));
     // No Origin: a non-browser client would otherwise get a bearer token in the body.
     const client = ctx.client({ origin: null });
     const verify = await client.post("/api/auth/verify-email", { token });
     expect(verify.status).toBe(200);
     expect(verify.body).toEqual({
       twoFactorRequired: true,
-      challenge: { id: expect.any(String), methods: ["sms"], phoneHint: "+1 ••• ••• 4567", expiresAt: expect.any(String), resendAt: expect.any(String) },
+      challenge: {
+        id: expect.any(String),
+        methods: ["sms"],
+        phoneHint: "+1 ••• ••• 4567",
+        expiresAt: expect.any(String),
+        resendAt: expect.any(String),
+      },
     });
     expect(verify.headers.get("set-cookie")).toBeNull();
     expect((await client.get("/api/auth/session")).status).toBe(401);
@@ -260,7 +343,8 @@ forEachServer("sign-up, resend-verification, verify-email", (ctx) => {
 
   it("limits link-token attempts per IP, across verify-email, reset-password and confirm-email-change", async () => {
     const client = ctx.client();
-    for (let i = 0; i < 30; i++) expect((await client.post("/api/auth/verify-email", { token: `guess-${i}` })).status).toBe(400);
+    for (let i = 0; i < 30; i++)
+      expect((await client.post("/api/auth/verify-email", { token: `guess-${i}` })).status).toBe(400);
     for (const [path, body] of [
       ["/api/auth/verify-email", { token: "guess" }],
       ["/api/auth/reset-password", { token: "guess", password: STRONG_PASSWORD }],

@@ -2,7 +2,17 @@ import { eq } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { completeFirstFactor } from "../../src/core/sign-in";
 import { sessions } from "../../src/db/schema";
-import { forEachServer, lastEmail, lastSms, type ServerContext, signedUpUser, STRONG_PASSWORD, type TestClient, twoFactorUser, uniquePhone } from "../helpers/harness";
+import {
+  forEachServer,
+  lastEmail,
+  lastSms,
+  type ServerContext,
+  signedUpUser,
+  STRONG_PASSWORD,
+  type TestClient,
+  twoFactorUser,
+  uniquePhone,
+} from "../helpers/harness";
 
 /**
  * Issue 9, items 4 and 5: whatever sign-in decided from the account's credentials (its password, its 2FA
@@ -21,17 +31,26 @@ async function resetPassword(ctx: ServerContext, email: string, password = NEW_P
   expect(reset.status, reset.text).toBe(204);
 }
 
-async function openChallenge(ctx: ServerContext, email: string, password: string, phone: string, client: TestClient = ctx.client()) {
+async function openChallenge(
+  ctx: ServerContext,
+  email: string,
+  password: string,
+  phone: string,
+  client: TestClient = ctx.client(),
+) {
   const response = await client.post("/api/auth/sign-in", { email, password });
   expect(response.status, response.text).toBe(200);
   expect(response.body.twoFactorRequired).toBe(true);
   return { client, challengeId: response.body.challenge.id as string, code: (await lastSms(ctx.server, phone))!.code! };
 }
 
-const verifyCode = (client: TestClient, challengeId: string, code: string) => client.post("/api/auth/two-factor/verify", { method: "sms", challengeId, code });
+const verifyCode = (client: TestClient, challengeId: string, code: string) =>
+  client.post("/api/auth/two-factor/verify", { method: "sms", challengeId, code });
 
 const sessionIds = async (ctx: ServerContext, userId: string) =>
-  (await ctx.server.database.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId))).map((s) => s.id).sort();
+  (await ctx.server.database.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId)))
+    .map((s) => s.id)
+    .sort();
 
 forEachServer("credential changes against sign-ins in flight", (ctx) => {
   it("a sign-in challenge opened with the old password dies with a password reset", async () => {
@@ -47,23 +66,44 @@ forEachServer("credential changes against sign-ins in flight", (ctx) => {
   it("… and with a password change, turning 2FA off, and a phone change", async () => {
     const owner = await twoFactorUser(ctx);
     const changes: Array<[string, () => Promise<void>]> = [
-      ["password change", async () => {
-        const changed = await owner.client.post("/api/account/password", { currentPassword: owner.password, newPassword: NEW_PASSWORD });
-        expect(changed.status, changed.text).toBe(204);
-        owner.password = NEW_PASSWORD;
-      }],
-      ["phone change", async () => {
-        const next = uniquePhone();
-        const started = await owner.client.post("/api/account/phone", { phoneNumber: next, currentPassword: owner.password });
-        expect(started.status, started.text).toBe(202);
-        const done = await owner.client.post("/api/account/phone/verify", { verificationId: started.body.verificationId, code: (await lastSms(ctx.server, next))!.code });
-        expect(done.status, done.text).toBe(200);
-        owner.phone = next;
-      }],
-      ["2FA off", async () => {
-        const off = await owner.client.post("/api/account/two-factor/sms", { enabled: false, currentPassword: owner.password });
-        expect(off.status, off.text).toBe(200);
-      }],
+      [
+        "password change",
+        async () => {
+          const changed = await owner.client.post("/api/account/password", {
+            currentPassword: owner.password,
+            newPassword: NEW_PASSWORD,
+          });
+          expect(changed.status, changed.text).toBe(204);
+          owner.password = NEW_PASSWORD;
+        },
+      ],
+      [
+        "phone change",
+        async () => {
+          const next = uniquePhone();
+          const started = await owner.client.post("/api/account/phone", {
+            phoneNumber: next,
+            currentPassword: owner.password,
+          });
+          expect(started.status, started.text).toBe(202);
+          const done = await owner.client.post("/api/account/phone/verify", {
+            verificationId: started.body.verificationId,
+            code: (await lastSms(ctx.server, next))!.code,
+          });
+          expect(done.status, done.text).toBe(200);
+          owner.phone = next;
+        },
+      ],
+      [
+        "2FA off",
+        async () => {
+          const off = await owner.client.post("/api/account/two-factor/sms", {
+            enabled: false,
+            currentPassword: owner.password,
+          });
+          expect(off.status, off.text).toBe(200);
+        },
+      ],
     ];
     for (const [change, make] of changes) {
       const thief = await openChallenge(ctx, owner.email, owner.password, owner.phone);
@@ -96,7 +136,9 @@ forEachServer("credential changes against sign-ins in flight", (ctx) => {
     const token = (await lastEmail(ctx.server, user.email, /reset/i))!.token;
     const signIns = Array.from({ length: 12 }, () => ctx.client());
     const [answers, reset] = await Promise.all([
-      Promise.all(signIns.map((client) => client.post("/api/auth/sign-in", { email: user.email, password: user.password }))),
+      Promise.all(
+        signIns.map((client) => client.post("/api/auth/sign-in", { email: user.email, password: user.password })),
+      ),
       ctx.client().post("/api/auth/reset-password", { token, password: NEW_PASSWORD }),
     ]);
     expect(reset.status).toBe(204);
@@ -110,11 +152,19 @@ forEachServer("credential changes against sign-ins in flight", (ctx) => {
   it("turning 2FA on leaves no password-only session created by sign-ins in flight", async () => {
     const user = await signedUpUser(ctx);
     const phone = uniquePhone();
-    const started = await user.client.post("/api/account/phone", { phoneNumber: phone, currentPassword: user.password });
-    await user.client.post("/api/account/phone/verify", { verificationId: started.body.verificationId, code: (await lastSms(ctx.server, phone))!.code });
+    const started = await user.client.post("/api/account/phone", {
+      phoneNumber: phone,
+      currentPassword: user.password,
+    });
+    await user.client.post("/api/account/phone/verify", {
+      verificationId: started.body.verificationId,
+      code: (await lastSms(ctx.server, phone))!.code,
+    });
     const signIns = Array.from({ length: 12 }, () => ctx.client());
     const [answers, switched] = await Promise.all([
-      Promise.all(signIns.map((client) => client.post("/api/auth/sign-in", { email: user.email, password: user.password }))),
+      Promise.all(
+        signIns.map((client) => client.post("/api/auth/sign-in", { email: user.email, password: user.password })),
+      ),
       user.client.post("/api/account/two-factor/sms", { enabled: true, currentPassword: user.password }),
     ]);
     expect(switched.status, switched.text).toBe(200);
@@ -130,7 +180,10 @@ forEachServer("credential changes against sign-ins in flight", (ctx) => {
     const other = ctx.client();
     expect((await other.post("/api/auth/sign-in", { email: user.email, password: user.password })).status).toBe(200);
     const oldToken = user.client.cookie!;
-    const changed = await user.client.post("/api/account/password", { currentPassword: user.password, newPassword: NEW_PASSWORD });
+    const changed = await user.client.post("/api/account/password", {
+      currentPassword: user.password,
+      newPassword: NEW_PASSWORD,
+    });
     expect(changed.status, changed.text).toBe(204);
     expect(user.client.cookie).toBeDefined();
     expect(user.client.cookie).not.toBe(oldToken);
@@ -144,7 +197,10 @@ forEachServer("credential changes against sign-ins in flight", (ctx) => {
     const signedIn = await api.post("/api/auth/sign-in", { email: user.email, password: NEW_PASSWORD });
     api.bearer = signedIn.body.token;
     api.cookie = undefined;
-    const rotated = await api.post("/api/account/password", { currentPassword: NEW_PASSWORD, newPassword: STRONG_PASSWORD });
+    const rotated = await api.post("/api/account/password", {
+      currentPassword: NEW_PASSWORD,
+      newPassword: STRONG_PASSWORD,
+    });
     expect(rotated.status, rotated.text).toBe(204);
     const fresh = rotated.headers.get("x-session-token");
     expect(fresh).toMatch(/^[\w-]+\.[\w-]+$/);

@@ -9,8 +9,6 @@ import { closedPort, rejectionOf } from "../helpers/network";
 const message = { to: "alice@example.com", subject: "Hello", text: "Hi Alice", html: "<p>Hi Alice</p>" };
 const from = "Twofold <no-reply@localhost>";
 
-
-
 const sendError = (send: Promise<unknown>) => rejectionOf(send, DeliveryError);
 
 describe("SMTP channel", () => {
@@ -72,17 +70,24 @@ describe("email channel choice", () => {
     const logger = recordingLogger();
     const channel = createEmailChannel({ smtpUrl: undefined, emailFrom: from, production: false }, logger);
     expect(await channel.send(message)).toEqual({});
-    expect(logger.entries.at(-1)).toMatchObject({ level: "info", fields: { to: "alice@example.com", subject: "Hello", text: "Hi Alice" } });
+    expect(logger.entries.at(-1)).toMatchObject({
+      level: "info",
+      fields: { to: "alice@example.com", subject: "Hello", text: "Hi Alice" },
+    });
   });
 
   it("refuses the dev outbox in production", () => {
-    expect(() => createEmailChannel({ smtpUrl: undefined, emailFrom: from, production: true }, recordingLogger())).toThrow(/SMTP_URL/);
+    expect(() =>
+      createEmailChannel({ smtpUrl: undefined, emailFrom: from, production: true }, recordingLogger()),
+    ).toThrow(/SMTP_URL/);
   });
 
   it("uses SMTP when SMTP_URL is set", async () => {
     const smtp = await startFakeSmtpServer();
     try {
-      await createEmailChannel({ smtpUrl: smtp.url, emailFrom: from, production: true }, recordingLogger()).send(message);
+      await createEmailChannel({ smtpUrl: smtp.url, emailFrom: from, production: true }, recordingLogger()).send(
+        message,
+      );
       expect(smtp.received).toHaveLength(1);
     } finally {
       await smtp.close();

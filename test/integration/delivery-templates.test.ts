@@ -68,7 +68,11 @@ describe("email templates", () => {
   it("escapes every interpolated value in HTML", () => {
     const name = `<script>alert("x")</script>`;
     const newEmail = `"><img src=x onerror=alert(1)>@example.com`;
-    const html = renderEmail("email_change_confirm", { name, link: `${link}&a="b"<`, newEmail }, { ...app, appName: "<b>Two&fold</b>" }).html;
+    const html = renderEmail(
+      "email_change_confirm",
+      { name, link: `${link}&a="b"<`, newEmail },
+      { ...app, appName: "<b>Two&fold</b>" },
+    ).html;
     expect(html).not.toContain("<script>");
     expect(html).not.toContain("<img");
     expect(html).not.toContain("<b>");
@@ -94,7 +98,9 @@ describe("email templates", () => {
 
   it("refuses links that do not point at APP_URL (reset-link poisoning), without quoting them", () => {
     const evil = "https://attacker.example/reset-password#token=secret.token";
-    expect(() => renderEmail("password_reset", { name: "A", link: evil }, app)).toThrow("email link does not point at APP_URL");
+    expect(() => renderEmail("password_reset", { name: "A", link: evil }, app)).toThrow(
+      "email link does not point at APP_URL",
+    );
     expect(() => renderEmail("password_reset", { name: "A", link: "javascript:alert(1)" }, app)).toThrow(/APP_URL/);
     try {
       renderEmail("password_reset", { name: "A", link: evil }, app);
@@ -109,7 +115,7 @@ describe("email templates", () => {
 
   // Flows leave the name out while the address is unverified (core/present.ts greetingName): every template
   // must then say "Hi," and nothing else, in the text and in the HTML.
-  it.each(EMAIL_TEMPLATES)("%s greets with a plain \"Hi,\" when the data has no name", (template) => {
+  it.each(EMAIL_TEMPLATES)('%s greets with a plain "Hi," when the data has no name', (template) => {
     const { name: _name, ...withoutName } = sampleData[template];
     const email = renderEmail(template, withoutName, app);
     expect(email.text).toMatch(/^Hi,\n/);
@@ -118,7 +124,9 @@ describe("email templates", () => {
   });
 
   it("drops invisible characters from a stored name and turns line breaks into spaces; nothing left is no name", () => {
-    expect(renderEmail("password_changed", { name: "Ada\u202E\u200B Love\u2028lace\r\n" }, app).text).toMatch(/^Hi Ada Love lace,\n/);
+    expect(renderEmail("password_changed", { name: "Ada\u202E\u200B Love\u2028lace\r\n" }, app).text).toMatch(
+      /^Hi Ada Love lace,\n/,
+    );
     expect(renderEmail("password_changed", { name: "\u202E\u200B\u2028\uFEFF" }, app).text).toMatch(/^Hi,\n/);
     expect(() => renderEmail("password_changed", { name: 42 }, app)).toThrow(/"name" must be a string/);
   });

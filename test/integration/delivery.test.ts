@@ -4,7 +4,12 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { claimDueMessage, enqueueMessage, findMessage, markSent, outboxSealer } from "../../src/db/outbox";
 import { outboxMessages } from "../../src/db/schema";
 import { createSmtpChannel } from "../../src/delivery/email/smtp";
-import { MAX_ATTEMPTS, type OutboxWorker, type OutboxWorkerOptions, startOutboxWorker } from "../../src/delivery/worker";
+import {
+  MAX_ATTEMPTS,
+  type OutboxWorker,
+  type OutboxWorkerOptions,
+  startOutboxWorker,
+} from "../../src/delivery/worker";
 import { recordingLogger } from "../fakes/logger";
 import { type FakeSmtpServer, startFakeSmtpServer } from "../fakes/smtp";
 import { forEachDatabase } from "../helpers/databases";
@@ -20,7 +25,15 @@ forEachDatabase("email delivery through the outbox", (ctx) => {
 
   function startWorker(overrides: Partial<OutboxWorkerOptions> = {}): OutboxWorker {
     const emailChannel = createSmtpChannel({ smtpUrl: smtp.url, from });
-    const worker = startOutboxWorker({ db: ctx.db, config: app, logger, sealer, emailChannel, retryDelaysMs: [0], ...overrides });
+    const worker = startOutboxWorker({
+      db: ctx.db,
+      config: app,
+      logger,
+      sealer,
+      emailChannel,
+      retryDelaysMs: [0],
+      ...overrides,
+    });
     workers.push(worker);
     return worker;
   }
@@ -31,7 +44,12 @@ forEachDatabase("email delivery through the outbox", (ctx) => {
   }
 
   function enqueueReset(recipient = "alice@example.com", link = resetLink().link): Promise<string> {
-    return enqueueMessage(ctx.db, sealer, { channel: "email", template: "password_reset", recipient, data: { name: "Alice", link } });
+    return enqueueMessage(ctx.db, sealer, {
+      channel: "email",
+      template: "password_reset",
+      recipient,
+      data: { name: "Alice", link },
+    });
   }
 
   beforeEach(async () => {
@@ -75,7 +93,10 @@ forEachDatabase("email delivery through the outbox", (ctx) => {
     const { link, token } = resetLink();
     const id = await enqueueReset("alice@example.com", link);
 
-    const [row] = await ctx.db.select({ payload: outboxMessages.payload }).from(outboxMessages).where(eq(outboxMessages.id, id));
+    const [row] = await ctx.db
+      .select({ payload: outboxMessages.payload })
+      .from(outboxMessages)
+      .where(eq(outboxMessages.id, id));
     expect(Buffer.isBuffer(row!.payload)).toBe(true);
     for (const secret of [token, link, "Alice", "reset-password"]) expect(row!.payload.includes(secret)).toBe(false);
 
@@ -166,7 +187,12 @@ forEachDatabase("email delivery through the outbox", (ctx) => {
     await enqueueReset("alice@example.com");
     await expect(
       ctx.db.transaction(async (tx) => {
-        await enqueueMessage(tx, sealer, { channel: "email", template: "password_changed", recipient: "bob@example.com", data: { name: "Bob" } });
+        await enqueueMessage(tx, sealer, {
+          channel: "email",
+          template: "password_changed",
+          recipient: "bob@example.com",
+          data: { name: "Bob" },
+        });
         throw new Error("flow failed");
       }),
     ).rejects.toThrow("flow failed");

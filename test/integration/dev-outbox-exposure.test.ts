@@ -4,7 +4,14 @@ import type { HostBindings } from "../../src/http/env";
 import { isLoopbackAddress } from "../../src/http/middleware/client-ip";
 import { hostBindingsFromForwardedFor } from "../../src/server";
 import { startFakeSmtpServer } from "../fakes/smtp";
-import { APP_URL, forEachServer, type ServerContext, STRONG_PASSWORD, uniqueEmail, uniquePhone } from "../helpers/harness";
+import {
+  APP_URL,
+  forEachServer,
+  type ServerContext,
+  STRONG_PASSWORD,
+  uniqueEmail,
+  uniquePhone,
+} from "../helpers/harness";
 
 /**
  * Pen test: `npm run api` with SMTP_URL and Twilio set but NODE_ENV unset served GET /api/dev/outbox (every code
@@ -14,7 +21,12 @@ import { APP_URL, forEachServer, type ServerContext, STRONG_PASSWORD, uniqueEmai
 
 // Never reached: nothing in this file is delivered through them. The password must stay out of the log.
 const SMTP_NOWHERE = { SMTP_URL: "smtp://mailer:hunter2-smtp-password@127.0.0.1:1" };
-const TWILIO_NOWHERE = { TWILIO_ACCOUNT_SID: `AC${"0".repeat(32)}`, TWILIO_AUTH_TOKEN: "f".repeat(32), TWILIO_FROM: "+15005550006", TWILIO_API_BASE: "http://127.0.0.1:1" };
+const TWILIO_NOWHERE = {
+  TWILIO_ACCOUNT_SID: `AC${"0".repeat(32)}`,
+  TWILIO_AUTH_TOKEN: "f".repeat(32),
+  TWILIO_FROM: "+15005550006",
+  TWILIO_API_BASE: "http://127.0.0.1:1",
+};
 const CODE = "493817";
 
 /** One email (a verification link) and one SMS (a sign-in code), queued as the flows queue them. */
@@ -22,8 +34,18 @@ async function queueOneOfEach(ctx: ServerContext) {
   const sealer = outboxSealer(ctx.server.config.secret);
   const email = uniqueEmail("exposed");
   const phone = uniquePhone();
-  await enqueueMessage(ctx.server.database.db, sealer, { channel: "email", template: "verify_email", recipient: email, data: { name: "Eve", link: `${APP_URL}/verify-email#token=link-id.link-secret` } });
-  await enqueueMessage(ctx.server.database.db, sealer, { channel: "sms", template: "sign_in_code", recipient: phone, data: { code: CODE } });
+  await enqueueMessage(ctx.server.database.db, sealer, {
+    channel: "email",
+    template: "verify_email",
+    recipient: email,
+    data: { name: "Eve", link: `${APP_URL}/verify-email#token=link-id.link-secret` },
+  });
+  await enqueueMessage(ctx.server.database.db, sealer, {
+    channel: "sms",
+    template: "sign_in_code",
+    recipient: phone,
+    data: { code: CODE },
+  });
   return { email, phone };
 }
 
@@ -42,7 +64,8 @@ forEachServer(
     it("answers 404 not_found, even to this machine, and lists nothing", async () => {
       await queueOneOfEach(ctx);
       expect(ctx.server.config.devOutbox).toEqual({ email: false, sms: false });
-      for (const peer of ["127.0.0.1", "::1", "10.0.0.8"]) await expectNotFound(await outbox(ctx, { remoteAddress: peer }));
+      for (const peer of ["127.0.0.1", "::1", "10.0.0.8"])
+        await expectNotFound(await outbox(ctx, { remoteAddress: peer }));
       expect((await ctx.client().get("/api/health")).status).toBe(200);
     });
 
@@ -71,7 +94,9 @@ forEachServer(
       expect(text).not.toContain(phone);
       expect(text).not.toContain(CODE);
       expect(ctx.log.text()).toContain("sms: twilio");
-      expect(ctx.log.text()).toContain("email: dev outbox (http://localhost:3000/dev/inbox, GET /api/dev/outbox; to this machine only)");
+      expect(ctx.log.text()).toContain(
+        "email: dev outbox (http://localhost:3000/dev/inbox, GET /api/dev/outbox; to this machine only)",
+      );
     });
   },
   { env: { ...TWILIO_NOWHERE, NODE_ENV: undefined } },
@@ -88,7 +113,9 @@ forEachServer(
       // A real sign-up: the link arrives over SMTP, and the browser on this machine is signed in with it.
       const email = uniqueEmail("smtp-owner");
       const client = ctx.client({ ip: "127.0.0.1" });
-      expect((await client.post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Ada Lovelace" })).status).toBe(202);
+      expect(
+        (await client.post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Ada Lovelace" })).status,
+      ).toBe(202);
       await ctx.server.settle();
       await ctx.server.worker.drain();
       const mail = smtp.received.filter((m) => m.envelopeTo.includes(email)).at(-1);
@@ -114,16 +141,26 @@ forEachServer(
 forEachServer(
   "dev outbox answers a peer on this machine only",
   (ctx) => {
-    it.each(["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"])("lists the messages for the loopback peer %s", async (peer) => {
-      const { email } = await queueOneOfEach(ctx);
-      const response = await outbox(ctx, { remoteAddress: peer });
-      expect(response.status).toBe(200);
-      expect(((await response.json()) as { messages: Array<{ to: string }> }).messages.some((message) => message.to === email)).toBe(true);
-    });
+    it.each(["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"])(
+      "lists the messages for the loopback peer %s",
+      async (peer) => {
+        const { email } = await queueOneOfEach(ctx);
+        const response = await outbox(ctx, { remoteAddress: peer });
+        expect(response.status).toBe(200);
+        expect(
+          ((await response.json()) as { messages: Array<{ to: string }> }).messages.some(
+            (message) => message.to === email,
+          ),
+        ).toBe(true);
+      },
+    );
 
-    it.each(["10.0.0.1", "192.168.1.20", "::ffff:10.0.0.1", "2001:db8::1", "0.0.0.0", "::", "not-an-address", ""])("answers 404 to the peer %j", async (peer) => {
-      await expectNotFound(await outbox(ctx, { remoteAddress: peer }));
-    });
+    it.each(["10.0.0.1", "192.168.1.20", "::ffff:10.0.0.1", "2001:db8::1", "0.0.0.0", "::", "not-an-address", ""])(
+      "answers 404 to the peer %j",
+      async (peer) => {
+        await expectNotFound(await outbox(ctx, { remoteAddress: peer }));
+      },
+    );
 
     it("answers 404 when the host named no peer at all", async () => {
       await expectNotFound(await outbox(ctx, undefined));

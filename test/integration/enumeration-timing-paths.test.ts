@@ -27,7 +27,8 @@ function recordAnswerTimeCalls(ctx: ServerContext) {
         return (...args: unknown[]) => {
           if (!background.getStore()) calls.push(`${label}.${String(property)}`);
           // A transaction hands its work a repository of its own: record through that one too.
-          if (property === "transaction") return value.call(object, (inner: object) => (args[0] as (repo: object) => unknown)(wrap(inner, label)));
+          if (property === "transaction")
+            return value.call(object, (inner: object) => (args[0] as (repo: object) => unknown)(wrap(inner, label)));
           return value.apply(object, args);
         };
       },
@@ -64,7 +65,9 @@ forEachServer("enumeration: the same answer-time work for existing and unknown a
   /** An account that stays unverified; the sign-up's own work is done before the test goes on. */
   async function unverifiedAccount() {
     const email = uniqueEmail("unverified");
-    expect((await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Ada" })).status).toBe(202);
+    expect(
+      (await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Ada" })).status,
+    ).toBe(202);
     await ctx.server.settle();
     return email;
   }
@@ -93,7 +96,11 @@ forEachServer("enumeration: the same answer-time work for existing and unknown a
   it("sign-up: the account insert, its event, the link and the email (or the notice) all come after the answer", async () => {
     const verified = await verifiedAccount();
     const unverified = await unverifiedAccount();
-    const calls = await compare("/api/auth/sign-up", (email) => ({ email, password: "another fine passphrase", name: "Eve" }), [verified, unverified]);
+    const calls = await compare(
+      "/api/auth/sign-up",
+      (email) => ({ email, password: "another fine passphrase", name: "Eve" }),
+      [verified, unverified],
+    );
     expect(calls).not.toContain("repo.createUser");
     expect(calls).not.toContain("repo.findUserByEmail");
     expect(calls.at(-1)).toBe("afterResponse");
@@ -102,7 +109,10 @@ forEachServer("enumeration: the same answer-time work for existing and unknown a
   it("sign-in: a wrong password costs an existing account no more than an unknown address before the answer", async () => {
     const verified = await verifiedAccount();
     const unverified = await unverifiedAccount();
-    const calls = await compare("/api/auth/sign-in", (email) => ({ email, password: "not the right passphrase" }), [verified, unverified]);
+    const calls = await compare("/api/auth/sign-in", (email) => ({ email, password: "not the right passphrase" }), [
+      verified,
+      unverified,
+    ]);
     expect(calls).not.toContain("repo.recordEvent");
   });
 
@@ -111,7 +121,10 @@ forEachServer("enumeration: the same answer-time work for existing and unknown a
     const unverified = await unverifiedAccount();
     for (const path of ["/api/auth/forgot-password", "/api/auth/resend-verification"]) {
       const calls = await compare(path, (email) => ({ email }), [verified, unverified]);
-      expect(calls.filter((call) => call.startsWith("repo.")), path).toEqual([]);
+      expect(
+        calls.filter((call) => call.startsWith("repo.")),
+        path,
+      ).toEqual([]);
     }
   });
 });

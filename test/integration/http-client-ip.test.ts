@@ -1,12 +1,23 @@
 import { randomBytes } from "node:crypto";
 import { beforeAll, expect, it } from "vitest";
-import { type ClientOptions, forEachServer, type ServerContext, signedUpUser, STRONG_PASSWORD } from "../helpers/harness";
+import {
+  type ClientOptions,
+  forEachServer,
+  type ServerContext,
+  signedUpUser,
+  STRONG_PASSWORD,
+} from "../helpers/harness";
 
 /**
  * The client IP is what rate limits count and what the sessions list shows. X-Forwarded-For is written by
  * the client unless a trusted proxy wrote it, so it counts only as far as TRUST_PROXY says.
  */
-async function recordedIp(ctx: ServerContext, email: string, headers: Record<string, string>, client: ClientOptions = {}) {
+async function recordedIp(
+  ctx: ServerContext,
+  email: string,
+  headers: Record<string, string>,
+  client: ClientOptions = {},
+) {
   const browser = ctx.client(client);
   const signIn = await browser.post("/api/auth/sign-in", { email, password: STRONG_PASSWORD }, headers);
   expect(signIn.status).toBe(200);
@@ -48,8 +59,12 @@ forEachServer(
     });
 
     it("trusts one hop only: an address the client put in front is ignored", async () => {
-      expect((await recordedIp(ctx, email, { "x-forwarded-for": "198.51.100.66, 203.0.113.7" })).ip).toBe("203.0.113.7");
-      expect((await recordedIp(ctx, email, { "x-forwarded-for": "198.51.100.66,203.0.113.8 ,  " })).ip).toBe("203.0.113.8");
+      expect((await recordedIp(ctx, email, { "x-forwarded-for": "198.51.100.66, 203.0.113.7" })).ip).toBe(
+        "203.0.113.7",
+      );
+      expect((await recordedIp(ctx, email, { "x-forwarded-for": "198.51.100.66,203.0.113.8 ,  " })).ip).toBe(
+        "203.0.113.8",
+      );
     });
 
     it("falls back to the peer without the header and unwraps IPv4-mapped addresses", async () => {
@@ -87,14 +102,18 @@ forEachServer(
     it("walks back over every trusted hop and stops at the first untrusted one", async () => {
       const chain = "198.51.100.66, 203.0.113.7, 192.168.4.4, 10.20.30.40";
       expect((await recordedIp(ctx, email, { "x-forwarded-for": chain })).ip).toBe("203.0.113.7");
-      expect((await recordedIp(ctx, email, { "x-forwarded-for": "203.0.113.10, 172.16.0.1" }, { ip: "192.168.0.1" })).ip).toBe("172.16.0.1");
+      expect(
+        (await recordedIp(ctx, email, { "x-forwarded-for": "203.0.113.10, 172.16.0.1" }, { ip: "192.168.0.1" })).ip,
+      ).toBe("172.16.0.1");
     });
 
     it("ignores the header when the peer is not a trusted proxy", async () => {
       const direct = await recordedIp(ctx, email, { "x-forwarded-for": "203.0.113.7" }, { ip: "198.51.100.23" });
       expect(direct.ip).toBe("198.51.100.23");
       // 10.0.0.0/8 does not cover 100.x (a prefix match on the text would).
-      expect((await recordedIp(ctx, email, { "x-forwarded-for": "203.0.113.7" }, { ip: "100.1.2.3" })).ip).toBe("100.1.2.3");
+      expect((await recordedIp(ctx, email, { "x-forwarded-for": "203.0.113.7" }, { ip: "100.1.2.3" })).ip).toBe(
+        "100.1.2.3",
+      );
     });
   },
   { env: { TRUST_PROXY: "10.0.0.0/8, 192.168.0.0/16" } },

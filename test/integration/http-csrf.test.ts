@@ -4,7 +4,11 @@ import { APP_URL, forEachServer, type ServerContext, signedUpUser, STRONG_PASSWO
 const TRUSTED = ["https://app.example.com", "http://localhost:5173"];
 
 /** A cookie-authenticated rename with exactly the given Origin/Referer headers (undefined = not sent). */
-function rename(client: ReturnType<ServerContext["client"]>, name: string, headers: { origin?: string; referer?: string }) {
+function rename(
+  client: ReturnType<ServerContext["client"]>,
+  name: string,
+  headers: { origin?: string; referer?: string },
+) {
   const sent: Record<string, string> = {};
   if (headers.origin !== undefined) sent.origin = headers.origin;
   if (headers.referer !== undefined) sent.referer = headers.referer;
@@ -59,7 +63,9 @@ forEachServer(
     it("applies to every write method and lets safe reads through without CORS headers", async () => {
       const evil = { origin: "https://evil.example" };
       expect((await browser.request("DELETE", "/api/account/avatar", { headers: evil })).status).toBe(403);
-      expect((await browser.request("POST", "/api/account/sessions/revoke-others", { headers: evil })).status).toBe(403);
+      expect((await browser.request("POST", "/api/account/sessions/revoke-others", { headers: evil })).status).toBe(
+        403,
+      );
       expect((await browser.request("POST", "/api/auth/sign-out", { headers: evil })).status).toBe(403);
       expect((await user.client.get("/api/auth/session")).status).toBe(200);
       const read = await browser.get("/api/account/sessions", evil);
@@ -74,7 +80,11 @@ forEachServer(
       expect(signIn.status).toBe(403);
       expect(signIn.body.error.code).toBe("invalid_origin");
       expect(signIn.headers.getSetCookie()).toEqual([]);
-      const signUp = await attacker.post("/api/auth/sign-up", { email: "planted@example.com", password: STRONG_PASSWORD, name: "X" });
+      const signUp = await attacker.post("/api/auth/sign-up", {
+        email: "planted@example.com",
+        password: STRONG_PASSWORD,
+        name: "X",
+      });
       expect(signUp.status).toBe(403);
     });
 
@@ -100,7 +110,9 @@ forEachServer(
         const session = await cli.get("/api/auth/session");
         expect(session.status).toBe(200);
         expect(session.body.user.id).toBe(user.user.id);
-        expect((await cli.get("/api/account/sessions")).body.sessions.find((s: { current: boolean }) => s.current).id).toBe(session.body.session.id);
+        expect(
+          (await cli.get("/api/account/sessions")).body.sessions.find((s: { current: boolean }) => s.current).id,
+        ).toBe(session.body.session.id);
         expect((await cli.get("/api/account/security-events")).status).toBe(200);
         const renamed = await cli.patch("/api/account/profile", { name: "Bearer Renamed" });
         expect(renamed.status).toBe(200);
@@ -111,7 +123,10 @@ forEachServer(
         const mixed = ctx.client({ origin: null });
         mixed.cookie = user.client.cookie;
         mixed.bearer = cli.bearer;
-        const res = await mixed.request("PATCH", "/api/account/profile", { json: { name: "Mixed" }, headers: { origin: "https://evil.example" } });
+        const res = await mixed.request("PATCH", "/api/account/profile", {
+          json: { name: "Mixed" },
+          headers: { origin: "https://evil.example" },
+        });
         expect(res.status).toBe(403);
         const bare = await mixed.patch("/api/account/profile", { name: "Mixed" });
         expect(bare.status).toBe(403);

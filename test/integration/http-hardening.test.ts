@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakePwnedPasswords, startFakePwnedPasswords } from "../fakes/pwned-passwords";
 import { startFakeSmtpServer } from "../fakes/smtp";
 import {
-  APP_URL,
   fakeTwilioCode,
   fakeTwilioPerServer,
   forEachServer,
@@ -36,7 +35,9 @@ const expectNotFound = (response: TestResponse, what: string) => {
 };
 
 const requestLines = (lines: string[]) =>
-  lines.map((line) => JSON.parse(line) as { msg: string; method?: string; path?: string; status?: number }).filter((entry) => entry.msg === "request");
+  lines
+    .map((line) => JSON.parse(line) as { msg: string; method?: string; path?: string; status?: number })
+    .filter((entry) => entry.msg === "request");
 
 forEachServer("HTTP hardening", (ctx) => {
   it("answers probes for dotfiles, source, dependencies and directories with the JSON 404, never a file or a listing", async () => {
@@ -78,15 +79,26 @@ forEachServer("HTTP hardening", (ctx) => {
     const from = ctx.log.lines.length;
     const anonymous = ctx.client();
     expect((await anonymous.get("/api/account/sessions")).status).toBe(401);
-    expect((await ctx.client({ origin: "https://evil.example" }).post("/api/auth/sign-in", { email: uniqueEmail(), password: "x" })).status).toBe(403);
+    expect(
+      (
+        await ctx
+          .client({ origin: "https://evil.example" })
+          .post("/api/auth/sign-in", { email: uniqueEmail(), password: "x" })
+      ).status,
+    ).toBe(403);
     expect((await anonymous.get("/api/.git/config")).status).toBe(404);
     expect((await anonymous.post("/api/auth/sign-in", { email: "not an address" })).status).toBe(400);
     const busy = ctx.client();
     let limited: TestResponse | undefined;
-    for (let i = 0; i < 15 && limited?.status !== 429; i++) limited = await busy.post("/api/auth/forgot-password", { email: uniqueEmail() });
+    for (let i = 0; i < 15 && limited?.status !== 429; i++)
+      limited = await busy.post("/api/auth/forgot-password", { email: uniqueEmail() });
     expect(limited!.status).toBe(429);
 
-    const logged = requestLines(ctx.log.lines.slice(from)).map(({ method, path, status }) => ({ method, path, status }));
+    const logged = requestLines(ctx.log.lines.slice(from)).map(({ method, path, status }) => ({
+      method,
+      path,
+      status,
+    }));
     expect(logged).toEqual(
       expect.arrayContaining([
         { method: "GET", path: "/api/account/sessions", status: 401 },
@@ -117,7 +129,9 @@ forEachServer("HTTP hardening", (ctx) => {
     const client = ctx.client();
     const email = uniqueEmail();
     await client.post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Ada" });
-    const verified = await client.post("/api/auth/verify-email", { token: (await lastEmail(ctx.server, email))!.token });
+    const verified = await client.post("/api/auth/verify-email", {
+      token: (await lastEmail(ctx.server, email))!.token,
+    });
     expect(verified.status).toBe(200);
     return client;
   }
@@ -181,14 +195,24 @@ forEachServer(
         // sign-in with a code, forgot-password; the values a user controls name other hosts.
         const user = await twoFactorUser(ctx, { readCode: fakeTwilioCode(twilio.of(ctx)) });
         const client = ctx.client();
-        const password = await client.post("/api/auth/sign-in", { email: user.email, password: user.password }, hostile);
+        const password = await client.post(
+          "/api/auth/sign-in",
+          { email: user.email, password: user.password },
+          hostile,
+        );
         expect(password.body.twoFactorRequired).toBe(true);
         const code = fakeTwilioCode(twilio.of(ctx))(user.phone);
         expect((await client.post("/api/auth/two-factor/verify", { method: "sms", code }, hostile)).status).toBe(200);
-        expect((await client.patch("/api/account/profile", { name: "http://169.254.169.254/ attacker.example" })).status).toBe(200);
+        expect(
+          (await client.patch("/api/account/profile", { name: "http://169.254.169.254/ attacker.example" })).status,
+        ).toBe(200);
         const signUp = await ctx.client().post(
           "/api/auth/sign-up",
-          { email: `ada@attacker-${randomBytes(3).toString("hex")}.example`, password: "http://attacker.example/pass", name: "https://attacker.example" },
+          {
+            email: `ada@attacker-${randomBytes(3).toString("hex")}.example`,
+            password: "http://attacker.example/pass",
+            name: "https://attacker.example",
+          },
           hostile,
         );
         expect(signUp.status).toBe(202);
@@ -246,7 +270,8 @@ describe("the API process (npm run api)", () => {
     createInterface({ input: child.stderr! }).on("line", (line) => stderr.push(line));
     const deadline = Date.now() + 110_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`the server exited at start-up:\n${[...stdout, ...stderr].join("\n")}`);
+      if (child.exitCode !== null)
+        throw new Error(`the server exited at start-up:\n${[...stdout, ...stderr].join("\n")}`);
       try {
         if ((await fetch(`http://127.0.0.1:${port}/api/health`)).ok) break;
       } catch {}
@@ -280,14 +305,17 @@ describe("the API process (npm run api)", () => {
       setTimeout(() => socket.end(), 1500);
     });
   }
-  const statuses = (received: string) => [...received.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((match) => Number(match[1]));
+  const statuses = (received: string) =>
+    [...received.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((match) => Number(match[1]));
 
   /** Request-log entries the process wrote after line `from`. */
   const loggedSince = (from: number) => requestLines(stdout.slice(from));
 
   it("answers TRACE, TRACK, CONNECT and unknown methods without a 5xx, and never echoes the request", async () => {
     for (const method of ["TRACE", "TRACK", "CONNECT", "PROPFIND", "FOO"]) {
-      const received = await raw(`${method} /api/health HTTP/1.1\r\nHost: localhost\r\nX-Probe: echo-me-not\r\nCookie: twofold_session=echo-me-not\r\nConnection: close\r\n\r\n`);
+      const received = await raw(
+        `${method} /api/health HTTP/1.1\r\nHost: localhost\r\nX-Probe: echo-me-not\r\nCookie: twofold_session=echo-me-not\r\nConnection: close\r\n\r\n`,
+      );
       for (const status of statuses(received)) {
         expect(status, `${method}: ${received.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
         expect(status, `${method}: ${received.slice(0, 200)}`).toBeLessThan(500);
@@ -301,7 +329,8 @@ describe("the API process (npm run api)", () => {
 
   it("refuses a request whose length is ambiguous (Content-Length with Transfer-Encoding, and the like): one 400, the connection closed, nothing smuggled", async () => {
     const smuggled = `/api/smuggled-${randomBytes(4).toString("hex")}`;
-    const front = "POST /api/auth/forgot-password HTTP/1.1\r\nHost: localhost\r\nOrigin: http://localhost\r\nContent-Type: application/json\r\n";
+    const front =
+      "POST /api/auth/forgot-password HTTP/1.1\r\nHost: localhost\r\nOrigin: http://localhost\r\nContent-Type: application/json\r\n";
     const tail = `0\r\n\r\nGET ${smuggled} HTTP/1.1\r\nHost: localhost\r\n\r\n`;
     const cases = {
       "Content-Length and Transfer-Encoding": `${front}Content-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n${tail}`,
@@ -321,7 +350,9 @@ describe("the API process (npm run api)", () => {
     // Neither the smuggled request nor the one in front of it reached the app. (Only those two paths count: under
     // load the previous test's last request can be logged after `from`.)
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(loggedSince(from).filter((entry) => entry.path === smuggled || entry.path === "/api/auth/forgot-password")).toEqual([]);
+    expect(
+      loggedSince(from).filter((entry) => entry.path === smuggled || entry.path === "/api/auth/forgot-password"),
+    ).toEqual([]);
     // The same connection handling still serves a well-formed request.
     expect((await fetch(`http://127.0.0.1:${port}/api/health`)).status).toBe(200);
   });
@@ -335,15 +366,23 @@ describe("the API process (npm run api)", () => {
     const signUp = await fetch(`http://127.0.0.1:${port}/api/auth/sign-up`, {
       method: "POST",
       headers: { "content-type": "application/json", origin: `http://localhost:${port}` },
-      body: JSON.stringify({ email: uniqueEmail(), password: STRONG_PASSWORD, name: 'Eve\n{"level":60,"msg":"forged"}' }),
+      body: JSON.stringify({
+        email: uniqueEmail(),
+        password: STRONG_PASSWORD,
+        name: 'Eve\n{"level":60,"msg":"forged"}',
+      }),
     });
     expect(signUp.status).toBe(400);
     await new Promise((resolve) => setTimeout(resolve, 200));
 
-    const entries = stdout.slice(from).map((line) => JSON.parse(line) as { time: unknown; msg: string; path?: string; level: number });
+    const entries = stdout
+      .slice(from)
+      .map((line) => JSON.parse(line) as { time: unknown; msg: string; path?: string; level: number });
     // Two requests, two lines: the line breaks in the path did not split the first one or forge a third.
     // (The previous test's health check may log after `from`: its line is not one of these two.)
-    expect(entries.filter((entry) => entry.msg === "request" && entry.path !== "/api/health").map((entry) => entry.path)).toEqual(['/api/x\n{"level":60,"msg":"forged"}\r\n', "/api/auth/sign-up"]);
+    expect(
+      entries.filter((entry) => entry.msg === "request" && entry.path !== "/api/health").map((entry) => entry.path),
+    ).toEqual(['/api/x\n{"level":60,"msg":"forged"}\r\n', "/api/auth/sign-up"]);
     expect(entries.some((entry) => entry.msg === "forged" || entry.level === 60)).toBe(false);
     // pino's epoch milliseconds: UTC by definition, whatever the host's time zone.
     for (const entry of entries) {

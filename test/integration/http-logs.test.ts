@@ -32,16 +32,33 @@ forEachServer(
       // Failures that echo nothing back: wrong password, malformed JSON carrying one, a tampered token.
       const wrongPassword = "Wrong-Password-Guess-31337";
       secrets.push(wrongPassword);
-      expect((await ctx.client().post("/api/auth/sign-in", { email: user.email, password: wrongPassword })).status).toBe(401);
-      const malformed = await ctx.client().request("POST", "/api/auth/sign-in", { body: `{"email":"${user.email}","password":"${wrongPassword}"`, headers: { "content-type": "application/json" } });
+      expect(
+        (await ctx.client().post("/api/auth/sign-in", { email: user.email, password: wrongPassword })).status,
+      ).toBe(401);
+      const malformed = await ctx.client().request("POST", "/api/auth/sign-in", {
+        body: `{"email":"${user.email}","password":"${wrongPassword}"`,
+        headers: { "content-type": "application/json" },
+      });
       expect(malformed.status).toBe(400);
-      expect((await ctx.client().post("/api/auth/reset-password", { token: `${signIn.body.token}x`, password: wrongPassword })).status).toBe(400);
+      expect(
+        (
+          await ctx
+            .client()
+            .post("/api/auth/reset-password", { token: `${signIn.body.token}x`, password: wrongPassword })
+        ).status,
+      ).toBe(400);
 
       // Password change: current and new password, plus a wrong current one.
       const changed = "Changed passphrase for the logs test";
       secrets.push(changed);
-      expect((await user.client.post("/api/account/password", { currentPassword: wrongPassword, newPassword: changed })).status).toBe(401);
-      expect((await user.client.post("/api/account/password", { currentPassword: user.password, newPassword: changed })).status).toBe(204);
+      expect(
+        (await user.client.post("/api/account/password", { currentPassword: wrongPassword, newPassword: changed }))
+          .status,
+      ).toBe(401);
+      expect(
+        (await user.client.post("/api/account/password", { currentPassword: user.password, newPassword: changed }))
+          .status,
+      ).toBe(204);
 
       // Email change: the confirm link token.
       const newEmail = uniqueEmail("logs");
@@ -56,7 +73,9 @@ forEachServer(
       keep(reset?.token);
       const resetPassword = "Reset passphrase for the logs test";
       secrets.push(resetPassword);
-      expect((await ctx.client().post("/api/auth/reset-password", { token: reset!.token, password: resetPassword })).status).toBe(204);
+      expect(
+        (await ctx.client().post("/api/auth/reset-password", { token: reset!.token, password: resetPassword })).status,
+      ).toBe(204);
       const last = ctx.client();
       const again = await last.post("/api/auth/sign-in", { email: newEmail, password: resetPassword });
       expect(again.status).toBe(200);
@@ -70,7 +89,8 @@ forEachServer(
       const logs = ctx.log.text();
       expect(logs).toContain('"path":"/api/auth/sign-in"');
       expect(logs).toContain("Email sent");
-      for (const secret of new Set(secrets)) expect(logs.includes(secret), `log contains ${secret.slice(0, 6)}…`).toBe(false);
+      for (const secret of new Set(secrets))
+        expect(logs.includes(secret), `log contains ${secret.slice(0, 6)}…`).toBe(false);
       // Addresses are masked in delivery logs, and the default test password never shows up either.
       expect(logs).not.toContain(newEmail);
       expect(logs).not.toContain(STRONG_PASSWORD);

@@ -6,12 +6,28 @@ import { ConfigError, loadConfig } from "../../src/config";
 import { openDatabase } from "../../src/db/client";
 import { createTwofoldServer } from "../../src/server";
 import { databases } from "../helpers/databases";
-import { APP_URL, capturedLogger, forEachServer, lastEmail, STRONG_PASSWORD, TEST_SECRET, uniqueEmail } from "../helpers/harness";
+import {
+  APP_URL,
+  capturedLogger,
+  forEachServer,
+  lastEmail,
+  STRONG_PASSWORD,
+  TEST_SECRET,
+  uniqueEmail,
+} from "../helpers/harness";
 
 // Production refuses to start without real SMS; nothing is sent in these tests (no phone is involved).
-const PRODUCTION_SMS = { TWILIO_ACCOUNT_SID: `AC${"0".repeat(32)}`, TWILIO_AUTH_TOKEN: "f".repeat(32), TWILIO_FROM: "+15005550006" };
+const PRODUCTION_SMS = {
+  TWILIO_ACCOUNT_SID: `AC${"0".repeat(32)}`,
+  TWILIO_AUTH_TOKEN: "f".repeat(32),
+  TWILIO_FROM: "+15005550006",
+};
 const tempDir = () => mkdtempSync(path.join(tmpdir(), "twofold-ops-"));
-const get = (app: { request: (url: string, init?: RequestInit) => Response | Promise<Response> }, url: string, init?: RequestInit) => app.request(`${APP_URL}${url}`, init);
+const get = (
+  app: { request: (url: string, init?: RequestInit) => Response | Promise<Response> },
+  url: string,
+  init?: RequestInit,
+) => app.request(`${APP_URL}${url}`, init);
 
 // Every path of API.md implemented so far: Accounts, Account, phone and SMS two-factor, Operations.
 const DOCUMENTED: Array<[string, string]> = [
@@ -59,12 +75,18 @@ forEachServer("operations endpoints", (ctx) => {
     const res = await ctx.client().get("/api/openapi.json");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-    const doc = res.body as { openapi: string; info: { title: string }; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const doc = res.body as {
+      openapi: string;
+      info: { title: string };
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
     expect(doc.openapi).toMatch(/^3\.1\./);
     expect(doc.info.title).toBeTruthy();
     for (const [method, route] of DOCUMENTED) {
       expect(doc.paths[route]?.[method], `${method.toUpperCase()} ${route}`).toBeDefined();
-      expect(Object.keys(doc.paths[route]![method]!.responses).length, `${method} ${route} responses`).toBeGreaterThan(0);
+      expect(Object.keys(doc.paths[route]![method]!.responses).length, `${method} ${route} responses`).toBeGreaterThan(
+        0,
+      );
     }
     // The account routes document their 401, so clients know the session is needed.
     expect(doc.paths["/api/account/sessions"]!.get!.responses).toHaveProperty("401");
@@ -76,10 +98,15 @@ forEachServer("operations endpoints", (ctx) => {
     // Found while fuzzing from the document: the name pattern was published as `^\P{Cc}*$/u`, matching no name.
     const doc = (await ctx.client().get("/api/openapi.json")).body;
     const patterns: string[] = [];
-    JSON.stringify(doc, (key, value) => (key === "pattern" && typeof value === "string" ? void patterns.push(value) : value));
+    JSON.stringify(doc, (key, value) =>
+      key === "pattern" && typeof value === "string" ? void patterns.push(value) : value,
+    );
     expect(patterns.length).toBeGreaterThan(0);
     for (const pattern of patterns) expect(() => new RegExp(pattern, "u"), pattern).not.toThrow();
-    const name = new RegExp(doc.paths["/api/account/profile"].patch.requestBody.content["application/json"].schema.properties.name.pattern, "u");
+    const name = new RegExp(
+      doc.paths["/api/account/profile"].patch.requestBody.content["application/json"].schema.properties.name.pattern,
+      "u",
+    );
     expect(["Ada Lovelace", "Zoë 🦄 حسن"].every((n) => name.test(n))).toBe(true);
     expect(["a\nb", "tab\there", "nul\u0000", "c1\u0085"].some((n) => name.test(n))).toBe(false);
   });
@@ -110,12 +137,20 @@ forEachServer("operations endpoints", (ctx) => {
     const mine = (res.body.messages as Array<Record<string, string>>).filter((m) => m.to === email);
     expect(mine).toHaveLength(2);
     for (const message of mine) {
-      expect(message).toMatchObject({ channel: "email", to: email, subject: expect.stringMatching(/confirm/i), body: expect.stringContaining("#token=") });
+      expect(message).toMatchObject({
+        channel: "email",
+        to: email,
+        subject: expect.stringMatching(/confirm/i),
+        body: expect.stringContaining("#token="),
+      });
       expect(Date.parse(message.createdAt!)).not.toBeNaN();
     }
     expect(Date.parse(mine[0]!.createdAt!)).toBeGreaterThanOrEqual(Date.parse(mine[1]!.createdAt!));
     // The newest link is the one that works: the resend replaced the first.
-    expect((await ctx.client().post("/api/auth/verify-email", { token: (await lastEmail(ctx.server, email))!.token })).status).toBe(200);
+    expect(
+      (await ctx.client().post("/api/auth/verify-email", { token: (await lastEmail(ctx.server, email))!.token }))
+        .status,
+    ).toBe(200);
   });
 });
 
@@ -124,7 +159,12 @@ describe("health with the database gone", () => {
     it(`answers 503, and other routes a bare 500 without a stack trace [${database.kind}]`, async () => {
       const handle = await database.open();
       const log = capturedLogger();
-      const server = await createTwofoldServer({ env: { APP_URL, SECRET: TEST_SECRET, DATA_DIR: tempDir(), NODE_ENV: "test" }, database: handle, logger: log.logger, pollIntervalMs: 3_600_000 });
+      const server = await createTwofoldServer({
+        env: { APP_URL, SECRET: TEST_SECRET, DATA_DIR: tempDir(), NODE_ENV: "test" },
+        database: handle,
+        logger: log.logger,
+        pollIntervalMs: 3_600_000,
+      });
       try {
         expect((await get(server.app, "/api/health")).status).toBe(200);
         await handle.close();
@@ -134,7 +174,11 @@ describe("health with the database gone", () => {
 
         const signIn = await server.app.request(
           `${APP_URL}/api/auth/sign-in`,
-          { method: "POST", headers: { "content-type": "application/json", origin: APP_URL }, body: JSON.stringify({ email: "ada@example.com", password: STRONG_PASSWORD }) },
+          {
+            method: "POST",
+            headers: { "content-type": "application/json", origin: APP_URL },
+            body: JSON.stringify({ email: "ada@example.com", password: STRONG_PASSWORD }),
+          },
           { remoteAddress: "10.1.2.3" },
         );
         const text = await signIn.text();
@@ -153,26 +197,52 @@ describe("health with the database gone", () => {
 
 describe("production mode", () => {
   it("refuses to start without SECRET or SMTP_URL, or with a short SECRET", () => {
-    const base = { NODE_ENV: "production" as const, APP_URL: "https://auth.example.com", DATA_DIR: tempDir(), ...PRODUCTION_SMS };
+    const base = {
+      NODE_ENV: "production" as const,
+      APP_URL: "https://auth.example.com",
+      DATA_DIR: tempDir(),
+      ...PRODUCTION_SMS,
+    };
     expect(() => loadConfig({ ...base, SMTP_URL: "smtp://mail.example.com" })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, SMTP_URL: "smtp://mail.example.com" })).toThrow(/SECRET/);
     expect(() => loadConfig({ ...base, SECRET: TEST_SECRET })).toThrow(/SMTP_URL/);
     expect(() => loadConfig({ ...base, SECRET: "too-short", SMTP_URL: "smtp://mail.example.com" })).toThrow(/SECRET/);
-    expect(loadConfig({ ...base, SECRET: TEST_SECRET, SMTP_URL: "smtp://mail.example.com" })).toMatchObject({ production: true, devOutbox: { email: false, sms: false }, sms: { provider: "twilio" } });
+    expect(loadConfig({ ...base, SECRET: TEST_SECRET, SMTP_URL: "smtp://mail.example.com" })).toMatchObject({
+      production: true,
+      devOutbox: { email: false, sms: false },
+      sms: { provider: "twilio" },
+    });
   });
 
   it("refuses to start without real SMS: no Twilio variables, or SMS_PROVIDER=outbox", () => {
-    const base = { NODE_ENV: "production" as const, APP_URL: "https://auth.example.com", DATA_DIR: tempDir(), SECRET: TEST_SECRET, SMTP_URL: "smtp://mail.example.com" };
+    const base = {
+      NODE_ENV: "production" as const,
+      APP_URL: "https://auth.example.com",
+      DATA_DIR: tempDir(),
+      SECRET: TEST_SECRET,
+      SMTP_URL: "smtp://mail.example.com",
+    };
     expect(() => loadConfig(base)).toThrow(ConfigError);
     expect(() => loadConfig(base)).toThrow(/SMS|Twilio/i);
     expect(() => loadConfig({ ...base, ...PRODUCTION_SMS, SMS_PROVIDER: "outbox" })).toThrow(/SMS|Twilio/i);
-    expect(() => loadConfig({ ...base, TWILIO_ACCOUNT_SID: PRODUCTION_SMS.TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: PRODUCTION_SMS.TWILIO_AUTH_TOKEN })).toThrow(/TWILIO_FROM/);
+    expect(() =>
+      loadConfig({
+        ...base,
+        TWILIO_ACCOUNT_SID: PRODUCTION_SMS.TWILIO_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN: PRODUCTION_SMS.TWILIO_AUTH_TOKEN,
+      }),
+    ).toThrow(/TWILIO_FROM/);
   });
 
   it("createTwofoldServer rejects a production configuration without SECRET", async () => {
     const handle = await openDatabase({ inMemory: true });
     try {
-      await expect(createTwofoldServer({ env: { NODE_ENV: "production", SMTP_URL: "smtp://127.0.0.1:1", DATA_DIR: tempDir(), ...PRODUCTION_SMS }, database: handle })).rejects.toThrow(/SECRET/);
+      await expect(
+        createTwofoldServer({
+          env: { NODE_ENV: "production", SMTP_URL: "smtp://127.0.0.1:1", DATA_DIR: tempDir(), ...PRODUCTION_SMS },
+          database: handle,
+        }),
+      ).rejects.toThrow(/SECRET/);
     } finally {
       await handle.close();
     }
@@ -181,7 +251,14 @@ describe("production mode", () => {
   it("answers 404 for GET /api/dev/outbox and still serves health and the docs", async () => {
     const handle = await openDatabase({ inMemory: true });
     const server = await createTwofoldServer({
-      env: { NODE_ENV: "production", SECRET: TEST_SECRET, SMTP_URL: "smtp://127.0.0.1:1", APP_URL, DATA_DIR: tempDir(), ...PRODUCTION_SMS },
+      env: {
+        NODE_ENV: "production",
+        SECRET: TEST_SECRET,
+        SMTP_URL: "smtp://127.0.0.1:1",
+        APP_URL,
+        DATA_DIR: tempDir(),
+        ...PRODUCTION_SMS,
+      },
       database: handle,
       logger: capturedLogger().logger,
       pollIntervalMs: 3_600_000,

@@ -15,42 +15,105 @@ forEachDatabase("purgeExpired", (ctx) => {
     const userId = randomId();
     await ctx.db.insert(users).values({ id: userId, email: `${userId}@example.com`, name: "Purge" });
 
-    const session = (id: string, lastSeenAt: Date, expiresAt: Date) => ({ id, secretHash: Buffer.alloc(32), userId, lastSeenAt, expiresAt, createdAt: at(-10 * DAY) });
-    await ctx.db.insert(sessions).values([
-      session("live", at(-HOUR), at(20 * DAY)),
-      session("past-absolute", at(-HOUR), at(-1)),
-      session("idle", at(-8 * DAY), at(20 * DAY)),
-    ]);
-    const token = (id: string, expiresAt: Date, usedAt: Date | null) => ({ id, purpose: "verify_email" as const, userId, secretHash: Buffer.alloc(32), email: "x@example.com", expiresAt, usedAt, createdAt: at(-3 * DAY) });
-    await ctx.db.insert(oneTimeTokens).values([
-      token("fresh", at(HOUR), null),
-      token("just-expired", at(-HOUR), null),
-      token("long-expired", at(-2 * DAY), null),
-      token("just-used", at(HOUR), at(-HOUR)),
-      token("long-used", at(HOUR), at(-2 * DAY)),
-    ]);
-    const challenge = (id: string, expiresAt: Date, completedAt: Date | null) => ({ id, purpose: "sign_in" as const, userId, expiresAt, completedAt });
-    await ctx.db.insert(challenges).values([challenge("open", at(5 * 60_000), null), challenge("expired", at(-1), null), challenge("done", at(5 * 60_000), at(-60_000))]);
+    const session = (id: string, lastSeenAt: Date, expiresAt: Date) => ({
+      id,
+      secretHash: Buffer.alloc(32),
+      userId,
+      lastSeenAt,
+      expiresAt,
+      createdAt: at(-10 * DAY),
+    });
+    await ctx.db
+      .insert(sessions)
+      .values([
+        session("live", at(-HOUR), at(20 * DAY)),
+        session("past-absolute", at(-HOUR), at(-1)),
+        session("idle", at(-8 * DAY), at(20 * DAY)),
+      ]);
+    const token = (id: string, expiresAt: Date, usedAt: Date | null) => ({
+      id,
+      purpose: "verify_email" as const,
+      userId,
+      secretHash: Buffer.alloc(32),
+      email: "x@example.com",
+      expiresAt,
+      usedAt,
+      createdAt: at(-3 * DAY),
+    });
+    await ctx.db
+      .insert(oneTimeTokens)
+      .values([
+        token("fresh", at(HOUR), null),
+        token("just-expired", at(-HOUR), null),
+        token("long-expired", at(-2 * DAY), null),
+        token("just-used", at(HOUR), at(-HOUR)),
+        token("long-used", at(HOUR), at(-2 * DAY)),
+      ]);
+    const challenge = (id: string, expiresAt: Date, completedAt: Date | null) => ({
+      id,
+      purpose: "sign_in" as const,
+      userId,
+      expiresAt,
+      completedAt,
+    });
+    await ctx.db
+      .insert(challenges)
+      .values([
+        challenge("open", at(5 * 60_000), null),
+        challenge("expired", at(-1), null),
+        challenge("done", at(5 * 60_000), at(-60_000)),
+      ]);
 
-    expect(await purgeExpired(ctx.db, now, IDLE_SECONDS)).toEqual({ sessions: 2, linkTokens: 2, challenges: 2, signInThrottles: 0 });
+    expect(await purgeExpired(ctx.db, now, IDLE_SECONDS)).toEqual({
+      sessions: 2,
+      linkTokens: 2,
+      challenges: 2,
+      signInThrottles: 0,
+    });
     expect((await ctx.db.select({ id: sessions.id }).from(sessions)).map((r) => r.id)).toEqual(["live"]);
-    expect((await ctx.db.select({ id: oneTimeTokens.id }).from(oneTimeTokens)).map((r) => r.id).sort()).toEqual(["fresh", "just-expired", "just-used"]);
+    expect((await ctx.db.select({ id: oneTimeTokens.id }).from(oneTimeTokens)).map((r) => r.id).sort()).toEqual([
+      "fresh",
+      "just-expired",
+      "just-used",
+    ]);
     expect((await ctx.db.select({ id: challenges.id }).from(challenges)).map((r) => r.id)).toEqual(["open"]);
     // Nothing left to do on a second run.
-    expect(await purgeExpired(ctx.db, now, IDLE_SECONDS)).toEqual({ sessions: 0, linkTokens: 0, challenges: 0, signInThrottles: 0 });
+    expect(await purgeExpired(ctx.db, now, IDLE_SECONDS)).toEqual({
+      sessions: 0,
+      linkTokens: 0,
+      challenges: 0,
+      signInThrottles: 0,
+    });
   });
 
   it("forgets an unlocked sign-in throttle 30 days after its last attempt, keeps younger ones, and never drops a lock", async () => {
     const now = new Date("2030-06-01T12:00:00Z");
     const at = (ms: number) => new Date(now.getTime() + ms);
-    const throttle = (key: string, lastAttemptAt: Date, locked: boolean) => ({ key, failures: locked ? 100 : 7, retryAt: lastAttemptAt, lockedAt: locked ? lastAttemptAt : null, lastAttemptAt });
-    await ctx.db.insert(signInThrottles).values([
-      throttle("locked-quiet", at(-31 * DAY), true),
-      throttle("counting-quiet", at(-30 * DAY - HOUR), false),
-      throttle("locked-recent", at(-29 * DAY), true),
-      throttle("counting-recent", at(-HOUR), false),
+    const throttle = (key: string, lastAttemptAt: Date, locked: boolean) => ({
+      key,
+      failures: locked ? 100 : 7,
+      retryAt: lastAttemptAt,
+      lockedAt: locked ? lastAttemptAt : null,
+      lastAttemptAt,
+    });
+    await ctx.db
+      .insert(signInThrottles)
+      .values([
+        throttle("locked-quiet", at(-31 * DAY), true),
+        throttle("counting-quiet", at(-30 * DAY - HOUR), false),
+        throttle("locked-recent", at(-29 * DAY), true),
+        throttle("counting-recent", at(-HOUR), false),
+      ]);
+    expect(await purgeExpired(ctx.db, now, IDLE_SECONDS)).toEqual({
+      sessions: 0,
+      linkTokens: 0,
+      challenges: 0,
+      signInThrottles: 1,
+    });
+    expect((await ctx.db.select({ key: signInThrottles.key }).from(signInThrottles)).map((r) => r.key).sort()).toEqual([
+      "counting-recent",
+      "locked-quiet",
+      "locked-recent",
     ]);
-    expect(await purgeExpired(ctx.db, now, IDLE_SECONDS)).toEqual({ sessions: 0, linkTokens: 0, challenges: 0, signInThrottles: 1 });
-    expect((await ctx.db.select({ key: signInThrottles.key }).from(signInThrottles)).map((r) => r.key).sort()).toEqual(["counting-recent", "locked-quiet", "locked-recent"]);
   });
 });

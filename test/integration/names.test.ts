@@ -51,24 +51,33 @@ const ACCEPTED = ["Ada Lovelace", "Zoë 🦄 حسن", "José Ñúñez", "李小�
 forEachServer(
   "names: no invisible or breaking characters, no stranger's name in an email",
   (ctx) => {
-    it.each(REFUSED)("sign-up refuses a name with a %s: 400 invalid_request with a message on the field", async (_label, name) => {
-      const email = uniqueEmail("bidi");
-      const response = await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name });
-      expect(response.status).toBe(400);
-      expect(response.body.error.code).toBe("invalid_request");
-      expect(response.body.error.fields.name).toMatch(/invisible or control characters/);
-      expect(await mailsTo(ctx, email, /./)).toEqual([]);
-    });
+    it.each(REFUSED)(
+      "sign-up refuses a name with a %s: 400 invalid_request with a message on the field",
+      async (_label, name) => {
+        const email = uniqueEmail("bidi");
+        const response = await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name });
+        expect(response.status).toBe(400);
+        expect(response.body.error.code).toBe("invalid_request");
+        expect(response.body.error.fields.name).toMatch(/invisible or control characters/);
+        expect(await mailsTo(ctx, email, /./)).toEqual([]);
+      },
+    );
 
     it("the profile refuses the same names and keeps the old one; ordinary names of any script pass", async () => {
       const email = uniqueEmail("profile");
       const client = ctx.client();
       await client.post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Ada Lovelace" });
-      expect((await client.post("/api/auth/verify-email", { token: linkToken((await mailsTo(ctx, email, /^Confirm/))[0]!) })).status).toBe(200);
+      expect(
+        (await client.post("/api/auth/verify-email", { token: linkToken((await mailsTo(ctx, email, /^Confirm/))[0]!) }))
+          .status,
+      ).toBe(200);
       for (const [label, name] of REFUSED) {
         const response = await client.patch("/api/account/profile", { name });
         expect(response.status, label).toBe(400);
-        expect(response.body.error).toMatchObject({ code: "invalid_request", fields: { name: expect.stringMatching(/invisible or control/) } });
+        expect(response.body.error).toMatchObject({
+          code: "invalid_request",
+          fields: { name: expect.stringMatching(/invisible or control/) },
+        });
       }
       expect((await client.get("/api/auth/session")).body.user.name).toBe("Ada Lovelace");
       for (const name of ACCEPTED) {
@@ -82,17 +91,27 @@ forEachServer(
       const doc = (await ctx.client().get("/api/openapi.json")).body;
       for (const path of ["/api/auth/sign-up", "/api/account/profile"]) {
         const operation = doc.paths[path][path.endsWith("profile") ? "patch" : "post"];
-        const pattern = new RegExp(operation.requestBody.content["application/json"].schema.properties.name.pattern, "u");
+        const pattern = new RegExp(
+          operation.requestBody.content["application/json"].schema.properties.name.pattern,
+          "u",
+        );
         for (const name of ACCEPTED) expect(pattern.test(name), `${path} ${name}`).toBe(true);
         // Astral format characters (tags) cannot be spelled in a pattern that means the same with and without
         // `u`; the server refuses them all the same (above).
-        for (const [label, name] of REFUSED.filter(([, n]) => !/[\u{10000}-\u{10FFFF}]/u.test(n))) expect(pattern.test(name), `${path} ${label}`).toBe(false);
+        for (const [label, name] of REFUSED.filter(([, n]) => !/[\u{10000}-\u{10FFFF}]/u.test(n)))
+          expect(pattern.test(name), `${path} ${label}`).toBe(false);
       }
     });
 
     it("a stranger's sign-up for a new address: the verification email greets without the stranger's text", async () => {
       const victim = uniqueEmail("victim");
-      expect((await ctx.client().post("/api/auth/sign-up", { email: victim, password: "mallory's own passphrase", name: LURE })).status).toBe(202);
+      expect(
+        (
+          await ctx
+            .client()
+            .post("/api/auth/sign-up", { email: victim, password: "mallory's own passphrase", name: LURE })
+        ).status,
+      ).toBe(202);
       const [mail, ...more] = await mailsTo(ctx, victim, /^Confirm your email/);
       expect(more).toEqual([]);
       expect(greetingOf(mail!)).toBe("Hi,");
@@ -141,7 +160,13 @@ forEachServer(
     it("once the owner has verified, emails greet by the owner's name, and a stranger's sign-up changes nothing", async () => {
       const owner = uniqueEmail("owner");
       await ctx.client().post("/api/auth/sign-up", { email: owner, password: STRONG_PASSWORD, name: "Grace Hopper" });
-      expect((await ctx.client().post("/api/auth/verify-email", { token: linkToken((await mailsTo(ctx, owner, /^Confirm/))[0]!) })).status).toBe(200);
+      expect(
+        (
+          await ctx
+            .client()
+            .post("/api/auth/verify-email", { token: linkToken((await mailsTo(ctx, owner, /^Confirm/))[0]!) })
+        ).status,
+      ).toBe(200);
       await ctx.client().post("/api/auth/sign-up", { email: owner, password: "mallory's own passphrase", name: LURE });
       const [notice] = await mailsTo(ctx, owner, /already have/);
       expect(greetingOf(notice!)).toBe("Hi Grace Hopper,");

@@ -4,7 +4,16 @@ import { checkChallengeCode } from "../../src/core/codes";
 import { newChallenge } from "../../src/core/factors";
 import type { Challenge } from "../../src/core/types";
 import { outboxMessages } from "../../src/db/schema";
-import { forEachServer, lastEmail, lastSms, randomIp, type ServerContext, signedUpUser, twoFactorUser, uniqueEmail } from "../helpers/harness";
+import {
+  forEachServer,
+  lastEmail,
+  lastSms,
+  randomIp,
+  type ServerContext,
+  signedUpUser,
+  twoFactorUser,
+  uniqueEmail,
+} from "../helpers/harness";
 
 /**
  * Issue 9, item 2: every budget that guards a password or code check is reserved before the check, in one
@@ -17,7 +26,12 @@ import { forEachServer, lastEmail, lastSms, randomIp, type ServerContext, signed
 const count = (statuses: number[], status: number) => statuses.filter((s) => s === status).length;
 
 async function smsCount(ctx: ServerContext, phone: string) {
-  return (await ctx.server.database.db.select({ id: outboxMessages.id }).from(outboxMessages).where(and(eq(outboxMessages.recipient, phone), eq(outboxMessages.channel, "sms")))).length;
+  return (
+    await ctx.server.database.db
+      .select({ id: outboxMessages.id })
+      .from(outboxMessages)
+      .where(and(eq(outboxMessages.recipient, phone), eq(outboxMessages.channel, "sms")))
+  ).length;
 }
 
 forEachServer("budgets under parallel requests", (ctx) => {
@@ -27,7 +41,11 @@ forEachServer("budgets under parallel requests", (ctx) => {
     expect((await device.post("/api/auth/sign-in", { email: owner.email, password: owner.password })).status).toBe(200);
     expect(device.deviceCookie).toBeDefined();
     await device.post("/api/auth/sign-out");
-    const guesses = await Promise.all(Array.from({ length: 40 }, (_, i) => device.post("/api/auth/sign-in", { email: owner.email, password: `wrong guess number ${i}` })));
+    const guesses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        device.post("/api/auth/sign-in", { email: owner.email, password: `wrong guess number ${i}` }),
+      ),
+    );
     const statuses = guesses.map((g) => g.status);
     expect(count(statuses, 401)).toBe(10);
     expect(count(statuses, 429)).toBe(30);
@@ -39,7 +57,11 @@ forEachServer("budgets under parallel requests", (ctx) => {
   it("an IP's 30 failures an hour: 60 parallel guesses at 60 addresses get 30 password checks", async () => {
     const ip = randomIp();
     const clients = Array.from({ length: 60 }, () => ctx.client({ ip }));
-    const guesses = await Promise.all(clients.map((client, i) => client.post("/api/auth/sign-in", { email: uniqueEmail(`spray${i}`), password: "Summer2026!summer" })));
+    const guesses = await Promise.all(
+      clients.map((client, i) =>
+        client.post("/api/auth/sign-in", { email: uniqueEmail(`spray${i}`), password: "Summer2026!summer" }),
+      ),
+    );
     const statuses = guesses.map((g) => g.status);
     expect(count(statuses, 401)).toBe(30);
     expect(count(statuses, 429)).toBe(30);
@@ -49,7 +71,11 @@ forEachServer("budgets under parallel requests", (ctx) => {
     const owner = await signedUpUser(ctx);
     const statuses: number[] = [];
     for (let round = 0; round < 20; round++) {
-      const answers = await Promise.all(Array.from({ length: 3 }, () => ctx.client().post("/api/auth/sign-in", { email: owner.email, password: owner.password })));
+      const answers = await Promise.all(
+        Array.from({ length: 3 }, () =>
+          ctx.client().post("/api/auth/sign-in", { email: owner.email, password: owner.password }),
+        ),
+      );
       statuses.push(...answers.map((a) => a.status));
     }
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
@@ -58,8 +84,14 @@ forEachServer("budgets under parallel requests", (ctx) => {
   it("a correct sign-in gives back the failure budget it reserved: 35 right passwords from one IP leave room for wrong ones", async () => {
     const owner = await signedUpUser(ctx);
     const ip = randomIp();
-    for (let i = 0; i < 35; i++) expect((await ctx.client({ ip }).post("/api/auth/sign-in", { email: owner.email, password: owner.password })).status).toBe(200);
-    expect((await ctx.client({ ip }).post("/api/auth/sign-in", { email: uniqueEmail(), password: "not the password" })).status).toBe(401);
+    for (let i = 0; i < 35; i++)
+      expect(
+        (await ctx.client({ ip }).post("/api/auth/sign-in", { email: owner.email, password: owner.password })).status,
+      ).toBe(200);
+    expect(
+      (await ctx.client({ ip }).post("/api/auth/sign-in", { email: uniqueEmail(), password: "not the password" }))
+        .status,
+    ).toBe(401);
   });
 
   it("the account's wrong-code budget: 50 parallel wrong codes over 10 challenges get 10 comparisons and one email", async () => {
@@ -68,12 +100,28 @@ forEachServer("budgets under parallel requests", (ctx) => {
     const now = ctx.clock.now();
     const challenges: Challenge[] = [];
     for (let i = 0; i < 10; i++) {
-      const challenge = newChallenge(ctx.server.deps, user, "sign_in", owner.phone, { ip: randomIp(), userAgent: null });
+      const challenge = newChallenge(ctx.server.deps, user, "sign_in", owner.phone, {
+        ip: randomIp(),
+        userAgent: null,
+      });
       expect(await ctx.server.deps.repo.insertChallenge(challenge)).toBe(true);
       // A code whose HMAC no 6-digit guess matches.
-      challenges.push((await ctx.server.deps.repo.recordCodeSent(challenge.id, { codeHash: Buffer.alloc(32, 7), codeExpiresAt: new Date(now.getTime() + 300_000), resendAt: now }))!);
+      challenges.push(
+        (await ctx.server.deps.repo.recordCodeSent(challenge.id, {
+          codeHash: Buffer.alloc(32, 7),
+          codeExpiresAt: new Date(now.getTime() + 300_000),
+          resendAt: now,
+        }))!,
+      );
     }
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => checkChallengeCode(ctx.server.deps, challenges[i % 10]!, String(100000 + i), { ip: randomIp(), userAgent: null })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        checkChallengeCode(ctx.server.deps, challenges[i % 10]!, String(100000 + i), {
+          ip: randomIp(),
+          userAgent: null,
+        }),
+      ),
+    );
     const codes = results.map((r) => (r.ok ? "ok" : r.code));
     expect(codes.filter((c) => c === "invalid_code")).toHaveLength(10);
     expect(codes.filter((c) => c === "too_many_attempts")).toHaveLength(40);
@@ -92,7 +140,9 @@ forEachServer("budgets under parallel requests", (ctx) => {
     ctx.clock.advance(61);
     try {
       const before = await smsCount(ctx, owner.phone);
-      const resends = await Promise.all(Array.from({ length: 50 }, () => browser.post("/api/auth/two-factor/send", { method: "sms" })));
+      const resends = await Promise.all(
+        Array.from({ length: 50 }, () => browser.post("/api/auth/two-factor/send", { method: "sms" })),
+      );
       const statuses = resends.map((r) => r.status);
       expect(count(statuses, 202)).toBe(1);
       expect(resends.filter((r) => r.status === 429).every((r) => r.body.error.code === "resend_too_soon")).toBe(true);
@@ -109,10 +159,16 @@ forEachServer("budgets under parallel requests", (ctx) => {
     await thief.post("/api/auth/sign-out");
     expect((await ctx.client().post("/api/auth/forgot-password", { email: owner.email })).status).toBe(202);
     await ctx.server.settle();
-    const reset = await ctx.client().post("/api/auth/reset-password", { token: (await lastEmail(ctx.server, owner.email, /reset/i))!.token, password: "the owner's new passphrase" });
+    const reset = await ctx.client().post("/api/auth/reset-password", {
+      token: (await lastEmail(ctx.server, owner.email, /reset/i))!.token,
+      password: "the owner's new passphrase",
+    });
     expect(reset.status).toBe(204);
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await thief.post("/api/auth/sign-in", { email: owner.email, password: `guess ${i} of the new one` })).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push(
+        (await thief.post("/api/auth/sign-in", { email: owner.email, password: `guess ${i} of the new one` })).status,
+      );
     // 4 free failures, then a wait: a device still "known" would have had 10 failures with no wait.
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
   });
@@ -120,7 +176,11 @@ forEachServer("budgets under parallel requests", (ctx) => {
   it("sends no more texts than the per-number budget when sign-ins from many browsers race", async () => {
     const owner = await twoFactorUser(ctx);
     const before = await smsCount(ctx, owner.phone);
-    await Promise.all(Array.from({ length: 20 }, () => ctx.client().post("/api/auth/sign-in", { email: owner.email, password: owner.password })));
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        ctx.client().post("/api/auth/sign-in", { email: owner.email, password: owner.password }),
+      ),
+    );
     // The phone verification already spent one of the number's 3 texts per 10 minutes.
     expect((await smsCount(ctx, owner.phone)) - before).toBeLessThanOrEqual(2);
     expect(await lastSms(ctx.server, owner.phone)).not.toBeNull();
@@ -129,17 +189,28 @@ forEachServer("budgets under parallel requests", (ctx) => {
   it("a password change re-issues this browser's known-device cookie for the new password; other devices become strangers", async () => {
     const owner = await signedUpUser(ctx);
     const elsewhere = ctx.client();
-    expect((await elsewhere.post("/api/auth/sign-in", { email: owner.email, password: owner.password })).status).toBe(200);
+    expect((await elsewhere.post("/api/auth/sign-in", { email: owner.email, password: owner.password })).status).toBe(
+      200,
+    );
     const before = owner.client.deviceCookie;
-    const changed = await owner.client.post("/api/account/password", { currentPassword: owner.password, newPassword: "the owner's next passphrase" });
+    const changed = await owner.client.post("/api/account/password", {
+      currentPassword: owner.password,
+      newPassword: "the owner's next passphrase",
+    });
     expect(changed.status, changed.text).toBe(204);
     expect(owner.client.deviceCookie).toBeDefined();
     expect(owner.client.deviceCookie).not.toBe(before);
     await owner.client.post("/api/auth/sign-out");
     const mine: number[] = [];
     const theirs: number[] = [];
-    for (let i = 0; i < 6; i++) mine.push((await owner.client.post("/api/auth/sign-in", { email: owner.email, password: `my typo ${i}` })).status);
-    for (let i = 0; i < 6; i++) theirs.push((await elsewhere.post("/api/auth/sign-in", { email: owner.email, password: `their guess ${i}` })).status);
+    for (let i = 0; i < 6; i++)
+      mine.push(
+        (await owner.client.post("/api/auth/sign-in", { email: owner.email, password: `my typo ${i}` })).status,
+      );
+    for (let i = 0; i < 6; i++)
+      theirs.push(
+        (await elsewhere.post("/api/auth/sign-in", { email: owner.email, password: `their guess ${i}` })).status,
+      );
     // The owner's browser is still known (its own budget, no waits); the other one meets the address's delays.
     expect(mine).toEqual([401, 401, 401, 401, 401, 401]);
     expect(theirs.slice(-1)).toEqual([429]);

@@ -1,5 +1,14 @@
 import { beforeAll, expect, it } from "vitest";
-import { forEachServer, lastEmail, lastSms, type ServerContext, signedUpUser, type TestClient, twoFactorUser, uniquePhone } from "../helpers/harness";
+import {
+  forEachServer,
+  lastEmail,
+  lastSms,
+  type ServerContext,
+  signedUpUser,
+  type TestClient,
+  twoFactorUser,
+  uniquePhone,
+} from "../helpers/harness";
 
 /**
  * The account's mobile number over HTTP with the dev outbox: add, prove with a code, change, remove. The
@@ -13,16 +22,28 @@ const mask = (phone: string) => `+1 ••• ••• ${phone.slice(-4)}`;
 async function startVerification(client: TestClient, password: string, phoneNumber: string) {
   const response = await client.post("/api/account/phone", { phoneNumber, currentPassword: password });
   expect(response.status, response.text).toBe(202);
-  return response.body as { verificationId: string; phoneHint: string; expiresAt: string; codeExpiresAt: string; resendAt: string; attemptsLeft: number };
+  return response.body as {
+    verificationId: string;
+    phoneHint: string;
+    expiresAt: string;
+    codeExpiresAt: string;
+    resendAt: string;
+    attemptsLeft: number;
+  };
 }
 
 async function smsTo(ctx: ServerContext, phone: string) {
-  const response = await ctx.server.app.request("http://localhost:3000/api/dev/outbox", {}, { remoteAddress: "127.0.0.1" });
+  const response = await ctx.server.app.request(
+    "http://localhost:3000/api/dev/outbox",
+    {},
+    { remoteAddress: "127.0.0.1" },
+  );
   const { messages } = (await response.json()) as { messages: Array<{ channel: string; to: string; body: string }> };
   return messages.filter((m) => m.channel === "sms" && m.to === phone);
 }
 
-const eventTypes = async (client: TestClient) => (await client.get("/api/account/security-events")).body.events.map((e: { type: string }) => e.type) as string[];
+const eventTypes = async (client: TestClient) =>
+  (await client.get("/api/account/security-events")).body.events.map((e: { type: string }) => e.type) as string[];
 
 forEachServer("the account's phone number", (ctx) => {
   let ada: User;
@@ -49,25 +70,47 @@ forEachServer("the account's phone number", (ctx) => {
     const sms = await lastSms(ctx.server, phone);
     expect(sms?.body).toMatch(/phone verification code/);
     expect((await ada.client.get("/api/account/phone/verification")).body).toEqual(started);
-    expect((await ada.client.get("/api/auth/session")).body.user).toMatchObject({ phoneNumber: null, phoneVerified: false });
+    expect((await ada.client.get("/api/auth/session")).body.user).toMatchObject({
+      phoneNumber: null,
+      phoneVerified: false,
+    });
 
-    const verified = await ada.client.post("/api/account/phone/verify", { verificationId: started.verificationId, code: sms!.code });
+    const verified = await ada.client.post("/api/account/phone/verify", {
+      verificationId: started.verificationId,
+      code: sms!.code,
+    });
     expect(verified.status, verified.text).toBe(200);
-    expect(verified.body.user).toMatchObject({ id: ada.user.id, phoneNumber: mask(phone), phoneVerified: true, twoFactor: { sms: false } });
-    expect((await ada.client.get("/api/auth/session")).body.user).toMatchObject({ phoneNumber: mask(phone), phoneVerified: true });
+    expect(verified.body.user).toMatchObject({
+      id: ada.user.id,
+      phoneNumber: mask(phone),
+      phoneVerified: true,
+      twoFactor: { sms: false },
+    });
+    expect((await ada.client.get("/api/auth/session")).body.user).toMatchObject({
+      phoneNumber: mask(phone),
+      phoneVerified: true,
+    });
     expect((await ada.client.get("/api/account/phone/verification")).status).toBe(404);
     expect(await eventTypes(ada.client)).toContain("phone_added");
     // A used verification is over.
-    expect((await ada.client.post("/api/account/phone/verify", { verificationId: started.verificationId, code: sms!.code })).status).toBe(410);
+    expect(
+      (await ada.client.post("/api/account/phone/verify", { verificationId: started.verificationId, code: sms!.code }))
+        .status,
+    ).toBe(410);
   });
 
   it("asks for the current password (401) and sends nothing without it", async () => {
     const phone = uniquePhone();
-    const refused = await ada.client.post("/api/account/phone", { phoneNumber: phone, currentPassword: "not my password at all" });
+    const refused = await ada.client.post("/api/account/phone", {
+      phoneNumber: phone,
+      currentPassword: "not my password at all",
+    });
     expect(refused.status).toBe(401);
     expect(refused.body.error.code).toBe("invalid_credentials");
     expect(await smsTo(ctx, phone)).toEqual([]);
-    expect((await ctx.client().post("/api/account/phone", { phoneNumber: phone, currentPassword: ada.password })).status).toBe(401);
+    expect(
+      (await ctx.client().post("/api/account/phone", { phoneNumber: phone, currentPassword: ada.password })).status,
+    ).toBe(401);
   });
 
   // Before issue 9 this answered 409 phone_taken: any account holder could test whose number is whose.
@@ -89,19 +132,38 @@ forEachServer("the account's phone number", (ctx) => {
     const second = await startVerification(ada.client, ada.password, phone);
     const adaCode = (await lastSms(ctx.server, phone))!.code;
     // Codes are bound to their challenge: Grace's code does not verify Ada's request.
-    expect((await ada.client.post("/api/account/phone/verify", { verificationId: second.verificationId, code: graceCode })).status).toBe(400);
-    expect((await ada.client.post("/api/account/phone/verify", { verificationId: second.verificationId, code: adaCode })).status).toBe(200);
-    const late = await grace.client.post("/api/account/phone/verify", { verificationId: first.verificationId, code: graceCode });
+    expect(
+      (await ada.client.post("/api/account/phone/verify", { verificationId: second.verificationId, code: graceCode }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await ada.client.post("/api/account/phone/verify", { verificationId: second.verificationId, code: adaCode }))
+        .status,
+    ).toBe(200);
+    const late = await grace.client.post("/api/account/phone/verify", {
+      verificationId: first.verificationId,
+      code: graceCode,
+    });
     expect(late.status, late.text).toBe(200);
-    expect((await grace.client.get("/api/auth/session")).body.user).toMatchObject({ phoneNumber: mask(phone), phoneVerified: true });
-    expect((await ada.client.get("/api/auth/session")).body.user).toMatchObject({ phoneNumber: mask(phone), phoneVerified: true });
+    expect((await grace.client.get("/api/auth/session")).body.user).toMatchObject({
+      phoneNumber: mask(phone),
+      phoneVerified: true,
+    });
+    expect((await ada.client.get("/api/auth/session")).body.user).toMatchObject({
+      phoneNumber: mask(phone),
+      phoneVerified: true,
+    });
   });
 
   it("keeps the old number until the new one is verified, then tells the old number (SMS) and the inbox", async () => {
     const user = await twoFactorUser(ctx);
     const next = uniquePhone();
     const started = await startVerification(user.client, user.password, next);
-    expect((await user.client.get("/api/auth/session")).body.user).toMatchObject({ phoneNumber: mask(user.phone), phoneVerified: true, twoFactor: { sms: true } });
+    expect((await user.client.get("/api/auth/session")).body.user).toMatchObject({
+      phoneNumber: mask(user.phone),
+      phoneVerified: true,
+      twoFactor: { sms: true },
+    });
     // Sign-in codes still go to the old number meanwhile.
     const browser = ctx.client();
     const signIn = await browser.post("/api/auth/sign-in", { email: user.email, password: user.password });
@@ -110,8 +172,15 @@ forEachServer("the account's phone number", (ctx) => {
     expect(signInSms!.body).toMatch(/is your sign-in code/);
 
     const code = (await lastSms(ctx.server, next))!.code;
-    const verified = await user.client.post("/api/account/phone/verify", { verificationId: started.verificationId, code });
-    expect(verified.body.user).toMatchObject({ phoneNumber: mask(next), phoneVerified: true, twoFactor: { sms: true } });
+    const verified = await user.client.post("/api/account/phone/verify", {
+      verificationId: started.verificationId,
+      code,
+    });
+    expect(verified.body.user).toMatchObject({
+      phoneNumber: mask(next),
+      phoneVerified: true,
+      twoFactor: { sms: true },
+    });
     const notice = await lastSms(ctx.server, user.phone);
     expect(notice!.body).toMatch(/this number was replaced on your account/);
     expect(notice!.code).toBeNull();
@@ -120,7 +189,11 @@ forEachServer("the account's phone number", (ctx) => {
     expect(mail!.body).not.toContain(next);
     expect(await eventTypes(user.client)).toContain("phone_changed");
     // The sign-in started before the change proves nothing about the new number.
-    const stale = await browser.post("/api/auth/two-factor/verify", { challengeId: signIn.body.challenge.id, method: "sms", code: signInSms!.code });
+    const stale = await browser.post("/api/auth/two-factor/verify", {
+      challengeId: signIn.body.challenge.id,
+      method: "sms",
+      code: signInSms!.code,
+    });
     expect(stale.status).toBe(410);
     expect(browser.cookie).toBeUndefined();
   });
@@ -130,7 +203,11 @@ forEachServer("the account's phone number", (ctx) => {
     const wrong = await user.client.delete("/api/account/phone", { currentPassword: "not my password at all" });
     expect(wrong.status).toBe(401);
     expect((await user.client.delete("/api/account/phone", { currentPassword: user.password })).status).toBe(204);
-    expect((await user.client.get("/api/auth/session")).body.user).toMatchObject({ phoneNumber: null, phoneVerified: false, twoFactor: { sms: false } });
+    expect((await user.client.get("/api/auth/session")).body.user).toMatchObject({
+      phoneNumber: null,
+      phoneVerified: false,
+      twoFactor: { sms: false },
+    });
     expect((await lastSms(ctx.server, user.phone))!.body).toMatch(/this number was removed from your account/);
     expect(await lastEmail(ctx.server, user.email, /phone number was removed/)).not.toBeNull();
     expect(await eventTypes(user.client)).toContain("phone_removed");
@@ -154,7 +231,11 @@ forEachServer("the account's phone number", (ctx) => {
     ctx.clock.advance(61);
     const sent = await user.client.post("/api/account/phone/resend", { verificationId });
     expect(sent.status).toBe(202);
-    expect(sent.body).toEqual({ resendAt: expect.any(String), expiresAt: expect.any(String), codeExpiresAt: expect.any(String) });
+    expect(sent.body).toEqual({
+      resendAt: expect.any(String),
+      expiresAt: expect.any(String),
+      codeExpiresAt: expect.any(String),
+    });
     expect(Date.parse(sent.body.codeExpiresAt) - ctx.clock.now().getTime()).toBeGreaterThan(4 * 60_000);
     const newCode = (await lastSms(ctx.server, phone))!.code!;
     if (newCode !== oldCode) {
@@ -197,17 +278,30 @@ forEachServer("the account's phone number", (ctx) => {
 
   it("does not take a sign-in challenge as a phone verification, even the user's own", async () => {
     const user = await twoFactorUser(ctx);
-    const signIn = await ctx.client({ origin: null }).post("/api/auth/sign-in", { email: user.email, password: user.password });
+    const signIn = await ctx
+      .client({ origin: null })
+      .post("/api/auth/sign-in", { email: user.email, password: user.password });
     const code = (await lastSms(ctx.server, user.phone))!.code;
-    const misused = await user.client.post("/api/account/phone/verify", { verificationId: signIn.body.challenge.id, code });
+    const misused = await user.client.post("/api/account/phone/verify", {
+      verificationId: signIn.body.challenge.id,
+      code,
+    });
     expect(misused.status).toBe(410);
-    const verified = await ctx.client({ origin: null }).post("/api/auth/two-factor/verify", { challengeId: signIn.body.challenge.id, method: "sms", code });
+    const verified = await ctx
+      .client({ origin: null })
+      .post("/api/auth/two-factor/verify", { challengeId: signIn.body.challenge.id, method: "sms", code });
     expect(verified.status).toBe(200);
     // And a phone verification is no sign-in challenge.
     const phone = uniquePhone();
     const { verificationId } = await startVerification(user.client, user.password, phone);
     const phoneCode = (await lastSms(ctx.server, phone))!.code;
-    expect((await ctx.client({ origin: null }).post("/api/auth/two-factor/verify", { challengeId: verificationId, method: "sms", code: phoneCode })).status).toBe(410);
+    expect(
+      (
+        await ctx
+          .client({ origin: null })
+          .post("/api/auth/two-factor/verify", { challengeId: verificationId, method: "sms", code: phoneCode })
+      ).status,
+    ).toBe(410);
     expect((await user.client.post("/api/account/phone/verify", { verificationId, code: phoneCode })).status).toBe(200);
   });
 });

@@ -34,9 +34,15 @@ forEachServer(
 
     it("refuses a number far too long at the schema (invalid_request), without calling Twilio", async () => {
       const before = twilio.of(ctx).requests.length;
-      const response = await user.client.post("/api/account/phone", { phoneNumber: `+1${"5".repeat(40)}`, currentPassword: user.password });
+      const response = await user.client.post("/api/account/phone", {
+        phoneNumber: `+1${"5".repeat(40)}`,
+        currentPassword: user.password,
+      });
       expect(response.status).toBe(400);
-      expect(response.body.error).toMatchObject({ code: "invalid_request", fields: { phoneNumber: expect.any(String) } });
+      expect(response.body.error).toMatchObject({
+        code: "invalid_request",
+        fields: { phoneNumber: expect.any(String) },
+      });
       expect(twilio.of(ctx).requests.length).toBe(before);
     });
 
@@ -56,11 +62,17 @@ forEachServer(
       const fake = twilio.of(ctx);
       const phone = uniquePhone();
       const national = `+1 (${phone.slice(2, 5)}) ${phone.slice(5, 8)}-${phone.slice(8)}`;
-      const response = await user.client.post("/api/account/phone", { phoneNumber: national, currentPassword: user.password });
+      const response = await user.client.post("/api/account/phone", {
+        phoneNumber: national,
+        currentPassword: user.password,
+      });
       expect(response.status, response.text).toBe(202);
       expect(fake.requests.at(-1)!.form.To).toBe(phone);
       const code = await fakeTwilioCode(fake)(phone);
-      const verified = await user.client.post("/api/account/phone/verify", { verificationId: response.body.verificationId, code });
+      const verified = await user.client.post("/api/account/phone/verify", {
+        verificationId: response.body.verificationId,
+        code,
+      });
       expect(verified.body.user).toMatchObject({ phoneNumber: `+1 ••• ••• ${phone.slice(-4)}`, phoneVerified: true });
     });
   },

@@ -21,12 +21,16 @@ beforeEach(() => {
 forEachServer(
   "PWNED_PASSWORDS=1: breached-password check",
   (ctx) => {
-    const signUp = (password: string) => ctx.client().post("/api/auth/sign-up", { email: uniqueEmail(), password, name: "Ada" });
+    const signUp = (password: string) =>
+      ctx.client().post("/api/auth/sign-up", { email: uniqueEmail(), password, name: "Ada" });
 
     it("refuses a breached password at sign-up with weak_password", async () => {
       const response = await signUp(BREACHED);
       expect(response.status).toBe(400);
-      expect(response.body.error).toMatchObject({ code: "weak_password", fields: { password: expect.stringContaining("data breach") } });
+      expect(response.body.error).toMatchObject({
+        code: "weak_password",
+        fields: { password: expect.stringContaining("data breach") },
+      });
     });
 
     it("sends only the first 5 hex digits of the SHA-1, asks for padding, and never the password or the full hash", async () => {
@@ -68,7 +72,9 @@ forEachServer(
       fake.mode = "error";
       const before = ctx.log.lines.length;
       expect((await signUp(BREACHED)).status).toBe(202);
-      const warnings = ctx.log.lines.slice(before).filter((line) => line.includes("breached-password check unavailable"));
+      const warnings = ctx.log.lines
+        .slice(before)
+        .filter((line) => line.includes("breached-password check unavailable"));
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).not.toContain(sha1Hex(BREACHED).slice(0, 5));
     });
@@ -87,13 +93,17 @@ forEachServer(
   "PWNED_PASSWORDS=1 with the network down",
   (ctx) => {
     it("accepts the password on the local list alone and logs why", async () => {
-      const response = await ctx.client().post("/api/auth/sign-up", { email: uniqueEmail(), password: BREACHED, name: "Ada" });
+      const response = await ctx
+        .client()
+        .post("/api/auth/sign-up", { email: uniqueEmail(), password: BREACHED, name: "Ada" });
       expect(response.status).toBe(202);
       expect(ctx.log.text()).toContain("breached-password check unavailable");
     });
 
     it("still refuses the shipped list's common passwords", async () => {
-      const response = await ctx.client().post("/api/auth/sign-up", { email: uniqueEmail(), password: "password123", name: "Ada" });
+      const response = await ctx
+        .client()
+        .post("/api/auth/sign-up", { email: uniqueEmail(), password: "password123", name: "Ada" });
       expect(response.body.error.code).toBe("weak_password");
     });
   },
@@ -105,7 +115,10 @@ describe("without PWNED_PASSWORDS", () => {
     "no online lookup",
     (ctx) => {
       it("never calls out", async () => {
-        expect((await ctx.client().post("/api/auth/sign-up", { email: uniqueEmail(), password: BREACHED, name: "Ada" })).status).toBe(202);
+        expect(
+          (await ctx.client().post("/api/auth/sign-up", { email: uniqueEmail(), password: BREACHED, name: "Ada" }))
+            .status,
+        ).toBe(202);
         expect(fake.requests).toHaveLength(0);
       });
     },

@@ -8,7 +8,10 @@ import { databases } from "../helpers/databases";
 
 const policy = (): RateLimitPolicy => ({ name: `test_${randomId(6)}`, points: 3, durationSeconds: 60 });
 
-type Store = { name: string; open(): Promise<{ limiter: ReturnType<typeof createRateLimiter>; close(): Promise<void> }> };
+type Store = {
+  name: string;
+  open(): Promise<{ limiter: ReturnType<typeof createRateLimiter>; close(): Promise<void> }>;
+};
 
 const stores: Store[] = [
   ...databases.map((database) => ({

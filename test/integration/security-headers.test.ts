@@ -11,7 +11,10 @@ import { forEachServer, signedUpUser, type ServerContext } from "../helpers/harn
  */
 
 // A 1×1 PNG: enough for the avatar upload's byte sniffing.
-const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC", "base64");
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC",
+  "base64",
+);
 
 type Named = { name: string; headers: Headers; status: number };
 
@@ -33,7 +36,10 @@ function expectJsonHeaders(response: Named, https: boolean) {
 }
 
 function directive(csp: string, name: string): string[] {
-  const found = csp.split(";").map((part) => part.trim().split(/\s+/)).find(([directiveName]) => directiveName === name);
+  const found = csp
+    .split(";")
+    .map((part) => part.trim().split(/\s+/))
+    .find(([directiveName]) => directiveName === name);
   return found?.slice(1) ?? [];
 }
 
@@ -58,21 +64,60 @@ function suite(appUrl: string, https: boolean) {
         await record("openapi.json", client.get("/api/openapi.json"), 200);
         await record("session (signed in)", alice.client.get("/api/auth/session"), 200);
         await record("session (anonymous)", client.get("/api/auth/session"), 401);
-        await record("sign-in with cookie", ctx.client().post("/api/auth/sign-in", { email: alice.email, password: alice.password }), 200);
-        await record("wrong password", client.post("/api/auth/sign-in", { email: alice.email, password: "not the password" }), 401);
-        await record("foreign origin", ctx.client({ origin: "https://evil.example" }).post("/api/auth/sign-in", { email: alice.email, password: "x" }), 403);
-        await record("malformed JSON", client.request("POST", "/api/auth/sign-in", { body: "{", headers: { "content-type": "application/json" } }), 400);
+        await record(
+          "sign-in with cookie",
+          ctx.client().post("/api/auth/sign-in", { email: alice.email, password: alice.password }),
+          200,
+        );
+        await record(
+          "wrong password",
+          client.post("/api/auth/sign-in", { email: alice.email, password: "not the password" }),
+          401,
+        );
+        await record(
+          "foreign origin",
+          ctx
+            .client({ origin: "https://evil.example" })
+            .post("/api/auth/sign-in", { email: alice.email, password: "x" }),
+          403,
+        );
+        await record(
+          "malformed JSON",
+          client.request("POST", "/api/auth/sign-in", { body: "{", headers: { "content-type": "application/json" } }),
+          400,
+        );
         await record("unknown endpoint", client.get("/api/no-such-endpoint"), 404);
-        await record("body over 64 KiB", client.request("POST", "/api/auth/forgot-password", { body: JSON.stringify({ email: "a@example.com", pad: "x".repeat(70_000) }), headers: { "content-type": "application/json" } }), 413);
-        await record("not JSON", client.request("POST", "/api/auth/sign-in", { body: "email=a", headers: { "content-type": "application/x-www-form-urlencoded" } }), 415);
+        await record(
+          "body over 64 KiB",
+          client.request("POST", "/api/auth/forgot-password", {
+            body: JSON.stringify({ email: "a@example.com", pad: "x".repeat(70_000) }),
+            headers: { "content-type": "application/json" },
+          }),
+          413,
+        );
+        await record(
+          "not JSON",
+          client.request("POST", "/api/auth/sign-in", {
+            body: "email=a",
+            headers: { "content-type": "application/x-www-form-urlencoded" },
+          }),
+          415,
+        );
         await record("no avatar", client.get(`/api/users/${alice.user.id}/avatar`), 404);
-        await record("internal error", withFailingRepository(ctx, () => client.get(`/api/users/${alice.user.id}/avatar`)), 500);
+        await record(
+          "internal error",
+          withFailingRepository(ctx, () => client.get(`/api/users/${alice.user.id}/avatar`)),
+          500,
+        );
         for (const response of responses) expectJsonHeaders(response, https);
       });
 
       it("the avatar keeps its own sandbox CSP and public caching, with the common headers", async () => {
         const owner = await signedUpUser(ctx);
-        const uploaded = await owner.client.request("PUT", "/api/account/avatar", { body: new Uint8Array(PNG), headers: { "content-type": "image/png" } });
+        const uploaded = await owner.client.request("PUT", "/api/account/avatar", {
+          body: new Uint8Array(PNG),
+          headers: { "content-type": "image/png" },
+        });
         expect(uploaded.status).toBe(200);
         expectJsonHeaders({ name: "avatar upload", ...uploaded }, https);
         const image = await ctx.client().get(uploaded.body.user.avatarUrl);
@@ -96,7 +141,9 @@ function suite(appUrl: string, https: boolean) {
           expect(directive(csp, "frame-ancestors")).toEqual(["'none'"]);
           expect(directive(csp, "object-src")).toEqual(["'none'"]);
           expect(directive(csp, "base-uri")).toEqual(["'none'"]);
-          const nonce = /^'nonce-([A-Za-z0-9+/=]+)'$/.exec(scriptSrc.find((source) => source.startsWith("'nonce-")) ?? "")?.[1];
+          const nonce = /^'nonce-([A-Za-z0-9+/=]+)'$/.exec(
+            scriptSrc.find((source) => source.startsWith("'nonce-")) ?? "",
+          )?.[1];
           expect(nonce).toBeDefined();
           const scripts = response.text.match(/<script\b[^>]*>/g) ?? [];
           expect(scripts.length).toBeGreaterThanOrEqual(2);
@@ -119,14 +166,22 @@ function suite(appUrl: string, https: boolean) {
         let http: ServerType;
         let base: string;
         beforeAll(async () => {
-          http = serve({ fetch: (req, env) => ctx.server.app.fetch(req, { remoteAddress: env.incoming.socket.remoteAddress }), port: 0, hostname: "127.0.0.1" });
+          http = serve({
+            fetch: (req, env) => ctx.server.app.fetch(req, { remoteAddress: env.incoming.socket.remoteAddress }),
+            port: 0,
+            hostname: "127.0.0.1",
+          });
           await new Promise<void>((resolve) => http.once("listening", () => resolve()));
           base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
         });
         afterAll(() => new Promise<void>((resolve) => http.close(() => resolve())));
 
         it("answers with the same headers, also for a path outside /api that no middleware sees", async () => {
-          for (const [path, status] of [["/api/health", 200], ["/api/no-such-endpoint", 404], ["/not-the-api", 404]] as const) {
+          for (const [path, status] of [
+            ["/api/health", 200],
+            ["/api/no-such-endpoint", 404],
+            ["/not-the-api", 404],
+          ] as const) {
             const response = await fetch(base + path);
             await response.arrayBuffer();
             expect(response.status, path).toBe(status);

@@ -24,8 +24,13 @@ const smtp = await startFakeSmtpServer();
 afterAll(() => smtp.close());
 const twilio = fakeTwilioPerServer({ SMTP_URL: smtp.url });
 
-const cookieLine = (response: TestResponse, name: string) => response.headers.getSetCookie().find((line) => line.startsWith(`${name}=`));
-const attributes = (line: string | undefined) => (line ?? "").split(";").slice(1).map((part) => part.trim().toLowerCase());
+const cookieLine = (response: TestResponse, name: string) =>
+  response.headers.getSetCookie().find((line) => line.startsWith(`${name}=`));
+const attributes = (line: string | undefined) =>
+  (line ?? "")
+    .split(";")
+    .slice(1)
+    .map((part) => part.trim().toLowerCase());
 
 forEachServer(
   "session security",
@@ -121,13 +126,21 @@ forEachServer(
       const other = ctx.client();
       await other.post("/api/auth/sign-in", { email: user.email, password: user.password });
       const newPassword = "an entirely new passphrase";
-      expect((await user.client.post("/api/account/password", { currentPassword: user.password, newPassword })).status).toBe(204);
+      expect(
+        (await user.client.post("/api/account/password", { currentPassword: user.password, newPassword })).status,
+      ).toBe(204);
       expect((await other.get("/api/auth/session")).status).toBe(401);
       expect((await user.client.get("/api/auth/session")).status).toBe(200);
 
       await ctx.client().post("/api/auth/forgot-password", { email: user.email });
       const reset = await lastEmail(ctx.server, user.email, /reset/i);
-      expect((await ctx.client().post("/api/auth/reset-password", { token: reset!.token, password: "and another one after the reset" })).status).toBe(204);
+      expect(
+        (
+          await ctx
+            .client()
+            .post("/api/auth/reset-password", { token: reset!.token, password: "and another one after the reset" })
+        ).status,
+      ).toBe(204);
       expect((await user.client.get("/api/auth/session")).status).toBe(401);
     });
 
@@ -146,7 +159,14 @@ forEachServer(
       // The 7-day idle window (Max-Age counts from the expiry instant, so it may read a second short).
       expect(Number(session.find((a) => a.startsWith("max-age="))?.slice(8))).toBeGreaterThanOrEqual(7 * 24 * 3600 - 1);
       const device = attributes(cookieLine(verified, "twofold_device"));
-      expect(device).toEqual(expect.arrayContaining(["httponly", "samesite=strict", "path=/", `max-age=${signInThrottlePolicy.knownDeviceLifetimeSeconds}`]));
+      expect(device).toEqual(
+        expect.arrayContaining([
+          "httponly",
+          "samesite=strict",
+          "path=/",
+          `max-age=${signInThrottlePolicy.knownDeviceLifetimeSeconds}`,
+        ]),
+      );
       for (const line of [challenge, session, device]) {
         // Plain http here: Secure and the __Host- prefix are tested over https in auth-https.test.ts.
         expect(line).not.toContain("secure");
@@ -187,7 +207,10 @@ forEachServer(
         await claimAddressAttempt(ctx.server.deps, normalizeEmail(locked.email));
         ctx.clock.advance(300);
       }
-      expect((await ctx.client().post("/api/auth/sign-in", { email: locked.email, password: "the hundredth wrong guess" })).status).toBe(401);
+      expect(
+        (await ctx.client().post("/api/auth/sign-in", { email: locked.email, password: "the hundredth wrong guess" }))
+          .status,
+      ).toBe(401);
       const unlock = await lastEmail(ctx.server, locked.email, /paused/);
       keep(unlock?.token);
       expect((await ctx.client().post("/api/auth/unlock", { token: unlock!.token })).status).toBe(200);
@@ -196,11 +219,11 @@ forEachServer(
       await ctx.server.worker.drain();
       const logs = ctx.log.text();
       expect(logs).toContain('"path":"/api/auth/two-factor/verify"');
-      for (const secret of new Set(secrets)) expect(logs.includes(secret), `log contains ${secret.slice(0, 4)}…`).toBe(false);
+      for (const secret of new Set(secrets))
+        expect(logs.includes(secret), `log contains ${secret.slice(0, 4)}…`).toBe(false);
       // Codes are 6 digits: make sure none appears as a number either.
       expect(logs).not.toMatch(new RegExp(`[^\\w]${code}[^\\w]`));
     });
-
   },
   { env: twilio.env },
 );

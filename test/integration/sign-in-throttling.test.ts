@@ -22,7 +22,8 @@ describe("throttle schedule", () => {
 
 forEachServer("password sign-in throttling", (ctx) => {
   /** Each attempt from a fresh browser and IP, so only the per-address throttle is in play. */
-  const attempt = (email: string, password: string, client: TestClient = ctx.client()) => client.post("/api/auth/sign-in", { email, password });
+  const attempt = (email: string, password: string, client: TestClient = ctx.client()) =>
+    client.post("/api/auth/sign-in", { email, password });
 
   /** `count` failed attempts, moving the clock past each delay as a patient attacker would. */
   async function failRepeatedly(email: string, count: number) {
@@ -52,7 +53,12 @@ forEachServer("password sign-in throttling", (ctx) => {
   }
 
   const eventsOf = async (userId: string) =>
-    (await ctx.server.database.db.select({ type: securityEvents.type }).from(securityEvents).where(eq(securityEvents.userId, userId))).map((e) => e.type);
+    (
+      await ctx.server.database.db
+        .select({ type: securityEvents.type })
+        .from(securityEvents)
+        .where(eq(securityEvents.userId, userId))
+    ).map((e) => e.type);
 
   it("makes the next attempt wait after 4 failures, even with the right password, then lets it through", async () => {
     const { email, password } = await signedUpUser(ctx);
@@ -88,7 +94,11 @@ forEachServer("password sign-in throttling", (ctx) => {
     }
     const real = await attempt(email, "wrong again");
     const fake = await attempt(unknown, "wrong again");
-    expect([fake.status, fake.headers.get("retry-after"), fake.text]).toEqual([real.status, real.headers.get("retry-after"), real.text]);
+    expect([fake.status, fake.headers.get("retry-after"), fake.text]).toEqual([
+      real.status,
+      real.headers.get("retry-after"),
+      real.text,
+    ]);
     expect(real.status).toBe(429);
   });
 
@@ -123,8 +133,12 @@ forEachServer("password sign-in throttling", (ctx) => {
       expect((await eventsOf(user.id)).filter((t) => t === "sign_in_locked")).toHaveLength(1);
       // Further failures change nothing and send nothing more.
       expect((await attempt(email, "another guess")).status).toBe(403);
-      const outbox = await (await ctx.server.app.request("http://localhost:3000/api/dev/outbox", {}, { remoteAddress: "127.0.0.1" })).json();
-      expect(outbox.messages.filter((m: { to: string; subject: string }) => m.to === email && /paused/.test(m.subject))).toHaveLength(1);
+      const outbox = await (
+        await ctx.server.app.request("http://localhost:3000/api/dev/outbox", {}, { remoteAddress: "127.0.0.1" })
+      ).json();
+      expect(
+        outbox.messages.filter((m: { to: string; subject: string }) => m.to === email && /paused/.test(m.subject)),
+      ).toHaveLength(1);
     });
 
     it("locks an unknown address with the same answer, and emails nobody", async () => {
@@ -180,7 +194,9 @@ forEachServer("password sign-in throttling", (ctx) => {
       await ctx.client().post("/api/auth/forgot-password", { email });
       const reset = await lastEmail(ctx.server, email, /reset/i);
       const newPassword = "a brand new passphrase 42";
-      expect((await ctx.client().post("/api/auth/reset-password", { token: reset!.token, password: newPassword })).status).toBe(204);
+      expect(
+        (await ctx.client().post("/api/auth/reset-password", { token: reset!.token, password: newPassword })).status,
+      ).toBe(204);
       expect((await attempt(email, newPassword)).status).toBe(200);
     });
   });

@@ -23,7 +23,12 @@ const unlimited = {
 /** The server's Deps with the work after the answer held back, to be run all at once. */
 function held(ctx: ServerContext, overrides: Partial<Deps> = {}) {
   const tasks: Array<() => Promise<void>> = [];
-  const deps: Deps = { ...ctx.server.deps, limiter: unlimited, afterResponse: (task) => void tasks.push(task), ...overrides };
+  const deps: Deps = {
+    ...ctx.server.deps,
+    limiter: unlimited,
+    afterResponse: (task) => void tasks.push(task),
+    ...overrides,
+  };
   return { deps, tasks };
 }
 
@@ -31,7 +36,9 @@ async function rowsFor(ctx: ServerContext, email: string) {
   const db = ctx.server.database.db;
   const accounts = await db.select().from(users).where(eq(users.email, email));
   const ids = accounts.map((u) => u.id);
-  const credentials = ids.length ? await db.select().from(passwordCredentials).where(eq(passwordCredentials.userId, ids[0]!)) : [];
+  const credentials = ids.length
+    ? await db.select().from(passwordCredentials).where(eq(passwordCredentials.userId, ids[0]!))
+    : [];
   const links = ids.length ? await db.select().from(oneTimeTokens).where(eq(oneTimeTokens.userId, ids[0]!)) : [];
   const events = ids.length ? await db.select().from(securityEvents).where(eq(securityEvents.userId, ids[0]!)) : [];
   const mails = await db.select().from(outboxMessages).where(eq(outboxMessages.recipient, email));
@@ -43,7 +50,13 @@ forEachServer("sign-up: the work after the answer", (ctx) => {
     const email = uniqueEmail("race");
     const { deps, tasks } = held(ctx);
     for (let i = 0; i < 20; i++) {
-      expect(await signUp(deps, { email, password: `${STRONG_PASSWORD} ${i}`, name: `Signer ${i}` }, { ip: randomIp(), userAgent: null })).toEqual({ ok: true });
+      expect(
+        await signUp(
+          deps,
+          { email, password: `${STRONG_PASSWORD} ${i}`, name: `Signer ${i}` },
+          { ip: randomIp(), userAgent: null },
+        ),
+      ).toEqual({ ok: true });
     }
     // All at once: on PostgreSQL the losers' inserts wait for the winner's commit, then hit the unique index.
     const outcomes = await Promise.allSettled(tasks.map((task) => task()));
@@ -67,12 +80,16 @@ forEachServer("sign-up: the work after the answer", (ctx) => {
       new Proxy(repo, {
         get(target, property, receiver) {
           if (property === "enqueue") return async () => Promise.reject(new Error("outbox unavailable (test)"));
-          if (property === "transaction") return <T>(work: (r: Repository) => Promise<T>) => target.transaction((inner) => work(failingEnqueue(inner)));
+          if (property === "transaction")
+            return <T>(work: (r: Repository) => Promise<T>) =>
+              target.transaction((inner) => work(failingEnqueue(inner)));
           return Reflect.get(target, property, receiver);
         },
       });
     const { deps, tasks } = held(ctx, { repo: failingEnqueue(ctx.server.deps.repo) });
-    expect(await signUp(deps, { email, password: STRONG_PASSWORD, name: "Ada" }, { ip: randomIp(), userAgent: null })).toEqual({ ok: true });
+    expect(
+      await signUp(deps, { email, password: STRONG_PASSWORD, name: "Ada" }, { ip: randomIp(), userAgent: null }),
+    ).toEqual({ ok: true });
     await expect(tasks[0]!()).rejects.toThrow(/outbox unavailable/);
     const rows = await rowsFor(ctx, email);
     expect(rows).toEqual({ accounts: [], credentials: [], links: [], events: [], mails: [] });

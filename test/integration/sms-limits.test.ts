@@ -1,6 +1,17 @@
 import { expect, it } from "vitest";
 import { limits } from "../../src/core/limits";
-import { fakeTwilioCode, fakeTwilioPerServer, forEachServer, randomIp, type ServerContext, signedUpUser, type TestClient, type TestResponse, twoFactorUser, uniquePhone } from "../helpers/harness";
+import {
+  fakeTwilioCode,
+  fakeTwilioPerServer,
+  forEachServer,
+  randomIp,
+  type ServerContext,
+  signedUpUser,
+  type TestClient,
+  type TestResponse,
+  twoFactorUser,
+  uniquePhone,
+} from "../helpers/harness";
 
 /**
  * SMS send limits (per number 3 per 10 minutes, per account 10 a day, per client IP 20 an hour, and
@@ -14,7 +25,12 @@ type User = Awaited<ReturnType<typeof signedUpUser>>;
  * Sends codes for one account the way a user can: a number, then two resends a minute apart, then the next
  * number. `client` is who sends (its IP counts); `headers()` go on every request.
  */
-function codeSender(ctx: ServerContext, user: User, client: TestClient = user.client, headers: () => Record<string, string> = () => ({})) {
+function codeSender(
+  ctx: ServerContext,
+  user: User,
+  client: TestClient = user.client,
+  headers: () => Record<string, string> = () => ({}),
+) {
   let verificationId: string | undefined;
   let sendsToNumber = 0;
   return async function send(): Promise<TestResponse> {
@@ -23,7 +39,11 @@ function codeSender(ctx: ServerContext, user: User, client: TestClient = user.cl
       sendsToNumber++;
       return client.post("/api/account/phone/resend", { verificationId }, headers());
     }
-    const response = await client.post("/api/account/phone", { phoneNumber: uniquePhone(), currentPassword: user.password }, headers());
+    const response = await client.post(
+      "/api/account/phone",
+      { phoneNumber: uniquePhone(), currentPassword: user.password },
+      headers(),
+    );
     verificationId = response.body?.verificationId;
     sendsToNumber = 1;
     return response;
@@ -38,7 +58,10 @@ function from(ctx: ServerContext, user: User, ip: string): TestClient {
 }
 
 async function smsLimitedEvents(user: User) {
-  const events = (await user.client.get("/api/account/security-events")).body.events as Array<{ type: string; ip: string }>;
+  const events = (await user.client.get("/api/account/security-events")).body.events as Array<{
+    type: string;
+    ip: string;
+  }>;
   return events.filter((e) => e.type === "sms_limited");
 }
 
@@ -73,25 +96,39 @@ forEachServer(
       const fake = twilio.of(ctx);
       const user = await signedUpUser(ctx);
       const phone = uniquePhone();
-      const started = await user.client.post("/api/account/phone", { phoneNumber: phone, currentPassword: user.password });
+      const started = await user.client.post("/api/account/phone", {
+        phoneNumber: phone,
+        currentPassword: user.password,
+      });
       expect(started.status).toBe(202);
       for (let i = 0; i < 2; i++) {
         ctx.clock.advance(61);
-        expect((await user.client.post("/api/account/phone/resend", { verificationId: started.body.verificationId })).status).toBe(202);
+        expect(
+          (await user.client.post("/api/account/phone/resend", { verificationId: started.body.verificationId })).status,
+        ).toBe(202);
       }
       ctx.clock.advance(61);
       const before = fake.requests.length;
-      expectSmsLimit(await user.client.post("/api/account/phone/resend", { verificationId: started.body.verificationId }), 600);
+      expectSmsLimit(
+        await user.client.post("/api/account/phone/resend", { verificationId: started.body.verificationId }),
+        600,
+      );
       expect(fake.requests.length).toBe(before);
       expect(await smsLimitedEvents(user)).toHaveLength(1);
 
       // The number is limited, not the account: another account gets nothing sent to it either…
       const other = await signedUpUser(ctx);
-      expectSmsLimit(await other.client.post("/api/account/phone", { phoneNumber: phone, currentPassword: other.password }), 600);
+      expectSmsLimit(
+        await other.client.post("/api/account/phone", { phoneNumber: phone, currentPassword: other.password }),
+        600,
+      );
       expect(await smsLimitedEvents(other)).toHaveLength(1);
       expect(fake.requests.length).toBe(before);
       // …while this account can still text another number.
-      expect((await user.client.post("/api/account/phone", { phoneNumber: uniquePhone(), currentPassword: user.password })).status).toBe(202);
+      expect(
+        (await user.client.post("/api/account/phone", { phoneNumber: uniquePhone(), currentPassword: user.password }))
+          .status,
+      ).toBe(202);
       expect(fake.requests.length).toBe(before + 1);
     });
 
@@ -100,18 +137,27 @@ forEachServer(
       const phone = uniquePhone();
       for (const sends of [3, 3, 3, 1]) {
         const user = await signedUpUser(ctx);
-        const started = await user.client.post("/api/account/phone", { phoneNumber: phone, currentPassword: user.password });
+        const started = await user.client.post("/api/account/phone", {
+          phoneNumber: phone,
+          currentPassword: user.password,
+        });
         expect(started.status, started.text).toBe(202);
         for (let i = 1; i < sends; i++) {
           ctx.clock.advance(61);
-          expect((await user.client.post("/api/account/phone/resend", { verificationId: started.body.verificationId })).status).toBe(202);
+          expect(
+            (await user.client.post("/api/account/phone/resend", { verificationId: started.body.verificationId }))
+              .status,
+          ).toBe(202);
         }
         // The limiter counts real time, which the test clock does not move: let its 10-minute window pass.
         await ctx.server.deps.limiter.reset(limits.smsPerPhoneBurst, phone);
       }
       expect(fake.messages.filter((m) => m.to === phone)).toHaveLength(10);
       const late = await signedUpUser(ctx);
-      const refused = await late.client.post("/api/account/phone", { phoneNumber: phone, currentPassword: late.password });
+      const refused = await late.client.post("/api/account/phone", {
+        phoneNumber: phone,
+        currentPassword: late.password,
+      });
       expectSmsLimit(refused, 24 * 3600);
       expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(600);
       expect(fake.messages.filter((m) => m.to === phone)).toHaveLength(10);
@@ -125,7 +171,10 @@ forEachServer(
       for (let i = 0; i < 10; i++) expect((await send()).status).toBe(202);
       const before = fake.requests.length;
       expectSmsLimit(await send(), 24 * 3600);
-      expectSmsLimit(await user.client.post("/api/account/phone", { phoneNumber: uniquePhone(), currentPassword: user.password }), 24 * 3600);
+      expectSmsLimit(
+        await user.client.post("/api/account/phone", { phoneNumber: uniquePhone(), currentPassword: user.password }),
+        24 * 3600,
+      );
       expect(fake.requests.length).toBe(before);
       expect(await smsLimitedEvents(user)).toHaveLength(2);
     });
@@ -136,13 +185,24 @@ forEachServer(
       const spoofed = () => ({ "x-forwarded-for": randomIp() });
       const { user, client } = await spendIpBudget(ctx, ip, spoofed);
       const before = fake.requests.length;
-      const refused = await client.post("/api/account/phone", { phoneNumber: uniquePhone(), currentPassword: user.password }, spoofed());
+      const refused = await client.post(
+        "/api/account/phone",
+        { phoneNumber: uniquePhone(), currentPassword: user.password },
+        spoofed(),
+      );
       expectSmsLimit(refused, 3600);
       expect(fake.requests.length).toBe(before);
       const [event] = await smsLimitedEvents(user);
       expect(event!.ip).toBe(ip);
       // The same account from another address is not limited.
-      expect((await from(ctx, user, randomIp()).post("/api/account/phone", { phoneNumber: uniquePhone(), currentPassword: user.password })).status).toBe(202);
+      expect(
+        (
+          await from(ctx, user, randomIp()).post("/api/account/phone", {
+            phoneNumber: uniquePhone(),
+            currentPassword: user.password,
+          })
+        ).status,
+      ).toBe(202);
     });
   },
   { env: twilio.env },
@@ -160,14 +220,28 @@ forEachServer(
       const forwarded = { "x-forwarded-for": clientIp };
       const { user, client } = await spendIpBudget(ctx, proxy, () => forwarded);
       const before = fake.requests.length;
-      expectSmsLimit(await client.post("/api/account/phone", { phoneNumber: uniquePhone(), currentPassword: user.password }, forwarded), 3600);
+      expectSmsLimit(
+        await client.post(
+          "/api/account/phone",
+          { phoneNumber: uniquePhone(), currentPassword: user.password },
+          forwarded,
+        ),
+        3600,
+      );
       expect(fake.requests.length).toBe(before);
       expect((await smsLimitedEvents(user))[0]!.ip).toBe(clientIp);
       // Another client behind the same proxy has its own budget.
       const other = randomIp();
-      const allowed = await client.post("/api/account/phone", { phoneNumber: uniquePhone(), currentPassword: user.password }, { "x-forwarded-for": other });
+      const allowed = await client.post(
+        "/api/account/phone",
+        { phoneNumber: uniquePhone(), currentPassword: user.password },
+        { "x-forwarded-for": other },
+      );
       expect(allowed.status, allowed.text).toBe(202);
-      const events = (await user.client.get("/api/account/security-events")).body.events as Array<{ type: string; ip: string }>;
+      const events = (await user.client.get("/api/account/security-events")).body.events as Array<{
+        type: string;
+        ip: string;
+      }>;
       expect(events.find((e) => e.type === "phone_verification_started")!.ip).toBe(other);
     });
   },
@@ -184,7 +258,10 @@ forEachServer(
       const owner = await twoFactorUser(ctx, { readCode: fakeTwilioCode(fake) });
       for (let i = 0; i < 2; i++) {
         const user = await signedUpUser(ctx);
-        expect((await user.client.post("/api/account/phone", { phoneNumber: uniquePhone(), currentPassword: user.password })).status).toBe(202);
+        expect(
+          (await user.client.post("/api/account/phone", { phoneNumber: uniquePhone(), currentPassword: user.password }))
+            .status,
+        ).toBe(202);
       }
       expect(fake.messages).toHaveLength(3);
 
@@ -194,7 +271,10 @@ forEachServer(
       expect(browser.cookie).toBeUndefined();
       expect(browser.challengeCookie).toBeUndefined();
       const late = await signedUpUser(ctx);
-      expectSmsLimit(await late.client.post("/api/account/phone", { phoneNumber: uniquePhone(), currentPassword: late.password }), 3600);
+      expectSmsLimit(
+        await late.client.post("/api/account/phone", { phoneNumber: uniquePhone(), currentPassword: late.password }),
+        3600,
+      );
       expect(fake.requests).toHaveLength(3);
       expect(await smsLimitedEvents(owner)).toHaveLength(1);
       expect(await smsLimitedEvents(late)).toHaveLength(1);

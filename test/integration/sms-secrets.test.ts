@@ -35,20 +35,32 @@ forEachServer(
       const binding = browser.challengeCookie!.split(".")[1]!;
       tokens.push(challengeId, binding);
       const first = (await readCode(user.phone))!;
-      await browser.post("/api/auth/two-factor/verify", { method: "sms", code: first === "000000" ? "111111" : "000000" });
+      await browser.post("/api/auth/two-factor/verify", {
+        method: "sms",
+        code: first === "000000" ? "111111" : "000000",
+      });
       ctx.clock.advance(61);
       expect((await browser.post("/api/auth/two-factor/send", { method: "sms" })).status).toBe(202);
-      expect((await browser.post("/api/auth/two-factor/verify", { method: "sms", code: await readCode(user.phone) })).status).toBe(200);
+      expect(
+        (await browser.post("/api/auth/two-factor/verify", { method: "sms", code: await readCode(user.phone) })).status,
+      ).toBe(200);
       tokens.push(browser.cookie!.split(".")[1]!);
 
       // A number change left pending (a live code hash), and provider failures: permanent (Twilio quotes the
       // number back), misconfigured, and transient (left in the outbox).
       const statuses: number[] = [];
-      for (const script of [() => {}, () => fake.failNext(21211), () => fake.failNext(20003), () => fake.replyNext({ status: 500 })]) {
+      for (const script of [
+        () => {},
+        () => fake.failNext(21211),
+        () => fake.failNext(20003),
+        () => fake.replyNext({ status: 500 }),
+      ]) {
         const phone = uniquePhone();
         phones.push(phone);
         script();
-        statuses.push((await user.client.post("/api/account/phone", { phoneNumber: phone, currentPassword: user.password })).status);
+        statuses.push(
+          (await user.client.post("/api/account/phone", { phoneNumber: phone, currentPassword: user.password })).status,
+        );
         ctx.clock.advance(1);
       }
       expect(statuses).toEqual([202, 400, 503, 202]);
@@ -57,14 +69,21 @@ forEachServer(
       const db = ctx.server.database.db;
       const sealer = outboxSealer(ctx.server.config.secret);
       const smsRows = (await db.select().from(outboxMessages)).filter((row) => row.channel === "sms");
-      const codes = smsRows.map((row) => (JSON.parse(sealer.open(row.payload)) as { code?: string }).code).filter((code): code is string => !!code);
+      const codes = smsRows
+        .map((row) => (JSON.parse(sealer.open(row.payload)) as { code?: string }).code)
+        .filter((code): code is string => !!code);
       expect(codes.length).toBe(7);
-      for (const message of fake.messages) if (/\d{6} is your/.test(message.body)) expect(codes).toContain(message.body.slice(0, 16).match(/\d{6}/)![0]);
+      for (const message of fake.messages)
+        if (/\d{6} is your/.test(message.body)) expect(codes).toContain(message.body.slice(0, 16).match(/\d{6}/)![0]);
       for (const row of smsRows) for (const code of codes) expect(row.payload.includes(Buffer.from(code))).toBe(false);
 
       // Codes are HMACs bound to their challenge: not the code, not its bare SHA-256. Bindings are hashed too.
       for (const row of await db.select().from(challenges).where(sql`${challenges.userId} = ${user.user.id}`)) {
-        if (row.codeHash) for (const code of codes) expect([Buffer.from(code), createHash("sha256").update(code).digest()].some((b) => b.equals(row.codeHash!))).toBe(false);
+        if (row.codeHash)
+          for (const code of codes)
+            expect(
+              [Buffer.from(code), createHash("sha256").update(code).digest()].some((b) => b.equals(row.codeHash!)),
+            ).toBe(false);
         if (row.id === challengeId) expect(row.clientBinding).toEqual(createHash("sha256").update(binding).digest());
       }
 
@@ -75,13 +94,19 @@ forEachServer(
       expect(columns.rows.length).toBeGreaterThan(10);
       const values: string[] = [];
       for (const { table_name, column_name } of columns.rows) {
-        const rows = (await db.execute(sql.raw(`select "${column_name}"::text as value from "${table_name}" where "${column_name}" is not null`))) as unknown as { rows: Array<{ value: string }> };
+        const rows = (await db.execute(
+          sql.raw(`select "${column_name}"::text as value from "${table_name}" where "${column_name}" is not null`),
+        )) as unknown as { rows: Array<{ value: string }> };
         values.push(...rows.rows.map((r) => `${table_name}.${column_name}: ${r.value}`));
       }
       const text = values.join("\n");
       expect(text).toContain(user.phone); // sanity: numbers are stored (they are not secrets), and the scan sees them
       for (const code of codes) expect(holdsCode(text, code), `code ${code} in a text column`).toBe(false);
-      const dump = ((await db.execute(sql`select string_agg(t::text, E'\\n') as dump from (select * from challenges) t`)) as unknown as { rows: Array<{ dump: string }> }).rows[0]!.dump;
+      const dump = (
+        (await db.execute(
+          sql`select string_agg(t::text, E'\\n') as dump from (select * from challenges) t`,
+        )) as unknown as { rows: Array<{ dump: string }> }
+      ).rows[0]!.dump;
       expect(dump).not.toContain(binding);
 
       // The logs: delivery lines with masked numbers, and none of the secrets.

@@ -15,7 +15,8 @@ forEachServer(
   (ctx) => {
     const fake = () => twilio.of(ctx);
     const verifyCode = (phone: string) => fake().verifyCode(phone);
-    const checks = (phone: string) => fake().requests.filter((r) => r.path.endsWith("/VerificationCheck") && r.form.To === phone);
+    const checks = (phone: string) =>
+      fake().requests.filter((r) => r.path.endsWith("/VerificationCheck") && r.form.To === phone);
 
     async function signIn(user: Awaited<ReturnType<typeof twoFactorUser>>) {
       const client = ctx.client({ origin: null });
@@ -30,7 +31,12 @@ forEachServer(
       const { client, challengeId } = await signIn(user);
       const started = fake().requests.slice(before);
       expect(started).toHaveLength(1);
-      expect(started[0]).toMatchObject({ method: "POST", path: `/v2/Services/${fake().verifyServiceSid}/Verifications`, authOk: true, form: { To: user.phone, Channel: "sms" } });
+      expect(started[0]).toMatchObject({
+        method: "POST",
+        path: `/v2/Services/${fake().verifyServiceSid}/Verifications`,
+        authOk: true,
+        form: { To: user.phone, Channel: "sms" },
+      });
       const code = verifyCode(user.phone)!;
       expect(code).toMatch(/^\d{6}$/);
       // Verify made the code: we hold no hash of it, and the dev inbox only says where it went.
@@ -42,7 +48,11 @@ forEachServer(
       expect(verified.status, verified.text).toBe(200);
       expect(verified.body.session.assuranceLevel).toBe(2);
       expect(checks(user.phone).at(-1)).toMatchObject({ authOk: true, form: { To: user.phone, Code: code } });
-      expect(fake().verifications.filter((v) => v.to === user.phone).map((v) => v.status)).toEqual(["approved", "approved"]);
+      expect(
+        fake()
+          .verifications.filter((v) => v.to === user.phone)
+          .map((v) => v.status),
+      ).toEqual(["approved", "approved"]);
     });
 
     it("counts a wrong code against the same 5-attempt budget: the 6th try, right code and all, is 410 without asking Verify", async () => {
@@ -69,8 +79,16 @@ forEachServer(
       ctx.clock.advance(61);
       const before = fake().requests.length;
       expect((await client.post("/api/auth/two-factor/send", { challengeId, method: "sms" })).status).toBe(202);
-      expect(fake().requests.slice(before).map((r) => r.path)).toEqual([`/v2/Services/${fake().verifyServiceSid}/Verifications`]);
-      const verified = await client.post("/api/auth/two-factor/verify", { challengeId, method: "sms", code: verifyCode(user.phone) });
+      expect(
+        fake()
+          .requests.slice(before)
+          .map((r) => r.path),
+      ).toEqual([`/v2/Services/${fake().verifyServiceSid}/Verifications`]);
+      const verified = await client.post("/api/auth/two-factor/verify", {
+        challengeId,
+        method: "sms",
+        code: verifyCode(user.phone),
+      });
       expect(verified.status).toBe(200);
     });
   },

@@ -31,7 +31,11 @@ forEachServer(
 
     beforeAll(async () => {
       const { port } = setup();
-      const http = serve({ fetch: (req, env) => ctx.server.app.fetch(req, { remoteAddress: env.incoming.socket.remoteAddress }), port, hostname: "127.0.0.1" });
+      const http = serve({
+        fetch: (req, env) => ctx.server.app.fetch(req, { remoteAddress: env.incoming.socket.remoteAddress }),
+        port,
+        hostname: "127.0.0.1",
+      });
       await new Promise<void>((resolve) => http.once("listening", () => resolve()));
       return () => new Promise<void>((resolve) => http.close(() => resolve()));
     });
@@ -40,33 +44,55 @@ forEachServer(
     async function sentSms() {
       const user = await signedUpUser(ctx);
       const phone = uniquePhone();
-      expect((await user.client.post("/api/account/phone", { phoneNumber: phone, currentPassword: user.password })).status).toBe(202);
-      const [row] = await ctx.server.database.db.select().from(outboxMessages).where(eq(outboxMessages.recipient, phone));
+      expect(
+        (await user.client.post("/api/account/phone", { phoneNumber: phone, currentPassword: user.password })).status,
+      ).toBe(202);
+      const [row] = await ctx.server.database.db
+        .select()
+        .from(outboxMessages)
+        .where(eq(outboxMessages.recipient, phone));
       expect(row).toMatchObject({ status: "sent", providerMessageId: setup().fake.messages.at(-1)!.sid });
       return row!;
     }
-    const row = async (id: string) => (await ctx.server.database.db.select().from(outboxMessages).where(eq(outboxMessages.id, id)))[0]!;
+    const row = async (id: string) =>
+      (await ctx.server.database.db.select().from(outboxMessages).where(eq(outboxMessages.id, id)))[0]!;
 
     it("records 'delivered' from a correctly signed callback (204)", async () => {
       const sms = await sentSms();
-      const report = await setup().fake.sendStatusCallback({ status: "delivered", messageSid: sms.providerMessageId!, url: statusUrl() });
+      const report = await setup().fake.sendStatusCallback({
+        status: "delivered",
+        messageSid: sms.providerMessageId!,
+        url: statusUrl(),
+      });
       expect(report.status).toBe(204);
       expect(await row(sms.id)).toMatchObject({ status: "sent", deliveryStatus: "delivered", deliveryErrorCode: null });
     });
 
     it("records 'undelivered' with Twilio's error code, and warns in the log without the number", async () => {
       const sms = await sentSms();
-      const report = await setup().fake.sendStatusCallback({ status: "undelivered", errorCode: 30003, messageSid: sms.providerMessageId!, url: statusUrl() });
+      const report = await setup().fake.sendStatusCallback({
+        status: "undelivered",
+        errorCode: 30003,
+        messageSid: sms.providerMessageId!,
+        url: statusUrl(),
+      });
       expect(report.status).toBe(204);
       expect(await row(sms.id)).toMatchObject({ deliveryStatus: "undelivered", deliveryErrorCode: "30003" });
-      const warning = ctx.log.lines.map((line) => JSON.parse(line)).find((entry) => entry.sid === sms.providerMessageId);
+      const warning = ctx.log.lines
+        .map((line) => JSON.parse(line))
+        .find((entry) => entry.sid === sms.providerMessageId);
       expect(warning).toMatchObject({ level: 40, status: "undelivered", errorCode: "30003" });
       expect(JSON.stringify(warning)).not.toContain(sms.recipient.slice(2));
     });
 
     it("refuses a callback signed with another token, or unsigned (403), and records nothing", async () => {
       const sms = await sentSms();
-      const forged = await setup().fake.sendStatusCallback({ status: "delivered", messageSid: sms.providerMessageId!, url: statusUrl(), signWith: "0".repeat(32) });
+      const forged = await setup().fake.sendStatusCallback({
+        status: "delivered",
+        messageSid: sms.providerMessageId!,
+        url: statusUrl(),
+        signWith: "0".repeat(32),
+      });
       expect(forged.status).toBe(403);
       const unsigned = await fetch(statusUrl(), {
         method: "POST",
@@ -77,7 +103,15 @@ forEachServer(
       expect(await row(sms.id)).toMatchObject({ deliveryStatus: null, deliveryErrorCode: null });
       expect(ctx.log.text()).toContain("Twilio status callback with a bad signature");
       // The genuine report for the same message still counts.
-      expect((await setup().fake.sendStatusCallback({ status: "delivered", messageSid: sms.providerMessageId!, url: statusUrl() })).status).toBe(204);
+      expect(
+        (
+          await setup().fake.sendStatusCallback({
+            status: "delivered",
+            messageSid: sms.providerMessageId!,
+            url: statusUrl(),
+          })
+        ).status,
+      ).toBe(204);
       expect(await row(sms.id)).toMatchObject({ deliveryStatus: "delivered" });
     });
 
@@ -87,17 +121,32 @@ forEachServer(
       const post = (form: URLSearchParams) =>
         fetch(statusUrl(), {
           method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": computeTwilioSignature(setup().fake.authToken, statusUrl(), form) },
+          headers: {
+            "content-type": "application/x-www-form-urlencoded",
+            "x-twilio-signature": computeTwilioSignature(setup().fake.authToken, statusUrl(), form),
+          },
           body: form.toString(),
         });
       const sid = sms.providerMessageId!;
-      for (const fields of [{ MessageStatus: "delivered" } as Record<string, string>, { MessageSid: "\0", MessageStatus: "delivered" }, { MessageSid: sid, MessageStatus: "delivered\0" }, { MessageSid: sid, MessageStatus: "failed", ErrorCode: "\0" }]) {
+      for (const fields of [
+        { MessageStatus: "delivered" } as Record<string, string>,
+        { MessageSid: "\0", MessageStatus: "delivered" },
+        { MessageSid: sid, MessageStatus: "delivered\0" },
+        { MessageSid: sid, MessageStatus: "failed", ErrorCode: "\0" },
+      ]) {
         const res = await post(new URLSearchParams(fields));
         expect(res.status).toBe(400);
         expect(await res.json()).toMatchObject({ error: { code: "invalid_request", fields: expect.any(Object) } });
       }
       // A repeated name is refused as well: the schema sees every value, so none slips past it unchecked.
-      const repeated = await post(new URLSearchParams([["MessageSid", sid], ["MessageStatus", "undelivered"], ["ErrorCode", "\0"], ["ErrorCode", "30003"]]));
+      const repeated = await post(
+        new URLSearchParams([
+          ["MessageSid", sid],
+          ["MessageStatus", "undelivered"],
+          ["ErrorCode", "\0"],
+          ["ErrorCode", "30003"],
+        ]),
+      );
       expect(repeated.status).toBe(400);
       expect(await row(sms.id)).toMatchObject({ deliveryStatus: null, deliveryErrorCode: null });
     });

@@ -36,7 +36,9 @@ forEachServer(
     it("sign-up → mail → verify-email → signed in", async () => {
       const email = uniqueEmail("smtp");
       const client = ctx.client();
-      expect((await client.post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Ada Lovelace" })).status).toBe(202);
+      expect(
+        (await client.post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Ada Lovelace" })).status,
+      ).toBe(202);
       const mail = await receive(ctx, email, /^Confirm your email/);
       expect(mail.envelopeTo).toEqual([email]);
       expect(mail.to).toBe(email);
@@ -64,7 +66,9 @@ forEachServer(
       const newPassword = "a fresh smtp passphrase";
       const reset = await ctx.client().post("/api/auth/reset-password", { token, password: newPassword });
       expect(reset.status).toBe(204);
-      expect((await receive(ctx, email, /password was changed/)).text).toContain("password of your Twofold account was just changed");
+      expect((await receive(ctx, email, /password was changed/)).text).toContain(
+        "password of your Twofold account was just changed",
+      );
 
       const client = ctx.client();
       expect((await client.post("/api/auth/sign-in", { email, password: STRONG_PASSWORD })).status).toBe(401);

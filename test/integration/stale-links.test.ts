@@ -1,5 +1,12 @@
 import { expect, it } from "vitest";
-import { forEachServer, lastEmail, type ServerContext, signedUpUser, STRONG_PASSWORD, uniqueEmail } from "../helpers/harness";
+import {
+  forEachServer,
+  lastEmail,
+  type ServerContext,
+  signedUpUser,
+  STRONG_PASSWORD,
+  uniqueEmail,
+} from "../helpers/harness";
 
 /**
  * Issue 9, item 3, and the links of the same class: a link mailed before a credential changed, or before the
@@ -24,11 +31,14 @@ async function signUp(ctx: ServerContext, email: string, password: string, name:
 async function reset(ctx: ServerContext, email: string, password: string) {
   expect((await ctx.client().post("/api/auth/forgot-password", { email })).status).toBe(202);
   await ctx.server.settle();
-  const answer = await ctx.client().post("/api/auth/reset-password", { token: (await lastEmail(ctx.server, email, /reset/i))!.token, password });
+  const answer = await ctx
+    .client()
+    .post("/api/auth/reset-password", { token: (await lastEmail(ctx.server, email, /reset/i))!.token, password });
   expect(answer.status, answer.text).toBe(204);
 }
 
-const signInStatus = async (ctx: ServerContext, email: string, password: string) => (await ctx.client().post("/api/auth/sign-in", { email, password })).status;
+const signInStatus = async (ctx: ServerContext, email: string, password: string) =>
+  (await ctx.client().post("/api/auth/sign-in", { email, password })).status;
 
 forEachServer("stale links", (ctx) => {
   it("an old sign-up link never sets a password on an address verified since (by a reset)", async () => {
@@ -54,7 +64,9 @@ forEachServer("stale links", (ctx) => {
     const email = uniqueEmail("twins");
     const first = await signUp(ctx, email, VICTIM_PASSWORD, "First");
     const second = await signUp(ctx, email, ATTACKER_PASSWORD, "Second");
-    const [a, b] = await Promise.all([first, second].map((token) => ctx.client().post("/api/auth/verify-email", { token })));
+    const [a, b] = await Promise.all(
+      [first, second].map((token) => ctx.client().post("/api/auth/verify-email", { token })),
+    );
     expect([a!.status, b!.status].sort()).toEqual([200, 400]);
     const winner = a!.status === 200 ? VICTIM_PASSWORD : ATTACKER_PASSWORD;
     const loser = winner === VICTIM_PASSWORD ? ATTACKER_PASSWORD : VICTIM_PASSWORD;
@@ -88,9 +100,14 @@ forEachServer("stale links", (ctx) => {
     expect((await ctx.client().post("/api/auth/forgot-password", { email: owner.email })).status).toBe(202);
     await ctx.server.settle();
     const resetLink = (await lastEmail(ctx.server, owner.email, /reset/i))!.token;
-    const changed = await owner.client.post("/api/account/password", { currentPassword: owner.password, newPassword: RESET_PASSWORD });
+    const changed = await owner.client.post("/api/account/password", {
+      currentPassword: owner.password,
+      newPassword: RESET_PASSWORD,
+    });
     expect(changed.status, changed.text).toBe(204);
-    expect((await ctx.client().post("/api/auth/reset-password", { token: resetLink, password: ATTACKER_PASSWORD })).status).toBe(400);
+    expect(
+      (await ctx.client().post("/api/auth/reset-password", { token: resetLink, password: ATTACKER_PASSWORD })).status,
+    ).toBe(400);
     expect(await signInStatus(ctx, owner.email, RESET_PASSWORD)).toBe(200);
   });
 
@@ -124,21 +141,33 @@ forEachServer("stale links", (ctx) => {
     expect((await ctx.client().post("/api/auth/forgot-password", { email: owner.email })).status).toBe(202);
     await ctx.server.settle();
     const resetLink = (await lastEmail(ctx.server, owner.email, /reset/i))!.token;
-    const resets = await Promise.all(Array.from({ length: 50 }, (_, i) => ctx.client().post("/api/auth/reset-password", { token: resetLink, password: `parallel reset passphrase ${i}` })));
+    const resets = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        ctx.client().post("/api/auth/reset-password", { token: resetLink, password: `parallel reset passphrase ${i}` }),
+      ),
+    );
     expect(resets.filter((r) => r.status === 204)).toHaveLength(1);
-    expect(resets.filter((r) => r.status !== 204).every((r) => r.status === 400 && r.body.error.code === "invalid_token")).toBe(true);
+    expect(
+      resets.filter((r) => r.status !== 204).every((r) => r.status === 400 && r.body.error.code === "invalid_token"),
+    ).toBe(true);
 
     const email = uniqueEmail("parallel");
     const signUpLink = await signUp(ctx, email, VICTIM_PASSWORD, "Vera Rubin");
-    const verifies = await Promise.all(Array.from({ length: 50 }, () => ctx.client().post("/api/auth/verify-email", { token: signUpLink })));
+    const verifies = await Promise.all(
+      Array.from({ length: 50 }, () => ctx.client().post("/api/auth/verify-email", { token: signUpLink })),
+    );
     expect(verifies.filter((r) => r.status === 200)).toHaveLength(1);
     expect(verifies.filter((r) => r.status !== 200).every((r) => r.status === 400)).toBe(true);
 
     const mover = await signedUpUser(ctx, { password: STRONG_PASSWORD });
     const newEmail = uniqueEmail("moved");
-    expect((await mover.client.post("/api/account/email", { currentPassword: mover.password, newEmail })).status).toBe(202);
+    expect((await mover.client.post("/api/account/email", { currentPassword: mover.password, newEmail })).status).toBe(
+      202,
+    );
     const changeLink = (await lastEmail(ctx.server, newEmail, /confirm/i))!.token;
-    const confirms = await Promise.all(Array.from({ length: 50 }, () => ctx.client().post("/api/auth/confirm-email-change", { token: changeLink })));
+    const confirms = await Promise.all(
+      Array.from({ length: 50 }, () => ctx.client().post("/api/auth/confirm-email-change", { token: changeLink })),
+    );
     expect(confirms.filter((r) => r.status === 200)).toHaveLength(1);
     expect(confirms.filter((r) => r.status !== 200).every((r) => r.status === 400)).toBe(true);
   });

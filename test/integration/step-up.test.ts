@@ -1,6 +1,14 @@
 import { expect, it } from "vitest";
 import { STEP_UP_WINDOW_SECONDS } from "../../src/core/step-up";
-import { forEachServer, lastSms, type ServerContext, signedUpUser, type TestClient, twoFactorUser, uniquePhone } from "../helpers/harness";
+import {
+  forEachServer,
+  lastSms,
+  type ServerContext,
+  signedUpUser,
+  type TestClient,
+  twoFactorUser,
+  uniquePhone,
+} from "../helpers/harness";
 
 /**
  * Issue 9, item 6: while 2FA is on, a security change needs a session that passed the second factor in the last
@@ -14,10 +22,16 @@ type TwoFactorUser = Awaited<ReturnType<typeof twoFactorUser>>;
 function securityChanges(user: { password: string; email: string }, client: TestClient) {
   return {
     "2FA off": () => client.post("/api/account/two-factor/sms", { enabled: false, currentPassword: user.password }),
-    "phone change": () => client.post("/api/account/phone", { phoneNumber: uniquePhone(), currentPassword: user.password }),
+    "phone change": () =>
+      client.post("/api/account/phone", { phoneNumber: uniquePhone(), currentPassword: user.password }),
     "phone removal": () => client.delete("/api/account/phone", { currentPassword: user.password }),
-    "email change": () => client.post("/api/account/email", { currentPassword: user.password, newEmail: `moved-${Date.now()}@example.com` }),
-    "password change": () => client.post("/api/account/password", { currentPassword: user.password, newPassword: "another long passphrase" }),
+    "email change": () =>
+      client.post("/api/account/email", {
+        currentPassword: user.password,
+        newEmail: `moved-${Date.now()}@example.com`,
+      }),
+    "password change": () =>
+      client.post("/api/account/password", { currentPassword: user.password, newPassword: "another long passphrase" }),
     "sign out others": () => client.post("/api/account/sessions/revoke-others"),
   };
 }
@@ -48,8 +62,15 @@ async function userWithOldSession(ctx: ServerContext) {
   expect((await old.post("/api/auth/sign-in", { email: user.email, password: user.password })).status).toBe(200);
   const phone = uniquePhone();
   const started = await user.client.post("/api/account/phone", { phoneNumber: phone, currentPassword: user.password });
-  await user.client.post("/api/account/phone/verify", { verificationId: started.body.verificationId, code: (await lastSms(ctx.server, phone))!.code });
-  const on = await user.client.post("/api/account/two-factor/sms", { enabled: true, currentPassword: user.password, signOutOthers: false });
+  await user.client.post("/api/account/phone/verify", {
+    verificationId: started.body.verificationId,
+    code: (await lastSms(ctx.server, phone))!.code,
+  });
+  const on = await user.client.post("/api/account/two-factor/sms", {
+    enabled: true,
+    currentPassword: user.password,
+    signOutOthers: false,
+  });
   expect(on.status, on.text).toBe(200);
   return { ...user, phone, old };
 }
@@ -57,7 +78,10 @@ async function userWithOldSession(ctx: ServerContext) {
 forEachServer("step-up for security changes", (ctx) => {
   it("a session from before 2FA was on cannot make any security change with the password alone", async () => {
     const user = await userWithOldSession(ctx);
-    expect((await user.old.get("/api/auth/session")).body.session).toMatchObject({ assuranceLevel: 1, secondFactorAt: null });
+    expect((await user.old.get("/api/auth/session")).body.session).toMatchObject({
+      assuranceLevel: 1,
+      secondFactorAt: null,
+    });
     await expectStepUpRequired(user, user.old);
     // Revoking one other session counts too; revoking itself (signing out) does not.
     const current = (await user.client.get("/api/auth/session")).body.session.id;
@@ -70,9 +94,17 @@ forEachServer("step-up for security changes", (ctx) => {
     const other = ctx.client();
     expect((await other.post("/api/auth/sign-in", { email: user.email, password: user.password })).status).toBe(200);
     const phone = uniquePhone();
-    const started = await user.client.post("/api/account/phone", { phoneNumber: phone, currentPassword: user.password });
-    await user.client.post("/api/account/phone/verify", { verificationId: started.body.verificationId, code: (await lastSms(ctx.server, phone))!.code });
-    expect((await user.client.post("/api/account/two-factor/sms", { enabled: true, currentPassword: user.password })).status).toBe(200);
+    const started = await user.client.post("/api/account/phone", {
+      phoneNumber: phone,
+      currentPassword: user.password,
+    });
+    await user.client.post("/api/account/phone/verify", {
+      verificationId: started.body.verificationId,
+      code: (await lastSms(ctx.server, phone))!.code,
+    });
+    expect(
+      (await user.client.post("/api/account/two-factor/sms", { enabled: true, currentPassword: user.password })).status,
+    ).toBe(200);
     expect((await other.get("/api/auth/session")).status).toBe(401);
     expect((await user.client.get("/api/auth/session")).status).toBe(200);
   });
@@ -98,13 +130,18 @@ forEachServer("step-up for security changes", (ctx) => {
     const browser = ctx.client();
     const signIn = await browser.post("/api/auth/sign-in", { email: user.email, password: user.password });
     expect(signIn.body.twoFactorRequired).toBe(true);
-    const verified = await browser.post("/api/auth/two-factor/verify", { method: "sms", code: (await lastSms(ctx.server, user.phone))!.code });
+    const verified = await browser.post("/api/auth/two-factor/verify", {
+      method: "sms",
+      code: (await lastSms(ctx.server, user.phone))!.code,
+    });
     expect(verified.status, verified.text).toBe(200);
     expect(verified.body.session.secondFactorAt).toEqual(expect.any(String));
     expect((await browser.post("/api/account/sessions/revoke-others")).status).toBe(204);
     ctx.clock.advance(STEP_UP_WINDOW_SECONDS + 1);
     try {
-      expect((await browser.post("/api/account/sessions/revoke-others")).body.error.code).toBe("second_factor_required");
+      expect((await browser.post("/api/account/sessions/revoke-others")).body.error.code).toBe(
+        "second_factor_required",
+      );
     } finally {
       ctx.clock.reset();
     }
@@ -145,7 +182,9 @@ forEachServer("step-up for security changes", (ctx) => {
     const user = await userWithOldSession(ctx);
     await user.old.post("/api/account/step-up/send", { method: "sms" });
     const code = (await lastSms(ctx.server, user.phone))!.code;
-    const answers = await Promise.all(Array.from({ length: 20 }, () => user.old.post("/api/account/step-up", { method: "sms", code })));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => user.old.post("/api/account/step-up", { method: "sms", code })),
+    );
     expect(answers.filter((a) => a.status === 204)).toHaveLength(1);
   });
 
@@ -154,7 +193,14 @@ forEachServer("step-up for security changes", (ctx) => {
     await user.old.post("/api/account/step-up/send", { method: "sms" });
     const code = (await lastSms(ctx.server, user.phone))!.code;
     // The owner's own session passed the factor while verifying the phone: it may change the password.
-    expect((await user.client.post("/api/account/password", { currentPassword: user.password, newPassword: "the owner changed it now" })).status).toBe(204);
+    expect(
+      (
+        await user.client.post("/api/account/password", {
+          currentPassword: user.password,
+          newPassword: "the owner changed it now",
+        })
+      ).status,
+    ).toBe(204);
     // That change signed the old session out altogether.
     expect((await user.old.post("/api/account/step-up", { method: "sms", code })).status).toBe(401);
   });
@@ -169,7 +215,10 @@ forEachServer("step-up for security changes", (ctx) => {
 
   it("two-factor/sms {enabled:false} from a stepped-up session works and tells the owner", async () => {
     const user: TwoFactorUser = await twoFactorUser(ctx);
-    const off = await user.client.post("/api/account/two-factor/sms", { enabled: false, currentPassword: user.password });
+    const off = await user.client.post("/api/account/two-factor/sms", {
+      enabled: false,
+      currentPassword: user.password,
+    });
     expect(off.status, off.text).toBe(200);
     expect(off.body.user.twoFactor.sms).toBe(false);
   });

@@ -12,14 +12,25 @@ describe("fake Twilio", () => {
   afterEach(() => twilio.close());
 
   const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-  async function post(path: string, form: Record<string, string>, init: { authorization?: string | null; contentType?: string } = {}) {
+  async function post(
+    path: string,
+    form: Record<string, string>,
+    init: { authorization?: string | null; contentType?: string } = {},
+  ) {
     const contentType = init.contentType ?? "application/x-www-form-urlencoded";
     const headers: Record<string, string> = { "content-type": contentType };
-    const authorization = init.authorization === undefined ? basic(twilio.accountSid, twilio.authToken) : init.authorization;
+    const authorization =
+      init.authorization === undefined ? basic(twilio.accountSid, twilio.authToken) : init.authorization;
     if (authorization) headers.authorization = authorization;
-    const body = contentType.startsWith("application/json") ? JSON.stringify(form) : new URLSearchParams(form).toString();
+    const body = contentType.startsWith("application/json")
+      ? JSON.stringify(form)
+      : new URLSearchParams(form).toString();
     const response = await fetch(`${twilio.url}${path}`, { method: "POST", headers, body });
-    return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, unknown> };
+    return {
+      status: response.status,
+      headers: response.headers,
+      json: (await response.json()) as Record<string, unknown>,
+    };
   }
   const messages = () => `/2010-04-01/Accounts/${twilio.accountSid}/Messages.json`;
   const valid = { To: "+15005550006", From: "+15005550001", Body: "Hello" };
@@ -27,7 +38,19 @@ describe("fake Twilio", () => {
   it("answers 201 with the Message resource", async () => {
     const { status, json } = await post(messages(), valid);
     expect(status).toBe(201);
-    expect(json).toMatchObject({ account_sid: twilio.accountSid, api_version: "2010-04-01", to: valid.To, from: valid.From, body: "Hello", status: "queued", direction: "outbound-api", error_code: null, error_message: null, num_segments: "1", messaging_service_sid: null });
+    expect(json).toMatchObject({
+      account_sid: twilio.accountSid,
+      api_version: "2010-04-01",
+      to: valid.To,
+      from: valid.From,
+      body: "Hello",
+      status: "queued",
+      direction: "outbound-api",
+      error_code: null,
+      error_message: null,
+      num_segments: "1",
+      messaging_service_sid: null,
+    });
     expect(json.sid).toMatch(/^SM[0-9a-f]{32}$/);
     expect(json.date_created).toMatch(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$/);
     expect(json.uri).toBe(`/2010-04-01/Accounts/${twilio.accountSid}/Messages/${String(json.sid)}.json`);
@@ -35,16 +58,29 @@ describe("fake Twilio", () => {
 
   it("starts a Messaging Service message as accepted, and takes From together with MessagingServiceSid as Twilio does", async () => {
     const service = `MG${"b".repeat(32)}`;
-    expect((await post(messages(), { To: valid.To, MessagingServiceSid: service, Body: "Hi" })).json).toMatchObject({ status: "accepted", from: null, messaging_service_sid: service });
+    expect((await post(messages(), { To: valid.To, MessagingServiceSid: service, Body: "Hi" })).json).toMatchObject({
+      status: "accepted",
+      from: null,
+      messaging_service_sid: service,
+    });
     expect((await post(messages(), { ...valid, MessagingServiceSid: service })).status).toBe(201);
   });
 
   it("refuses wrong, missing or foreign credentials with 401, code 20003", async () => {
-    for (const authorization of [basic(twilio.accountSid, "wrong"), null, basic(`AC${"0".repeat(32)}`, twilio.authToken)]) {
+    for (const authorization of [
+      basic(twilio.accountSid, "wrong"),
+      null,
+      basic(`AC${"0".repeat(32)}`, twilio.authToken),
+    ]) {
       const { status, headers, json } = await post(messages(), valid, { authorization });
       expect(status).toBe(401);
       expect(headers.get("www-authenticate")).toMatch(/^Basic/);
-      expect(json).toMatchObject({ code: 20003, message: "Authenticate", more_info: "https://www.twilio.com/docs/errors/20003", status: 401 });
+      expect(json).toMatchObject({
+        code: 20003,
+        message: "Authenticate",
+        more_info: "https://www.twilio.com/docs/errors/20003",
+        status: 401,
+      });
     }
     expect(twilio.requests.map((r) => r.authOk)).toEqual([false, false, false]);
     expect(twilio.messages).toHaveLength(0);
@@ -62,7 +98,12 @@ describe("fake Twilio", () => {
     for (const [form, code] of cases) {
       const { status, json } = await post(messages(), form);
       expect({ status, code: json.code }, JSON.stringify(form)).toEqual({ status: 400, code });
-      expect(json).toEqual({ code, message: expect.any(String), more_info: `https://www.twilio.com/docs/errors/${code}`, status: 400 });
+      expect(json).toEqual({
+        code,
+        message: expect.any(String),
+        more_info: `https://www.twilio.com/docs/errors/${code}`,
+        status: 400,
+      });
     }
     expect((await post(messages(), { ...valid, Body: "x".repeat(1600) })).status).toBe(201);
   });
@@ -73,26 +114,54 @@ describe("fake Twilio", () => {
   });
 
   it("answers 404, code 20404, for another account's or an unknown path", async () => {
-    expect((await post(`/2010-04-01/Accounts/${twilio.accountSid}/Message.json`, valid)).json).toMatchObject({ code: 20404, status: 404 });
-    expect((await post(`/v2/Services/VA${"0".repeat(32)}/Verifications`, { To: valid.To, Channel: "sms" })).json).toMatchObject({ code: 20404, status: 404 });
+    expect((await post(`/2010-04-01/Accounts/${twilio.accountSid}/Message.json`, valid)).json).toMatchObject({
+      code: 20404,
+      status: 404,
+    });
+    expect(
+      (await post(`/v2/Services/VA${"0".repeat(32)}/Verifications`, { To: valid.To, Channel: "sms" })).json,
+    ).toMatchObject({ code: 20404, status: 404 });
   });
 
   it("answers Verify with Twilio's JSON", async () => {
     const base = `/v2/Services/${twilio.verifyServiceSid}`;
     const started = await post(`${base}/Verifications`, { To: valid.To, Channel: "sms" });
     expect(started.status).toBe(201);
-    expect(started.json).toMatchObject({ service_sid: twilio.verifyServiceSid, account_sid: twilio.accountSid, to: valid.To, channel: "sms", status: "pending", valid: false });
+    expect(started.json).toMatchObject({
+      service_sid: twilio.verifyServiceSid,
+      account_sid: twilio.accountSid,
+      to: valid.To,
+      channel: "sms",
+      status: "pending",
+      valid: false,
+    });
     expect(started.json.sid).toMatch(/^VE[0-9a-f]{32}$/);
     expect(started.json.date_created).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
-    expect((await post(`${base}/Verifications`, { To: valid.To, Channel: "carrier-pigeon" })).json).toMatchObject({ code: 60200, status: 400 });
-    expect((await post(`${base}/VerificationCheck`, { To: valid.To, Code: "12" })).json).toMatchObject({ code: 60200, status: 400 });
+    expect((await post(`${base}/Verifications`, { To: valid.To, Channel: "carrier-pigeon" })).json).toMatchObject({
+      code: 60200,
+      status: 400,
+    });
+    expect((await post(`${base}/VerificationCheck`, { To: valid.To, Code: "12" })).json).toMatchObject({
+      code: 60200,
+      status: 400,
+    });
 
-    const wrong = await post(`${base}/VerificationCheck`, { VerificationSid: String(started.json.sid), Code: twilio.verifyCode(valid.To) === "999999" ? "000000" : "999999" });
+    const wrong = await post(`${base}/VerificationCheck`, {
+      VerificationSid: String(started.json.sid),
+      Code: twilio.verifyCode(valid.To) === "999999" ? "000000" : "999999",
+    });
     expect(wrong).toMatchObject({ status: 200, json: { status: "pending", valid: false } });
     const right = await post(`${base}/VerificationCheck`, { To: valid.To, Code: twilio.verifyCode(valid.To)! });
     expect(right).toMatchObject({ status: 200, json: { sid: started.json.sid, status: "approved", valid: true } });
     const gone = await post(`${base}/VerificationCheck`, { To: valid.To, Code: "123456" });
-    expect(gone).toMatchObject({ status: 404, json: { code: 20404, status: 404, message: `The requested resource /Services/${twilio.verifyServiceSid}/VerificationCheck was not found` } });
+    expect(gone).toMatchObject({
+      status: 404,
+      json: {
+        code: 20404,
+        status: 404,
+        message: `The requested resource /Services/${twilio.verifyServiceSid}/VerificationCheck was not found`,
+      },
+    });
   });
 
   it("answers scripted errors with their real HTTP status, one request each", async () => {
@@ -113,7 +182,10 @@ describe("fake Twilio", () => {
       () => "answered",
       () => "dropped",
     );
-    const outcome = await Promise.race([pending, new Promise((resolve) => setTimeout(() => resolve("still waiting"), 300))]);
+    const outcome = await Promise.race([
+      pending,
+      new Promise((resolve) => setTimeout(() => resolve("still waiting"), 300)),
+    ]);
     expect(outcome).toBe("still waiting");
     await twilio.close();
     expect(await pending).toBe("dropped");

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DeliveryError, isPermanentFailure } from "../../src/delivery/channel";
+import { isPermanentFailure } from "../../src/delivery/channel";
 import { createTwilioSmsChannel, SmsDeliveryError, type TwilioSmsOptions } from "../../src/delivery/sms/twilio";
 import { type FakeTwilio, startFakeTwilio } from "../fakes/twilio";
 import { closedPort, rejectionOf } from "../helpers/network";
@@ -10,14 +10,18 @@ const to = "+905551234567";
 const body = "Twofold: your code is 481516. It expires in 5 minutes. Don't share it.\n\n@localhost #481516";
 const from = "+15005550006";
 
-
-
 const sendError = (send: Promise<unknown>) => rejectionOf(send, SmsDeliveryError);
 
 describe("Twilio SMS channel", () => {
   let twilio: FakeTwilio;
   const channel = (options: Partial<TwilioSmsOptions> = {}) =>
-    createTwilioSmsChannel({ accountSid: twilio.accountSid, authToken: twilio.authToken, from, apiBase: twilio.url, ...options });
+    createTwilioSmsChannel({
+      accountSid: twilio.accountSid,
+      authToken: twilio.authToken,
+      from,
+      apiBase: twilio.url,
+      ...options,
+    });
 
   beforeEach(async () => {
     twilio = await startFakeTwilio();
@@ -28,12 +32,19 @@ describe("Twilio SMS channel", () => {
     const result = await channel().send({ to, body });
     expect(twilio.requests).toHaveLength(1);
     const [request] = twilio.requests;
-    expect(request).toMatchObject({ method: "POST", path: `/2010-04-01/Accounts/${twilio.accountSid}/Messages.json`, authOk: true, username: twilio.accountSid });
+    expect(request).toMatchObject({
+      method: "POST",
+      path: `/2010-04-01/Accounts/${twilio.accountSid}/Messages.json`,
+      authOk: true,
+      username: twilio.accountSid,
+    });
     expect(request!.contentType).toMatch(/^application\/x-www-form-urlencoded/);
     expect(request!.form).toEqual({ To: to, From: from, Body: body });
     expect(request!.headers.accept).toBe("application/json");
     expect(result.providerMessageId).toMatch(/^SM[0-9a-f]{32}$/);
-    expect(twilio.messages).toEqual([{ sid: result.providerMessageId, to, from, messagingServiceSid: null, body, statusCallback: null }]);
+    expect(twilio.messages).toEqual([
+      { sid: result.providerMessageId, to, from, messagingServiceSid: null, body, statusCallback: null },
+    ]);
   });
 
   it("sends through a Messaging Service instead of a From number", async () => {
@@ -90,7 +101,12 @@ describe("Twilio SMS channel", () => {
     ["500 with Twilio's error body", { error: 20500 }, 20500, 500],
     ["a bare 500", { status: 500, body: "" }, undefined, 500],
     ["503 Service Unavailable", { error: 20503 }, 20503, 503],
-    ["an HTML 502 from a proxy", { status: 502, body: "<html>Bad Gateway</html>", contentType: "text/html" }, undefined, 502],
+    [
+      "an HTML 502 from a proxy",
+      { status: 502, body: "<html>Bad Gateway</html>", contentType: "text/html" },
+      undefined,
+      502,
+    ],
   ] as const)("treats %s as transient", async (_label, reply, code, httpStatus) => {
     twilio.replyNext(reply);
     const error = await sendError(channel().send({ to, body }));
@@ -121,7 +137,9 @@ describe("Twilio SMS channel", () => {
     twilio.failNext(20429, 2);
     await sendError(channel().send({ to, body }));
     await sendError(channel().send({ to, body }));
-    await expect(channel().send({ to, body })).resolves.toMatchObject({ providerMessageId: expect.stringMatching(/^SM/) });
+    await expect(channel().send({ to, body })).resolves.toMatchObject({
+      providerMessageId: expect.stringMatching(/^SM/),
+    });
   });
 
   it("refuses a bad configuration at start-up", () => {
@@ -129,8 +147,14 @@ describe("Twilio SMS channel", () => {
     expect(() => createTwilioSmsChannel({ ...base, accountSid: "AC123", from })).toThrow(/TWILIO_ACCOUNT_SID/);
     expect(() => createTwilioSmsChannel({ ...base, authToken: "", from })).toThrow(/TWILIO_AUTH_TOKEN/);
     expect(() => createTwilioSmsChannel(base)).toThrow(/exactly one/);
-    expect(() => createTwilioSmsChannel({ ...base, from, messagingServiceSid: `MG${"0".repeat(32)}` })).toThrow(/exactly one/);
-    expect(() => createTwilioSmsChannel({ ...base, messagingServiceSid: "MG1" })).toThrow(/TWILIO_MESSAGING_SERVICE_SID/);
-    expect(() => createTwilioSmsChannel({ ...base, from, statusCallbackUrl: "/api/webhooks/twilio/status" })).toThrow(/absolute/);
+    expect(() => createTwilioSmsChannel({ ...base, from, messagingServiceSid: `MG${"0".repeat(32)}` })).toThrow(
+      /exactly one/,
+    );
+    expect(() => createTwilioSmsChannel({ ...base, messagingServiceSid: "MG1" })).toThrow(
+      /TWILIO_MESSAGING_SERVICE_SID/,
+    );
+    expect(() => createTwilioSmsChannel({ ...base, from, statusCallbackUrl: "/api/webhooks/twilio/status" })).toThrow(
+      /absolute/,
+    );
   });
 });

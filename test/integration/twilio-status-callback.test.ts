@@ -28,7 +28,11 @@ describe("Twilio status callbacks", () => {
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
         // The public URL the route will know from config (APP_URL + path), query string included.
-        received.push({ url: `http://${req.headers.host}${req.url}`, headers: req.headers, params: new URLSearchParams(Buffer.concat(chunks).toString("utf8")) });
+        received.push({
+          url: `http://${req.headers.host}${req.url}`,
+          headers: req.headers,
+          params: new URLSearchParams(Buffer.concat(chunks).toString("utf8")),
+        });
         res.writeHead(204).end();
       });
     });
@@ -41,7 +45,13 @@ describe("Twilio status callbacks", () => {
   });
 
   async function sendThroughChannel() {
-    const channel = createTwilioSmsChannel({ accountSid: twilio.accountSid, authToken: twilio.authToken, from: "+15005550006", apiBase: twilio.url, statusCallbackUrl: callbackUrl });
+    const channel = createTwilioSmsChannel({
+      accountSid: twilio.accountSid,
+      authToken: twilio.authToken,
+      from: "+15005550006",
+      apiBase: twilio.url,
+      statusCallbackUrl: callbackUrl,
+    });
     return (await channel.send({ to: "+905551234567", body: "Twofold: 123456" })).providerMessageId!;
   }
 
@@ -88,9 +98,25 @@ describe("Twilio status callbacks", () => {
     await twilio.sendStatusCallback({ status: "delivered", signWith: "not-the-auth-token" });
     const [genuine, forged] = received;
     const header = genuine!.headers["x-twilio-signature"] as string;
-    expect(isValidTwilioSignature(twilio.authToken, genuine!.url.replace("tenant=a%20b", "tenant=c"), genuine!.params, header)).toBe(false);
-    expect(isValidTwilioSignature(twilio.authToken, genuine!.url.replace("/status", "/other"), genuine!.params, header)).toBe(false);
+    expect(
+      isValidTwilioSignature(
+        twilio.authToken,
+        genuine!.url.replace("tenant=a%20b", "tenant=c"),
+        genuine!.params,
+        header,
+      ),
+    ).toBe(false);
+    expect(
+      isValidTwilioSignature(twilio.authToken, genuine!.url.replace("/status", "/other"), genuine!.params, header),
+    ).toBe(false);
     expect(isValidTwilioSignature("0".repeat(32), genuine!.url, genuine!.params, header)).toBe(false);
-    expect(isValidTwilioSignature(twilio.authToken, forged!.url, forged!.params, forged!.headers["x-twilio-signature"] as string)).toBe(false);
+    expect(
+      isValidTwilioSignature(
+        twilio.authToken,
+        forged!.url,
+        forged!.params,
+        forged!.headers["x-twilio-signature"] as string,
+      ),
+    ).toBe(false);
   });
 });

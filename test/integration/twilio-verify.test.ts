@@ -19,7 +19,13 @@ async function verifyError(call: Promise<unknown>): Promise<SmsDeliveryError> {
 describe("Twilio Verify client", () => {
   let twilio: FakeTwilio;
   const client = (options: Partial<TwilioVerifyOptions> = {}) =>
-    createTwilioVerifyClient({ accountSid: twilio.accountSid, authToken: twilio.authToken, serviceSid: twilio.verifyServiceSid, apiBase: twilio.url, ...options });
+    createTwilioVerifyClient({
+      accountSid: twilio.accountSid,
+      authToken: twilio.authToken,
+      serviceSid: twilio.verifyServiceSid,
+      apiBase: twilio.url,
+      ...options,
+    });
 
   beforeEach(async () => {
     twilio = await startFakeTwilio();
@@ -29,7 +35,12 @@ describe("Twilio Verify client", () => {
   it("starts an SMS verification: POST Verifications with To and Channel=sms, Basic auth", async () => {
     const { sid } = await client().startVerification(to);
     expect(sid).toMatch(/^VE[0-9a-f]{32}$/);
-    expect(twilio.requests[0]).toMatchObject({ method: "POST", path: `/v2/Services/${twilio.verifyServiceSid}/Verifications`, authOk: true, form: { To: to, Channel: "sms" } });
+    expect(twilio.requests[0]).toMatchObject({
+      method: "POST",
+      path: `/v2/Services/${twilio.verifyServiceSid}/Verifications`,
+      authOk: true,
+      form: { To: to, Channel: "sms" },
+    });
     expect(twilio.requests[0]!.contentType).toMatch(/^application\/x-www-form-urlencoded/);
     expect(twilio.verifyCode(to)).toMatch(/^\d{6}$/);
   });
@@ -39,7 +50,11 @@ describe("Twilio Verify client", () => {
     await verify.startVerification(to);
     const code = twilio.verifyCode(to)!;
     expect(await verify.checkVerification(to, code)).toEqual({ approved: true });
-    expect(twilio.requests[1]).toMatchObject({ path: `/v2/Services/${twilio.verifyServiceSid}/VerificationCheck`, authOk: true, form: { To: to, Code: code } });
+    expect(twilio.requests[1]).toMatchObject({
+      path: `/v2/Services/${twilio.verifyServiceSid}/VerificationCheck`,
+      authOk: true,
+      form: { To: to, Code: code },
+    });
   });
 
   it("does not approve a wrong code, and the right one still works afterwards", async () => {
@@ -64,7 +79,9 @@ describe("Twilio Verify client", () => {
     expect(await verify.checkVerification(to, second)).toEqual({ approved: false });
 
     expect(await verify.checkVerification("+447700900999", "123456")).toEqual({ approved: false });
-    expect(twilio.requests.filter((r) => r.path.endsWith("/VerificationCheck")).map((r) => r.status)).toEqual([200, 404, 404, 404]);
+    expect(twilio.requests.filter((r) => r.path.endsWith("/VerificationCheck")).map((r) => r.status)).toEqual([
+      200, 404, 404, 404,
+    ]);
   });
 
   it("stops approving after Twilio's 5 checks (429, 60202), even with the right code", async () => {
@@ -92,15 +109,28 @@ describe("Twilio Verify client", () => {
     expect(invalid.message).not.toContain("900123");
 
     twilio.failNext(60605);
-    expect(await verifyError(verify.startVerification(to))).toMatchObject({ reason: "unsupported_destination", permanent: true });
+    expect(await verifyError(verify.startVerification(to))).toMatchObject({
+      reason: "unsupported_destination",
+      permanent: true,
+    });
 
     for (let i = 0; i < 5; i++) await verify.startVerification(to);
-    expect(await verifyError(verify.startVerification(to))).toMatchObject({ reason: "transient", code: 60203, httpStatus: 429 });
+    expect(await verifyError(verify.startVerification(to))).toMatchObject({
+      reason: "transient",
+      code: 60203,
+      httpStatus: 429,
+    });
 
     twilio.failNext(20429);
-    expect(await verifyError(verify.checkVerification(to, "123456"))).toMatchObject({ reason: "transient", permanent: false });
+    expect(await verifyError(verify.checkVerification(to, "123456"))).toMatchObject({
+      reason: "transient",
+      permanent: false,
+    });
     twilio.replyNext({ status: 503, body: "" });
-    expect(await verifyError(verify.checkVerification(to, "123456"))).toMatchObject({ reason: "transient", permanent: false });
+    expect(await verifyError(verify.checkVerification(to, "123456"))).toMatchObject({
+      reason: "transient",
+      permanent: false,
+    });
 
     const unauthorized = await verifyError(client({ authToken: "wrong" }).startVerification(to));
     expect(unauthorized).toMatchObject({ reason: "configuration", code: 20003, permanent: true });
@@ -113,7 +143,10 @@ describe("Twilio Verify client", () => {
     const verify = client({ timeoutMs: 300 });
     const started = Date.now();
     expect(await verifyError(verify.startVerification(to))).toMatchObject({ reason: "transient", permanent: false });
-    expect(await verifyError(verify.checkVerification(to, "123456"))).toMatchObject({ reason: "transient", permanent: false });
+    expect(await verifyError(verify.checkVerification(to, "123456"))).toMatchObject({
+      reason: "transient",
+      permanent: false,
+    });
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 

@@ -1,7 +1,15 @@
 import { and, eq } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { outboxMessages } from "../../src/db/schema";
-import { forEachServer, lastEmail, lastSms, type ServerContext, type TestClient, twoFactorUser, uniquePhone, verifiedPhone } from "../helpers/harness";
+import {
+  forEachServer,
+  lastEmail,
+  lastSms,
+  type ServerContext,
+  type TestClient,
+  twoFactorUser,
+  uniquePhone,
+} from "../helpers/harness";
 
 /**
  * The budgets on sign-in codes: 5 wrong codes per challenge (resends do not refill it), codes that die after
@@ -15,11 +23,17 @@ async function startSignIn(ctx: ServerContext, user: TwoFactorUser) {
   const client = ctx.client();
   const response = await client.post("/api/auth/sign-in", { email: user.email, password: user.password });
   expect(response.body.twoFactorRequired, response.text).toBe(true);
-  return { client, challengeId: response.body.challenge.id as string, code: (await lastSms(ctx.server, user.phone))!.code! };
+  return {
+    client,
+    challengeId: response.body.challenge.id as string,
+    code: (await lastSms(ctx.server, user.phone))!.code!,
+  };
 }
 
-const verify = (client: TestClient, challengeId: string, code: string) => client.post("/api/auth/two-factor/verify", { challengeId, method: "sms", code });
-const resend = (client: TestClient, challengeId: string) => client.post("/api/auth/two-factor/send", { challengeId, method: "sms" });
+const verify = (client: TestClient, challengeId: string, code: string) =>
+  client.post("/api/auth/two-factor/verify", { challengeId, method: "sms", code });
+const resend = (client: TestClient, challengeId: string) =>
+  client.post("/api/auth/two-factor/send", { challengeId, method: "sms" });
 /** A code that is certainly not `code`. */
 const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, "0");
 
@@ -43,7 +57,11 @@ forEachServer("sign-in codes and their budgets", (ctx) => {
     const { client, challengeId, code } = await startSignIn(ctx, user);
     for (const left of [4, 3, 2, 1]) await expectInvalid(client, challengeId, wrong(code), left);
     const last = await verify(client, challengeId, wrong(code));
-    expect(last.body.error).toMatchObject({ code: "invalid_code", attemptsLeft: 0, message: expect.stringMatching(/last try/) });
+    expect(last.body.error).toMatchObject({
+      code: "invalid_code",
+      attemptsLeft: 0,
+      message: expect.stringMatching(/last try/),
+    });
     await expectExpired(client, challengeId, code);
     expect((await client.get("/api/auth/two-factor/challenge")).status).toBe(410);
     expect((await resend(client, challengeId)).status).toBe(410);
@@ -133,22 +151,33 @@ forEachServer("sign-in codes and their budgets", (ctx) => {
     // compared, so the next code of any challenge, right or wrong, is not compared at all: code entry pauses.
     // Here it is the right code for a new number (the old one has had its 3 texts in 10 minutes).
     const phone = uniquePhone();
-    const started = await user.client.post("/api/account/phone", { phoneNumber: phone, currentPassword: user.password });
+    const started = await user.client.post("/api/account/phone", {
+      phoneNumber: phone,
+      currentPassword: user.password,
+    });
     expect(started.status, started.text).toBe(202);
     const code = (await lastSms(ctx.server, phone))!.code!;
-    const blocked = await user.client.post("/api/account/phone/verify", { verificationId: started.body.verificationId, code });
+    const blocked = await user.client.post("/api/account/phone/verify", {
+      verificationId: started.body.verificationId,
+      code,
+    });
     expect(blocked.status).toBe(429);
     expect(blocked.body.error.code).toBe("too_many_attempts");
     expect(Number(blocked.headers.get("retry-after"))).toBe(3600);
     const mail = await lastEmail(ctx.server, user.email, /Too many wrong sign-in codes/);
     expect(mail?.body).toMatch(/more than 10 wrong codes/);
-    const events = (await user.client.get("/api/account/security-events")).body.events.map((e: { type: string }) => e.type);
+    const events = (await user.client.get("/api/account/security-events")).body.events.map(
+      (e: { type: string }) => e.type,
+    );
     expect(events).toContain("code_entry_blocked");
 
     // While paused, the right code is refused again, the refusal costs no attempt, and no second email goes out.
     const attemptsLeft = (await user.client.get("/api/account/phone/verification")).body.attemptsLeft;
     ctx.clock.advance(60);
-    const refused = await user.client.post("/api/account/phone/verify", { verificationId: started.body.verificationId, code });
+    const refused = await user.client.post("/api/account/phone/verify", {
+      verificationId: started.body.verificationId,
+      code,
+    });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(3600 - 60);
     expect((await user.client.get("/api/account/phone/verification")).body.attemptsLeft).toBe(attemptsLeft);
@@ -158,6 +187,7 @@ forEachServer("sign-in codes and their budgets", (ctx) => {
       .where(and(eq(outboxMessages.recipient, user.email), eq(outboxMessages.template, "code_entry_blocked")));
     expect(blockEmails).toHaveLength(1);
 
-    // (That the pause ends after its hour is unit-tested: the budget counts in real time, this file's clock is a test one.)
+    // (That the pause ends after its hour is unit-tested: the budget counts in real time, this file's clock is a test
+    // one.)
   });
 });

@@ -2,7 +2,14 @@ import { and, eq } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { issueLinkToken } from "../../src/core/link-tokens";
 import { sessions } from "../../src/db/schema";
-import { forEachServer, lastEmail, lastSms, type ServerContext, type TestClient, twoFactorUser } from "../helpers/harness";
+import {
+  forEachServer,
+  lastEmail,
+  lastSms,
+  type ServerContext,
+  type TestClient,
+  twoFactorUser,
+} from "../helpers/harness";
 
 /**
  * Signing in with SMS two-factor over HTTP: no route hands a 2FA user a session before the code, the code
@@ -21,11 +28,19 @@ async function startSignIn(ctx: ServerContext, user: TwoFactorUser, client: Test
   return { client, response, challengeId: response.body.challenge.id as string, code: sms!.code! };
 }
 
-const verify = (client: TestClient, body: { challengeId?: string; code: string }) => client.post("/api/auth/two-factor/verify", { method: "sms", ...body });
+const verify = (client: TestClient, body: { challengeId?: string; code: string }) =>
+  client.post("/api/auth/two-factor/verify", { method: "sms", ...body });
 
 async function sessionRows(ctx: ServerContext, userId: string, level?: number) {
   const db = ctx.server.database.db;
-  return db.select().from(sessions).where(level === undefined ? eq(sessions.userId, userId) : and(eq(sessions.userId, userId), eq(sessions.assuranceLevel, level)));
+  return db
+    .select()
+    .from(sessions)
+    .where(
+      level === undefined
+        ? eq(sessions.userId, userId)
+        : and(eq(sessions.userId, userId), eq(sessions.assuranceLevel, level)),
+    );
 }
 
 forEachServer("sign-in with SMS two-factor", (ctx) => {
@@ -34,7 +49,13 @@ forEachServer("sign-in with SMS two-factor", (ctx) => {
     const { client, response, challengeId, code } = await startSignIn(ctx, user);
     expect(response.body).toEqual({
       twoFactorRequired: true,
-      challenge: { id: challengeId, methods: ["sms"], phoneHint: `+1 ••• ••• ${user.phone.slice(-4)}`, expiresAt: expect.any(String), resendAt: expect.any(String) },
+      challenge: {
+        id: challengeId,
+        methods: ["sms"],
+        phoneHint: `+1 ••• ••• ${user.phone.slice(-4)}`,
+        expiresAt: expect.any(String),
+        resendAt: expect.any(String),
+      },
     });
     // A random id of at least 128 bits; the number appears nowhere but in its last four digits.
     expect(challengeId).toMatch(/^[\w-]{22,}$/);
@@ -58,7 +79,9 @@ forEachServer("sign-in with SMS two-factor", (ctx) => {
     const session = await client.get("/api/auth/session");
     expect(session.status).toBe(200);
     expect(session.body.session).toMatchObject({ id: verified.body.session.id, assuranceLevel: 2 });
-    expect((await sessionRows(ctx, user.user.id, 2)).map((s) => s.id).sort()).toEqual([owner, verified.body.session.id].sort());
+    expect((await sessionRows(ctx, user.user.id, 2)).map((s) => s.id).sort()).toEqual(
+      [owner, verified.body.session.id].sort(),
+    );
     const events = (await client.get("/api/account/security-events")).body.events.map((e: { type: string }) => e.type);
     expect(events.slice(0, 2)).toEqual(["sign_in_second_factor", "sign_in_challenged"]);
   });
@@ -69,7 +92,9 @@ forEachServer("sign-in with SMS two-factor", (ctx) => {
     const texts = await lastSms(ctx.server, user.phone);
     // No API path mails a verification link to an already verified account, so an old link is simulated with
     // the core's own issuer. Since issue 9 (item 3) such a link is dead: it neither signs in nor sets anything.
-    const link = await issueLinkToken(ctx.server.deps, ctx.server.deps.repo, "verify_email", user.user.id, user.email, { passwordHash: "$argon2id$not-the-owner" });
+    const link = await issueLinkToken(ctx.server.deps, ctx.server.deps.repo, "verify_email", user.user.id, user.email, {
+      passwordHash: "$argon2id$not-the-owner",
+    });
     const client = ctx.client();
     const response = await client.post("/api/auth/verify-email", { token: link.split("#token=")[1] });
     expect(response.status, response.text).toBe(400);
@@ -78,7 +103,9 @@ forEachServer("sign-in with SMS two-factor", (ctx) => {
     expect(client.challengeCookie).toBeUndefined();
     expect((await sessionRows(ctx, user.user.id)).length).toBe(before);
     expect(await lastSms(ctx.server, user.phone)).toEqual(texts);
-    expect((await ctx.client().post("/api/auth/sign-in", { email: user.email, password: user.password })).status).toBe(200);
+    expect((await ctx.client().post("/api/auth/sign-in", { email: user.email, password: user.password })).status).toBe(
+      200,
+    );
   });
 
   it("never signs a 2FA user in through reset-password: 204, no session cookie, and sign-in still asks for the code", async () => {
@@ -184,7 +211,9 @@ forEachServer("sign-in with SMS two-factor", (ctx) => {
   it("gives exactly one session to 50 concurrent verifies of the one right code", async () => {
     const user = await twoFactorUser(ctx);
     const { challengeId, code } = await startSignIn(ctx, user, ctx.client({ origin: null }));
-    const results = await Promise.all(Array.from({ length: 50 }, () => verify(ctx.client({ origin: null }), { challengeId, code })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => verify(ctx.client({ origin: null }), { challengeId, code })),
+    );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s !== 200).every((s) => s === 410)).toBe(true);

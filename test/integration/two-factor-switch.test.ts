@@ -3,8 +3,10 @@ import { forEachServer, lastEmail, signedUpUser, type TestClient, verifiedPhone 
 
 /** POST /api/account/two-factor/sms: on needs a verified phone and the password, off needs the password. */
 
-const eventTypes = async (client: TestClient) => (await client.get("/api/account/security-events")).body.events.map((e: { type: string }) => e.type) as string[];
-const toggle = (client: TestClient, enabled: boolean, currentPassword: string) => client.post("/api/account/two-factor/sms", { enabled, currentPassword });
+const eventTypes = async (client: TestClient) =>
+  (await client.get("/api/account/security-events")).body.events.map((e: { type: string }) => e.type) as string[];
+const toggle = (client: TestClient, enabled: boolean, currentPassword: string) =>
+  client.post("/api/account/two-factor/sms", { enabled, currentPassword });
 
 forEachServer("the SMS two-factor switch", (ctx) => {
   it("refuses to turn on without a verified phone (409 phone_not_verified), even with the right password", async () => {
@@ -35,7 +37,10 @@ forEachServer("the SMS two-factor switch", (ctx) => {
     const mail = await lastEmail(ctx.server, user.email, /Two-step sign-in is on/);
     expect(mail!.body).toContain(`+1 ••• ••• ${phone.slice(-4)}`);
     expect(mail!.body).not.toContain(phone);
-    expect((await ctx.client().post("/api/auth/sign-in", { email: user.email, password: user.password })).body.twoFactorRequired).toBe(true);
+    expect(
+      (await ctx.client().post("/api/auth/sign-in", { email: user.email, password: user.password })).body
+        .twoFactorRequired,
+    ).toBe(true);
   });
 
   it("turns off only with the password: a security event and an email; sign-in then needs the password alone", async () => {
@@ -67,6 +72,9 @@ forEachServer("the SMS two-factor switch", (ctx) => {
   });
 
   it("needs a session (401)", async () => {
-    expect((await ctx.client().post("/api/account/two-factor/sms", { enabled: false, currentPassword: "whatever it is" })).status).toBe(401);
+    expect(
+      (await ctx.client().post("/api/account/two-factor/sms", { enabled: false, currentPassword: "whatever it is" }))
+        .status,
+    ).toBe(401);
   });
 });

@@ -168,7 +168,9 @@ describe("IPv6", () => {
   });
 
   it("walks back over trusted IPv6 proxies", () => {
-    expect(resolveClientIp("fd00::2", "2001:db8:1::7, fd00::3", { kind: "cidrs", cidrs: ["fd00::/8"] })).toBe("2001:db8:1::7");
+    expect(resolveClientIp("fd00::2", "2001:db8:1::7, fd00::3", { kind: "cidrs", cidrs: ["fd00::/8"] })).toBe(
+      "2001:db8:1::7",
+    );
   });
 });
 

@@ -85,8 +85,17 @@ describe("APP_URL and TRUSTED_ORIGINS", () => {
   });
 
   it("parses TRUSTED_ORIGINS as a comma-separated list after APP_URL", () => {
-    const config = load(env({ APP_URL: "https://auth.example.com", TRUSTED_ORIGINS: " https://app.example.com , http://localhost:5173/,, " }));
-    expect(config.trustedOrigins).toEqual(["https://auth.example.com", "https://app.example.com", "http://localhost:5173"]);
+    const config = load(
+      env({
+        APP_URL: "https://auth.example.com",
+        TRUSTED_ORIGINS: " https://app.example.com , http://localhost:5173/,, ",
+      }),
+    );
+    expect(config.trustedOrigins).toEqual([
+      "https://auth.example.com",
+      "https://app.example.com",
+      "http://localhost:5173",
+    ]);
   });
 
   it("throws on an invalid trusted origin", () => {
@@ -128,8 +137,12 @@ describe("SECRET", () => {
   });
 
   it("throws in production without SECRET", () => {
-    expect(() => load({ NODE_ENV: "production", SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir() })).toThrow(ConfigError);
-    expect(() => load({ NODE_ENV: "production", SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir() })).toThrow(/SECRET is required/);
+    expect(() => load({ NODE_ENV: "production", SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir() })).toThrow(
+      ConfigError,
+    );
+    expect(() => load({ NODE_ENV: "production", SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir() })).toThrow(
+      /SECRET is required/,
+    );
   });
 
   it("does not write a secret file in production", () => {
@@ -140,7 +153,9 @@ describe("SECRET", () => {
 
   it("throws on a SECRET shorter than 32 bytes, in any environment", () => {
     expect(() => load(env({ SECRET: "x".repeat(31) }))).toThrow(/at least 32 bytes/);
-    expect(() => load({ NODE_ENV: "production", SMTP_URL: "smtp://mail:25", SECRET: "short", DATA_DIR: tempDir() })).toThrow(ConfigError);
+    expect(() =>
+      load({ NODE_ENV: "production", SMTP_URL: "smtp://mail:25", SECRET: "short", DATA_DIR: tempDir() }),
+    ).toThrow(ConfigError);
     expect(load(env({ SECRET: "x".repeat(32) })).secret).toHaveLength(32);
   });
 
@@ -150,7 +165,11 @@ describe("SECRET", () => {
   });
 
   it("requires an https APP_URL in production, except on localhost", () => {
-    const twilio = { TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000", TWILIO_AUTH_TOKEN: "token", TWILIO_FROM: "+15005550006" };
+    const twilio = {
+      TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000",
+      TWILIO_AUTH_TOKEN: "token",
+      TWILIO_FROM: "+15005550006",
+    };
     const base = { NODE_ENV: "production", SECRET, SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir(), ...twilio };
     expect(() => load({ ...base, APP_URL: "http://auth.example.com" })).toThrow(/APP_URL must be https/);
     expect(load({ ...base, APP_URL: "https://auth.example.com" }).appUrl).toBe("https://auth.example.com");
@@ -159,7 +178,11 @@ describe("SECRET", () => {
 
   it("requires SMTP_URL in production", () => {
     expect(() => load({ NODE_ENV: "production", SECRET, DATA_DIR: tempDir() })).toThrow(/SMTP_URL/);
-    const twilio = { TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000", TWILIO_AUTH_TOKEN: "token", TWILIO_FROM: "+15005550006" };
+    const twilio = {
+      TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000",
+      TWILIO_AUTH_TOKEN: "token",
+      TWILIO_FROM: "+15005550006",
+    };
     const config = load({ NODE_ENV: "production", SECRET, SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir(), ...twilio });
     expect(config.production).toBe(true);
     expect(config.devOutbox).toEqual({ email: false, sms: false });
@@ -210,13 +233,17 @@ describe("SMS configuration", () => {
 
   it("refuses incomplete provider settings at start-up", () => {
     expect(() => load({ DATA_DIR: tempDir(), ...twilio })).toThrow(/TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID/);
-    expect(() => load({ DATA_DIR: tempDir(), ...twilio, SMS_PROVIDER: "twilio-verify" })).toThrow(/TWILIO_VERIFY_SERVICE_SID/);
+    expect(() => load({ DATA_DIR: tempDir(), ...twilio, SMS_PROVIDER: "twilio-verify" })).toThrow(
+      /TWILIO_VERIFY_SERVICE_SID/,
+    );
     expect(() => load({ DATA_DIR: tempDir(), SMS_PROVIDER: "twilio" })).toThrow(/TWILIO_ACCOUNT_SID/);
     expect(() => load({ DATA_DIR: tempDir(), SMS_PROVIDER: "carrier-pigeon" })).toThrow(/SMS_PROVIDER/);
   });
 
   it("refuses the dev outbox in production", () => {
-    expect(() => load({ NODE_ENV: "production", SECRET, SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir() })).toThrow(/real SMS/);
+    expect(() => load({ NODE_ENV: "production", SECRET, SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir() })).toThrow(
+      /real SMS/,
+    );
   });
 
   it("parses the country allow-list and the global hourly budget", () => {
@@ -228,16 +255,27 @@ describe("SMS configuration", () => {
   });
 
   it("reads the Twilio timeout and the outbox lease, positive integers with defaults of 10 s and 10 minutes", () => {
-    const twilio = { TWILIO_ACCOUNT_SID: "AC" + "0".repeat(32), TWILIO_AUTH_TOKEN: "token", TWILIO_FROM: "+15005550006" };
+    const twilio = {
+      TWILIO_ACCOUNT_SID: `AC${"0".repeat(32)}`,
+      TWILIO_AUTH_TOKEN: "token",
+      TWILIO_FROM: "+15005550006",
+    };
     expect(load(env(twilio))).toMatchObject({ outboxLeaseSeconds: 600, sms: { twilio: { timeoutMs: 10_000 } } });
-    expect(load(env({ ...twilio, TWILIO_TIMEOUT_MS: "2500", OUTBOX_LEASE_SECONDS: "30" }))).toMatchObject({ outboxLeaseSeconds: 30, sms: { twilio: { timeoutMs: 2500 } } });
+    expect(load(env({ ...twilio, TWILIO_TIMEOUT_MS: "2500", OUTBOX_LEASE_SECONDS: "30" }))).toMatchObject({
+      outboxLeaseSeconds: 30,
+      sms: { twilio: { timeoutMs: 2500 } },
+    });
     expect(() => load(env({ ...twilio, TWILIO_TIMEOUT_MS: "0" }))).toThrow(/TWILIO_TIMEOUT_MS/);
     expect(() => load(env({ OUTBOX_LEASE_SECONDS: "ten" }))).toThrow(/OUTBOX_LEASE_SECONDS/);
   });
 });
 
 describe("dev outbox per channel, whatever NODE_ENV says", () => {
-  const twilio = { TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000", TWILIO_AUTH_TOKEN: "token", TWILIO_FROM: "+15005550006" };
+  const twilio = {
+    TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000",
+    TWILIO_AUTH_TOKEN: "token",
+    TWILIO_FROM: "+15005550006",
+  };
 
   it.each([
     ["development", {}, { email: true, sms: true }],
@@ -257,7 +295,9 @@ describe("dev outbox per channel, whatever NODE_ENV says", () => {
     const base = { NODE_ENV: "production", SECRET, DATA_DIR: tempDir() };
     expect(() => load({ ...base, ...twilio })).toThrow(/SMTP_URL/);
     expect(() => load({ ...base, SMTP_URL: "smtp://mail:25" })).toThrow(/SMS|Twilio/i);
-    expect(() => load({ ...base, SMTP_URL: "smtp://mail:25", ...twilio, SMS_PROVIDER: "outbox" })).toThrow(/SMS|Twilio/i);
+    expect(() => load({ ...base, SMTP_URL: "smtp://mail:25", ...twilio, SMS_PROVIDER: "outbox" })).toThrow(
+      /SMS|Twilio/i,
+    );
     expect(load({ ...base, SMTP_URL: "smtp://mail:25", ...twilio }).devOutbox).toEqual({ email: false, sms: false });
   });
 
@@ -278,13 +318,25 @@ describe("dev outbox per channel, whatever NODE_ENV says", () => {
     const real = deliveryModes(load(env({ SMTP_URL: "smtps://user:hunter2@smtp.example.com:465", ...twilio })));
     expect(real).toEqual({ email: "SMTP smtp.example.com:465", sms: "twilio" });
     expect(JSON.stringify(real)).not.toMatch(/hunter2|user/);
-    expect(deliveryModes(load(env({ ...twilio, SMS_PROVIDER: "twilio-verify", TWILIO_VERIFY_SERVICE_SID: "VA0" }))).sms).toBe("twilio-verify");
+    expect(
+      deliveryModes(load(env({ ...twilio, SMS_PROVIDER: "twilio-verify", TWILIO_VERIFY_SERVICE_SID: "VA0" }))).sms,
+    ).toBe("twilio-verify");
   });
 });
 
 describe("PASSWORD_HASH_COST", () => {
-  const twilio = { TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000", TWILIO_AUTH_TOKEN: "token", TWILIO_FROM: "+15005550006" };
-  const production = () => ({ NODE_ENV: "production", SECRET, SMTP_URL: "smtp://mail:25", DATA_DIR: tempDir(), ...twilio });
+  const twilio = {
+    TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000",
+    TWILIO_AUTH_TOKEN: "token",
+    TWILIO_FROM: "+15005550006",
+  };
+  const production = () => ({
+    NODE_ENV: "production",
+    SECRET,
+    SMTP_URL: "smtp://mail:25",
+    DATA_DIR: tempDir(),
+    ...twilio,
+  });
 
   it("defaults to standard (OWASP) in every environment; empty counts as unset", () => {
     expect(load(env()).passwordHashCost).toBe("standard");
@@ -298,20 +350,29 @@ describe("PASSWORD_HASH_COST", () => {
     expect(load(env({ NODE_ENV: "test", PASSWORD_HASH_COST: "test" })).passwordHashCost).toBe("test");
   });
 
-  it.each([["production"], ["development"], [undefined], [""], ["TEST"], ["testing"], [" test"]])("refuses test under NODE_ENV=%j", (nodeEnv) => {
-    const vars = nodeEnv === "production" ? production() : env();
-    expect(() => load({ ...vars, NODE_ENV: nodeEnv, PASSWORD_HASH_COST: "test" })).toThrow(ConfigError);
-    expect(() => load({ ...vars, NODE_ENV: nodeEnv, PASSWORD_HASH_COST: "test" })).toThrow(/PASSWORD_HASH_COST=test is for test runs only \(NODE_ENV=test\)/);
-  });
+  it.each([["production"], ["development"], [undefined], [""], ["TEST"], ["testing"], [" test"]])(
+    "refuses test under NODE_ENV=%j",
+    (nodeEnv) => {
+      const vars = nodeEnv === "production" ? production() : env();
+      expect(() => load({ ...vars, NODE_ENV: nodeEnv, PASSWORD_HASH_COST: "test" })).toThrow(ConfigError);
+      expect(() => load({ ...vars, NODE_ENV: nodeEnv, PASSWORD_HASH_COST: "test" })).toThrow(
+        /PASSWORD_HASH_COST=test is for test runs only \(NODE_ENV=test\)/,
+      );
+    },
+  );
 
   it("refuses before writing a development secret", () => {
     const dir = tempDir();
-    expect(() => load({ NODE_ENV: "development", DATA_DIR: dir, PASSWORD_HASH_COST: "test" })).toThrow(/PASSWORD_HASH_COST/);
+    expect(() => load({ NODE_ENV: "development", DATA_DIR: dir, PASSWORD_HASH_COST: "test" })).toThrow(
+      /PASSWORD_HASH_COST/,
+    );
     expect(existsSync(path.join(dir, "secret"))).toBe(false);
   });
 
   it.each(["cheap", "Standard", "TEST", "fast", "0"])("refuses the unknown value %j", (cost) => {
-    expect(() => load(env({ NODE_ENV: "test", PASSWORD_HASH_COST: cost }))).toThrow(/PASSWORD_HASH_COST must be standard or test/);
+    expect(() => load(env({ NODE_ENV: "test", PASSWORD_HASH_COST: cost }))).toThrow(
+      /PASSWORD_HASH_COST must be standard or test/,
+    );
   });
 });
 
@@ -346,7 +407,9 @@ describe("LOG_LEVEL", () => {
 
   it.each(["verbose", "INFO", "warning", "30"])("refuses %j", (level) => {
     expect(() => load(env({ LOG_LEVEL: level }))).toThrow(ConfigError);
-    expect(() => load(env({ LOG_LEVEL: level }))).toThrow(/LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/);
+    expect(() => load(env({ LOG_LEVEL: level }))).toThrow(
+      /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/,
+    );
   });
 });
 
@@ -371,15 +434,21 @@ describe("MIGRATIONS_DIR and COMMON_PASSWORDS_FILE", () => {
   it("refuse a migrations directory that is missing, a file, or holds no drizzle journal", () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, "file.sql"), "");
-    expect(() => load(env({ MIGRATIONS_DIR: path.join(dir, "missing") }))).toThrow(/MIGRATIONS_DIR must name an existing directory/);
-    expect(() => load(env({ MIGRATIONS_DIR: path.join(dir, "file.sql") }))).toThrow(/MIGRATIONS_DIR must name an existing directory/);
+    expect(() => load(env({ MIGRATIONS_DIR: path.join(dir, "missing") }))).toThrow(
+      /MIGRATIONS_DIR must name an existing directory/,
+    );
+    expect(() => load(env({ MIGRATIONS_DIR: path.join(dir, "file.sql") }))).toThrow(
+      /MIGRATIONS_DIR must name an existing directory/,
+    );
     expect(() => load(env({ MIGRATIONS_DIR: dir }))).toThrow(/MIGRATIONS_DIR .* holds no drizzle migrations/);
   });
 
   it("refuse a common-password list that is missing or a directory", () => {
     const dir = tempDir();
     expect(() => load(env({ COMMON_PASSWORDS_FILE: path.join(dir, "missing.txt") }))).toThrow(ConfigError);
-    expect(() => load(env({ COMMON_PASSWORDS_FILE: path.join(dir, "missing.txt") }))).toThrow(/COMMON_PASSWORDS_FILE must name an existing file/);
+    expect(() => load(env({ COMMON_PASSWORDS_FILE: path.join(dir, "missing.txt") }))).toThrow(
+      /COMMON_PASSWORDS_FILE must name an existing file/,
+    );
     expect(() => load(env({ COMMON_PASSWORDS_FILE: dir }))).toThrow(/COMMON_PASSWORDS_FILE must name an existing file/);
   });
 });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { constantTimeEqual, generateSplitToken, hmac, parseSplitToken, randomDigits, randomId, sealer, sha256 } from "../../src/core/crypto";
+import {
+  constantTimeEqual,
+  generateSplitToken,
+  hmac,
+  parseSplitToken,
+  randomDigits,
+  randomId,
+  sealer,
+  sha256,
+} from "../../src/core/crypto";
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
@@ -149,7 +158,13 @@ describe("sealer", () => {
 
   it("round-trips text, including empty and non-ASCII", () => {
     const box = sealer(secret, "outbox");
-    for (const plain of ["", "hello", JSON.stringify({ link: "https://x/#token=a.b" }), "héllo 🌍", "x".repeat(100_000)]) {
+    for (const plain of [
+      "",
+      "hello",
+      JSON.stringify({ link: "https://x/#token=a.b" }),
+      "héllo 🌍",
+      "x".repeat(100_000),
+    ]) {
       expect(box.open(box.seal(plain))).toBe(plain);
     }
   });
@@ -183,7 +198,8 @@ describe("sealer", () => {
     const sealed = box.seal("");
     expect(sealed).toHaveLength(28);
     // 12-byte IV + the first 4 bytes of the real tag: GCM would accept this if short tags were allowed.
-    for (const length of [0, 11, 12, 16, 27]) expect(() => box.open(sealed.subarray(0, length)), `length ${length}`).toThrow();
+    for (const length of [0, 11, 12, 16, 27])
+      expect(() => box.open(sealed.subarray(0, length)), `length ${length}`).toThrow();
     const nonEmpty = box.seal("abc");
     expect(() => box.open(nonEmpty.subarray(0, nonEmpty.length - 1))).toThrow();
   });

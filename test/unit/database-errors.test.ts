@@ -7,14 +7,23 @@ const drizzleWrapped = (cause: unknown) => Object.assign(new Error("Failed query
 
 describe("isDatabaseUnavailable", () => {
   it.each([
-    ["a restart cutting the connection (57P01)", pgError("57P01", "terminating connection due to administrator command")],
+    [
+      "a restart cutting the connection (57P01)",
+      pgError("57P01", "terminating connection due to administrator command"),
+    ],
     ["the server starting up (57P03)", pgError("57P03", "the database system is starting up")],
     ["a connection exception (class 08)", pgError("08006", "connection failure")],
     ["a refused connection", Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" })],
     ["a connection lost mid-query", new Error("Connection terminated unexpectedly")],
-    ["a client broken by an earlier error", new Error("Client has encountered a connection error and is not queryable")],
+    [
+      "a client broken by an earlier error",
+      new Error("Client has encountered a connection error and is not queryable"),
+    ],
     ["a pool that cannot connect in time", new Error("timeout exceeded when trying to connect")],
-    ["any of these wrapped by Drizzle", drizzleWrapped(pgError("57P01", "terminating connection due to administrator command"))],
+    [
+      "any of these wrapped by Drizzle",
+      drizzleWrapped(pgError("57P01", "terminating connection due to administrator command")),
+    ],
   ])("is true for %s", (_, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });

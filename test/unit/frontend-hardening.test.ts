@@ -21,7 +21,10 @@ function sourcesUnder(dir: string): string[] {
   return out;
 }
 
-const files = [...sourcesUnder("app"), ...sourcesUnder("src/client")].map((file) => ({ file, text: readFileSync(path.join(root, file), "utf8") }));
+const files = [...sourcesUnder("app"), ...sourcesUnder("src/client")].map((file) => ({
+  file,
+  text: readFileSync(path.join(root, file), "utf8"),
+}));
 
 interface JsxInput {
   file: string;
@@ -44,9 +47,17 @@ function inputs(): JsxInput[] {
           for (const attribute of node.attributes.properties) {
             if (!ts.isJsxAttribute(attribute)) continue;
             const value = attribute.initializer;
-            attributes.set(attribute.name.getText(source), !value ? "" : ts.isStringLiteral(value) ? value.text : "{…}");
+            attributes.set(
+              attribute.name.getText(source),
+              !value ? "" : ts.isStringLiteral(value) ? value.text : "{…}",
+            );
           }
-          found.push({ file, line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1, tag, attributes });
+          found.push({
+            file,
+            line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1,
+            tag,
+            attributes,
+          });
         }
       }
       ts.forEachChild(node, visit);
@@ -58,7 +69,9 @@ function inputs(): JsxInput[] {
 
 const where = (input: JsxInput) => `${input.file}:${input.line}`;
 /** A field that takes a password, by its name or its autocomplete token. */
-const isPasswordField = (input: JsxInput) => /password|^confirm$/i.test(input.attributes.get("name") ?? "") || /password/.test(input.attributes.get("autoComplete") ?? "");
+const isPasswordField = (input: JsxInput) =>
+  /password|^confirm$/i.test(input.attributes.get("name") ?? "") ||
+  /password/.test(input.attributes.get("autoComplete") ?? "");
 
 describe("password fields (ASVS 6.2.6, 6.2.7; NIST SP 800-63B 5.1.1.2)", () => {
   const passwordFields = inputs().filter(isPasswordField);
@@ -88,31 +101,43 @@ describe("password fields (ASVS 6.2.6, 6.2.7; NIST SP 800-63B 5.1.1.2)", () => {
   it("tells password managers what each field is: current-password to sign in and confirm, new-password to choose", () => {
     for (const input of passwordFields) {
       const name = input.attributes.get("name");
-      const expected = name === "currentPassword" || (name === "password" && input.file === "app/sign-in/components.tsx") ? "current-password" : "new-password";
+      const expected =
+        name === "currentPassword" || (name === "password" && input.file === "app/sign-in/components.tsx")
+          ? "current-password"
+          : "new-password";
       expect(input.attributes.get("autoComplete"), where(input)).toBe(expected);
     }
   });
 
   it("never blocks paste, copy or drop into a password field, and no page listens for paste at all", () => {
     for (const input of passwordFields) {
-      for (const handler of ["onPaste", "onCopy", "onCut", "onDrop", "onDragStart", "onContextMenu"]) expect(input.attributes.has(handler), `${where(input)} ${handler}`).toBe(false);
+      for (const handler of ["onPaste", "onCopy", "onCut", "onDrop", "onDragStart", "onContextMenu"])
+        expect(input.attributes.has(handler), `${where(input)} ${handler}`).toBe(false);
     }
-    for (const { file, text } of files) expect(text, file).not.toMatch(/addEventListener\(\s*["'](paste|copy|cut|drop)["']/);
+    for (const { file, text } of files)
+      expect(text, file).not.toMatch(/addEventListener\(\s*["'](paste|copy|cut|drop)["']/);
     // The one clipboard handler in app/ is the code field's, which keeps the digits of a pasted code.
     const onPaste = files.filter(({ text }) => /\bonPaste\b/.test(text)).map(({ file }) => file);
     expect(onPaste).toEqual(["app/components/CodeField.tsx"]);
   });
 
   it("puts the length rule under every field that chooses a new password (sign-up, reset, change)", () => {
-    const choosing = passwordFields.filter((input) => input.attributes.get("autoComplete") === "new-password" && input.attributes.get("name") !== "confirm");
-    expect(choosing.map((input) => input.file).sort()).toEqual(["app/profile/account-forms.tsx", "app/reset-password/components.tsx", "app/sign-up/components.tsx"]);
+    const choosing = passwordFields.filter(
+      (input) => input.attributes.get("autoComplete") === "new-password" && input.attributes.get("name") !== "confirm",
+    );
+    expect(choosing.map((input) => input.file).sort()).toEqual([
+      "app/profile/account-forms.tsx",
+      "app/reset-password/components.tsx",
+      "app/sign-up/components.tsx",
+    ]);
     for (const input of choosing) expect(input.attributes.get("hint"), where(input)).toMatch(/^8–128 characters\./);
   });
 });
 
 describe("text is rendered as text (ASVS 3.2.2)", () => {
   it("no page writes raw HTML or runs strings as code", () => {
-    const rawHtml = /dangerouslySetInnerHTML|\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write|createContextualFragment|\beval\(|new Function\(/;
+    const rawHtml =
+      /dangerouslySetInnerHTML|\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write|createContextualFragment|\beval\(|new Function\(/;
     expect(files.length).toBeGreaterThan(40);
     for (const { file, text } of files) expect(text, file).not.toMatch(rawHtml);
   });
@@ -124,7 +149,11 @@ describe("browser storage (ASVS 14.3.3)", () => {
     const users = files.filter(({ text }) => storage.test(text));
     expect(users.map(({ file }) => file)).toEqual(["app/lib/pending-email.ts"]);
     const pendingEmail = users[0]!.text;
-    expect(pendingEmail.match(/\b(localStorage|sessionStorage|indexedDB|document\.cookie)\b/g)!.every((use) => use === "sessionStorage")).toBe(true);
+    expect(
+      pendingEmail
+        .match(/\b(localStorage|sessionStorage|indexedDB|document\.cookie)\b/g)!
+        .every((use) => use === "sessionStorage"),
+    ).toBe(true);
     expect(pendingEmail).toMatch(/const key = "twofold:pending-email";/);
     expect(pendingEmail.match(/sessionStorage\.setItem\(([^,]+),/g)).toEqual(["sessionStorage.setItem(key,"]);
   });

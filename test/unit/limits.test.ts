@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { consumeAll, limits, release, reserveAll, type RateLimiter, type RateLimitOutcome, type RateLimitPolicy } from "../../src/core/limits";
+import {
+  consumeAll,
+  limits,
+  release,
+  reserveAll,
+  type RateLimiter,
+  type RateLimitOutcome,
+  type RateLimitPolicy,
+} from "../../src/core/limits";
 
 /** A RateLimiter fake (it is a port): refuses the policies named in `refuse` and records every call. */
 function fakeLimiter(refuse: Record<string, number> = {}) {
@@ -25,8 +33,18 @@ const c: RateLimitPolicy = { name: "c", points: 1, durationSeconds: 60 };
 describe("consumeAll", () => {
   it("allows when every policy allows, consuming each once in order", async () => {
     const { limiter, calls } = fakeLimiter();
-    expect(await consumeAll(limiter, [[a, "ip"], [b, "email"], [c, "user"]])).toEqual({ allowed: true });
-    expect(calls).toEqual([["a", "ip"], ["b", "email"], ["c", "user"]]);
+    expect(
+      await consumeAll(limiter, [
+        [a, "ip"],
+        [b, "email"],
+        [c, "user"],
+      ]),
+    ).toEqual({ allowed: true });
+    expect(calls).toEqual([
+      ["a", "ip"],
+      ["b", "email"],
+      ["c", "user"],
+    ]);
   });
 
   it("allows an empty list", async () => {
@@ -37,14 +55,29 @@ describe("consumeAll", () => {
 
   it("stops at the first refusal and returns its retry delay", async () => {
     const { limiter, calls } = fakeLimiter({ b: 42, c: 7 });
-    expect(await consumeAll(limiter, [[a, "ip"], [b, "email"], [c, "user"]])).toEqual({ allowed: false, retryAfterSeconds: 42 });
+    expect(
+      await consumeAll(limiter, [
+        [a, "ip"],
+        [b, "email"],
+        [c, "user"],
+      ]),
+    ).toEqual({ allowed: false, retryAfterSeconds: 42 });
     // c was never consumed, and a's point was given back: a refused request spends no budget at all.
-    expect(calls).toEqual([["a", "ip"], ["b", "email"], ["refund:a", "ip"]]);
+    expect(calls).toEqual([
+      ["a", "ip"],
+      ["b", "email"],
+      ["refund:a", "ip"],
+    ]);
   });
 
   it("refuses at once when the first policy refuses", async () => {
     const { limiter, calls } = fakeLimiter({ a: 5 });
-    expect(await consumeAll(limiter, [[a, "ip"], [b, "email"]])).toEqual({ allowed: false, retryAfterSeconds: 5 });
+    expect(
+      await consumeAll(limiter, [
+        [a, "ip"],
+        [b, "email"],
+      ]),
+    ).toEqual({ allowed: false, retryAfterSeconds: 5 });
     expect(calls).toEqual([["a", "ip"]]);
   });
 });
@@ -52,10 +85,24 @@ describe("consumeAll", () => {
 describe("reserveAll and release", () => {
   it("returns what it reserved, and release gives exactly that back", async () => {
     const { limiter, calls } = fakeLimiter();
-    const reserved = await reserveAll(limiter, [[a, "ip"], [b, "email"]]);
-    expect(reserved).toEqual({ allowed: true, reserved: [[a, "ip"], [b, "email"]] });
+    const reserved = await reserveAll(limiter, [
+      [a, "ip"],
+      [b, "email"],
+    ]);
+    expect(reserved).toEqual({
+      allowed: true,
+      reserved: [
+        [a, "ip"],
+        [b, "email"],
+      ],
+    });
     await release(limiter, reserved.reserved);
-    expect(calls).toEqual([["a", "ip"], ["b", "email"], ["refund:a", "ip"], ["refund:b", "email"]]);
+    expect(calls).toEqual([
+      ["a", "ip"],
+      ["b", "email"],
+      ["refund:a", "ip"],
+      ["refund:b", "email"],
+    ]);
   });
 });
 

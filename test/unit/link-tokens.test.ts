@@ -97,7 +97,10 @@ describe("consumeLinkToken", () => {
 
   it("refuses a token whose HMAC was made under another SECRET (a database dump cannot mint links)", async () => {
     const { token } = await issue();
-    const otherDeps = { ...h.deps, config: { ...h.deps.config, secret: Buffer.from("a-different-secret-a-different-secret-00") } };
+    const otherDeps = {
+      ...h.deps,
+      config: { ...h.deps.config, secret: Buffer.from("a-different-secret-a-different-secret-00") },
+    };
     expect(await consumeLinkToken(otherDeps, h.deps.repo, "verify_email", token)).toBeNull();
   });
 
@@ -124,19 +127,25 @@ describe("consumeLinkToken", () => {
     const otherLink = await issueLinkToken(h.deps, h.deps.repo, "reset_password", otherUser.id, otherUser.email);
     await issue("reset_password");
     expect(await consumeLinkToken(h.deps, h.deps.repo, "verify_email", verify.token)).not.toBeNull();
-    expect(await consumeLinkToken(h.deps, h.deps.repo, "reset_password", new URL(otherLink).hash.slice("#token=".length))).not.toBeNull();
+    expect(
+      await consumeLinkToken(h.deps, h.deps.repo, "reset_password", new URL(otherLink).hash.slice("#token=".length)),
+    ).not.toBeNull();
   });
 
   it("lets exactly one of 20 concurrent consumers win", async () => {
     const { token } = await issue("reset_password");
-    const results = await Promise.all(Array.from({ length: 20 }, () => consumeLinkToken(h.deps, h.deps.repo, "reset_password", token)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => consumeLinkToken(h.deps, h.deps.repo, "reset_password", token)),
+    );
     expect(results.filter((r) => r !== null)).toHaveLength(1);
   });
 
   it("lets exactly one of 20 concurrent transactional consumers win", async () => {
     const { token } = await issue("reset_password");
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => h.deps.repo.transaction((repo) => consumeLinkToken(h.deps, repo, "reset_password", token))),
+      Array.from({ length: 20 }, () =>
+        h.deps.repo.transaction((repo) => consumeLinkToken(h.deps, repo, "reset_password", token)),
+      ),
     );
     expect(results.filter((r) => r !== null)).toHaveLength(1);
   });
@@ -160,7 +169,14 @@ describe("peekLinkToken", () => {
 
     const live = await issue("change_email", "next@example.com");
     const [id, secret] = live.token.split(".") as [string, string];
-    expect(await peekLinkToken(h.deps, h.deps.repo, "change_email", `${id}.${(secret[0] === "A" ? "B" : "A") + secret.slice(1)}`)).toBeNull();
+    expect(
+      await peekLinkToken(
+        h.deps,
+        h.deps.repo,
+        "change_email",
+        `${id}.${(secret[0] === "A" ? "B" : "A") + secret.slice(1)}`,
+      ),
+    ).toBeNull();
 
     const superseded = await issue("change_email", "next@example.com");
     await issue("change_email", "later@example.com");

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { assertMessageData, EMAIL_TEMPLATES, isCodeMessage, MESSAGE_TYPES, MESSAGES, type MessageIntent, type MessageType, SMS_TEMPLATES } from "../../src/core/messages";
+import {
+  assertMessageData,
+  EMAIL_TEMPLATES,
+  isCodeMessage,
+  MESSAGE_TYPES,
+  MESSAGES,
+  type MessageIntent,
+  type MessageType,
+  SMS_TEMPLATES,
+} from "../../src/core/messages";
 import { renderEmail } from "../../src/delivery/email/templates";
 import { renderSms } from "../../src/delivery/sms/templates";
 
@@ -40,23 +49,36 @@ describe("message catalogue", () => {
     for (const [field, value] of Object.entries(data)) expect(text, `${type} shows its "${field}"`).toContain(value);
   });
 
-  it.each(MESSAGE_TYPES.filter((type) => MESSAGES[type].needs.length > 0))("%s is refused without any one of the fields it needs", (type) => {
-    for (const field of MESSAGES[type].needs) {
-      const { [field]: _left, ...data } = fullData(type);
-      expect(() => assertMessageData(MESSAGES[type].channel, type, data)).toThrow(`needs a string "${field}"`);
-      expect(() => assertMessageData(MESSAGES[type].channel, type, { ...data, [field]: 7 })).toThrow(`needs a string "${field}"`);
-    }
-  });
+  it.each(MESSAGE_TYPES.filter((type) => MESSAGES[type].needs.length > 0))(
+    "%s is refused without any one of the fields it needs",
+    (type) => {
+      for (const field of MESSAGES[type].needs) {
+        const { [field]: _left, ...data } = fullData(type);
+        expect(() => assertMessageData(MESSAGES[type].channel, type, data)).toThrow(`needs a string "${field}"`);
+        expect(() => assertMessageData(MESSAGES[type].channel, type, { ...data, [field]: 7 })).toThrow(
+          `needs a string "${field}"`,
+        );
+      }
+    },
+  );
 
   it("refuses an unknown message, one sent on the wrong channel, and malformed optional fields", () => {
     expect(() => assertMessageData("email", "magic_link", {})).toThrow(/unknown email template "magic_link"/);
     expect(() => assertMessageData("email", "toString", {})).toThrow(/unknown email template/);
-    expect(() => assertMessageData("sms", "verify_email", fullData("verify_email"))).toThrow(/unknown SMS template "verify_email"/);
-    expect(() => assertMessageData("email", "sign_in_code", { code: "123456" })).toThrow(/unknown email template "sign_in_code"/);
-    expect(() => assertMessageData("email", "password_changed", { name: 42 })).toThrow(/"name" must be a string when given/);
+    expect(() => assertMessageData("sms", "verify_email", fullData("verify_email"))).toThrow(
+      /unknown SMS template "verify_email"/,
+    );
+    expect(() => assertMessageData("email", "sign_in_code", { code: "123456" })).toThrow(
+      /unknown email template "sign_in_code"/,
+    );
+    expect(() => assertMessageData("email", "password_changed", { name: 42 })).toThrow(
+      /"name" must be a string when given/,
+    );
     expect(() => assertMessageData("sms", "sign_in_code", { code: "12345" })).toThrow("SMS code must be 6 digits");
     expect(() => assertMessageData("sms", "sign_in_code", { code: "12345a" })).toThrow("SMS code must be 6 digits");
-    expect(() => assertMessageData("sms", "sign_in_code", { code: 123456 })).toThrow(/"code" must be a string when given/);
+    expect(() => assertMessageData("sms", "sign_in_code", { code: 123456 })).toThrow(
+      /"code" must be a string when given/,
+    );
   });
 
   it("lets a code message go without its code (Twilio Verify makes it), but never renders one without", () => {
@@ -65,7 +87,11 @@ describe("message catalogue", () => {
   });
 
   it("marks exactly the code messages as carrying a one-time code", () => {
-    expect(MESSAGE_TYPES.filter(isCodeMessage).sort()).toEqual(["phone_verification_code", "sign_in_code", "step_up_code"]);
+    expect(MESSAGE_TYPES.filter(isCodeMessage).sort()).toEqual([
+      "phone_verification_code",
+      "sign_in_code",
+      "step_up_code",
+    ]);
     for (const type of MESSAGE_TYPES.filter(isCodeMessage)) {
       expect(MESSAGES[type].channel).toBe("sms");
       expect(renderSms(type, { code: "123456" }, app)).toMatch(/123456 is your .*\n\n@localhost:3000 #123456$/);
@@ -76,8 +102,14 @@ describe("message catalogue", () => {
 });
 
 // Never called: `tsc --noEmit` checks that each marked line fails to compile, so wrong data is caught before it runs.
+// biome-ignore lint/suspicious/noExportsInTest: exported so that it counts as used; tsc is what runs it
 export function enqueueTypeChecks(enqueue: (message: MessageIntent) => void): void {
-  enqueue({ channel: "email", template: "password_reset", recipient: "a@example.com", data: { link: sampleField.link! } });
+  enqueue({
+    channel: "email",
+    template: "password_reset",
+    recipient: "a@example.com",
+    data: { link: sampleField.link! },
+  });
   enqueue({ channel: "sms", template: "sign_in_code", recipient: "+15555550100", data: {} });
   // @ts-expect-error: a reset email without its link
   enqueue({ channel: "email", template: "password_reset", recipient: "a@example.com", data: { name: "A" } });

@@ -6,7 +6,18 @@ import { ownEntry, profileNotice, signInNotice } from "../../app/lib/lookups";
  * plain object, so the key found Object.prototype's function, which the page then tried to render.
  */
 
-const inherited = ["toString", "constructor", "__proto__", "hasOwnProperty", "valueOf", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString", "__defineGetter__", "__lookupSetter__"];
+const inherited = [
+  "toString",
+  "constructor",
+  "__proto__",
+  "hasOwnProperty",
+  "valueOf",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+  "toLocaleString",
+  "__defineGetter__",
+  "__lookupSetter__",
+];
 
 describe("notice lookups", () => {
   it("find the notices by key", () => {

@@ -4,11 +4,18 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadCommonPasswords } from "../../src/common-passwords";
 import { ConfigError, DEFAULT_COMMON_PASSWORDS_FILE } from "../../src/config";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, createPasswordHasher, newPasswordWeakness, passwordWeakness } from "../../src/core/passwords";
+import {
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  createPasswordHasher,
+  newPasswordWeakness,
+  passwordWeakness,
+} from "../../src/core/passwords";
 
 const commonPasswords = loadCommonPasswords(path.resolve(DEFAULT_COMMON_PASSWORDS_FILE));
 /** passwordWeakness against the shipped list, as the server's Deps carry it. */
-const weakness = (password: string, context?: { email?: string; name?: string }) => passwordWeakness({ commonPasswords }, password, context);
+const weakness = (password: string, context?: { email?: string; name?: string }) =>
+  passwordWeakness({ commonPasswords }, password, context);
 
 const standard = createPasswordHasher("standard");
 // The behaviour below is the same at either cost (the cost is only argon2's parameters); the cheap one keeps it fast.
@@ -55,13 +62,19 @@ describe("passwordWeakness: length", () => {
 });
 
 describe("passwordWeakness: guessable passwords", () => {
-  it.each(["password", "12345678", "iloveyou", "PASSWORD", "Password", "ILoveYou", "123456789"])("refuses the common password %s", (password) => {
-    expect(weakness(password)).toMatch(/too common/);
-  });
+  it.each(["password", "12345678", "iloveyou", "PASSWORD", "Password", "ILoveYou", "123456789"])(
+    "refuses the common password %s",
+    (password) => {
+      expect(weakness(password)).toMatch(/too common/);
+    },
+  );
 
-  it.each(["aaaaaaaa", "AAAAAAAAAAAA", "11111111111", "😀😀😀😀😀😀😀😀", "        "])("refuses a single repeated character (%s)", (password) => {
-    expect(weakness(password)).not.toBeNull();
-  });
+  it.each(["aaaaaaaa", "AAAAAAAAAAAA", "11111111111", "😀😀😀😀😀😀😀😀", "        "])(
+    "refuses a single repeated character (%s)",
+    (password) => {
+      expect(weakness(password)).not.toBeNull();
+    },
+  );
 
   it("refuses a repeated letter in mixed case", () => {
     expect(weakness("aAaAaAaAaA")).toMatch(/too easy/);
@@ -74,7 +87,9 @@ describe("passwordWeakness: guessable passwords", () => {
   });
 
   it("refuses a password containing the whole email address", () => {
-    expect(weakness("zq margaret.hamilton@example.com", { email: "margaret.hamilton@example.com" })).toMatch(/name or email/);
+    expect(weakness("zq margaret.hamilton@example.com", { email: "margaret.hamilton@example.com" })).toMatch(
+      /name or email/,
+    );
   });
 
   it("refuses a password containing the name, case-insensitively", () => {
@@ -88,7 +103,9 @@ describe("passwordWeakness: guessable passwords", () => {
 
   it("accepts a long random passphrase", () => {
     expect(weakness("correct horse battery staple", { email: "ada@example.com", name: "Ada Lovelace" })).toBeNull();
-    expect(weakness("quartz-Vellum-71-orbit-Sorrel", { email: "margaret.hamilton@example.com", name: "Margaret Hamilton" })).toBeNull();
+    expect(
+      weakness("quartz-Vellum-71-orbit-Sorrel", { email: "margaret.hamilton@example.com", name: "Margaret Hamilton" }),
+    ).toBeNull();
   });
 
   it("needs no composition rules (NIST 800-63B): all lower-case letters are fine", () => {
@@ -105,10 +122,17 @@ describe("passwordWeakness: the list comes from Deps", () => {
 
   it("newPasswordWeakness applies the same list before any breach lookup", async () => {
     let lookups = 0;
-    const breachedPasswords = { isBreached: async () => (lookups++, true) };
+    const breachedPasswords = {
+      isBreached: async () => {
+        lookups++;
+        return true;
+      },
+    };
     expect(await newPasswordWeakness({ commonPasswords, breachedPasswords }, "password")).toMatch(/too common/);
     expect(lookups).toBe(0);
-    expect(await newPasswordWeakness({ commonPasswords, breachedPasswords }, "lanternfishmeadow")).toMatch(/data breach/);
+    expect(await newPasswordWeakness({ commonPasswords, breachedPasswords }, "lanternfishmeadow")).toMatch(
+      /data breach/,
+    );
     expect(await newPasswordWeakness({ commonPasswords }, "lanternfishmeadow")).toBeNull();
   });
 });
@@ -150,7 +174,10 @@ describe("createPasswordHasher: cost", () => {
   });
 
   it("verifies a hash made at the other cost: the parameters travel in the hash", async () => {
-    const [fromStandard, fromTest] = await Promise.all([standard.hash("across the costs"), cheap.hash("across the costs")]);
+    const [fromStandard, fromTest] = await Promise.all([
+      standard.hash("across the costs"),
+      cheap.hash("across the costs"),
+    ]);
     expect(await cheap.verify(fromStandard, "across the costs")).toBe(true);
     expect(await standard.verify(fromTest, "across the costs")).toBe(true);
     expect(await cheap.verify(fromStandard, "across the cost")).toBe(false);
@@ -172,12 +199,15 @@ describe("createPasswordHasher: hash and verify", () => {
     expect(await cheap.verify(hash, "")).toBe(false);
   });
 
-  it.each(["", "not a hash", "$argon2id$v=19$m=19456,t=2,p=1$", "$2b$10$abcdefghijklmnopqrstuu", "$argon2id$v=19$m=19456,t=2,p=1$!!!$???"])(
-    "returns false, not a throw, for a malformed hash (%j)",
-    async (hash) => {
-      await expect(cheap.verify(hash, "whatever password")).resolves.toBe(false);
-    },
-  );
+  it.each([
+    "",
+    "not a hash",
+    "$argon2id$v=19$m=19456,t=2,p=1$",
+    "$2b$10$abcdefghijklmnopqrstuu",
+    "$argon2id$v=19$m=19456,t=2,p=1$!!!$???",
+  ])("returns false, not a throw, for a malformed hash (%j)", async (hash) => {
+    await expect(cheap.verify(hash, "whatever password")).resolves.toBe(false);
+  });
 
   it("normalises Unicode (NFKC): composed and decomposed é verify alike", async () => {
     const composed = "caf\u00e9 au lait, s'il vous plaît";
@@ -210,7 +240,10 @@ describe("createPasswordHasher: hash and verify", () => {
 });
 
 describe("verifyDummy", () => {
-  it.each([["standard", standard], ["test", cheap]] as const)("always returns false, whatever the password (%s cost)", async (_cost, hasher) => {
+  it.each([
+    ["standard", standard],
+    ["test", cheap],
+  ] as const)("always returns false, whatever the password (%s cost)", async (_cost, hasher) => {
     await expect(hasher.verifyDummy("anything")).resolves.toBe(false);
     await expect(hasher.verifyDummy("twofold-dummy-password-for-timing")).resolves.toBe(false);
     await expect(hasher.verifyDummy("")).resolves.toBe(false);

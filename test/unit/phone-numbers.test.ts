@@ -9,7 +9,15 @@ describe("checkPhoneNumber", () => {
   });
 
   it("refuses what is not a valid international number", () => {
-    for (const input of ["", "12345", "4155552671", "+1 415", "+999 123 456 789", "not a number", "+1".padEnd(40, "5")]) {
+    for (const input of [
+      "",
+      "12345",
+      "4155552671",
+      "+1 415",
+      "+999 123 456 789",
+      "not a number",
+      "+1".padEnd(40, "5"),
+    ]) {
       expect(checkPhoneNumber(input, null)).toMatchObject({ ok: false, code: "invalid_phone" });
     }
   });

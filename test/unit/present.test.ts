@@ -87,9 +87,16 @@ describe("presentUser", () => {
   });
 
   it("reports SMS two-factor only with a verified phone", () => {
-    expect(presentUser(user({ twoFactorSms: true, phoneNumber: "+14155554567", phoneVerifiedAt: new Date() })).twoFactor.sms).toBe(true);
-    expect(presentUser(user({ twoFactorSms: true, phoneNumber: "+14155554567", phoneVerifiedAt: null })).twoFactor.sms).toBe(false);
-    expect(presentUser(user({ twoFactorSms: false, phoneNumber: "+14155554567", phoneVerifiedAt: new Date() })).twoFactor.sms).toBe(false);
+    expect(
+      presentUser(user({ twoFactorSms: true, phoneNumber: "+14155554567", phoneVerifiedAt: new Date() })).twoFactor.sms,
+    ).toBe(true);
+    expect(
+      presentUser(user({ twoFactorSms: true, phoneNumber: "+14155554567", phoneVerifiedAt: null })).twoFactor.sms,
+    ).toBe(false);
+    expect(
+      presentUser(user({ twoFactorSms: false, phoneNumber: "+14155554567", phoneVerifiedAt: new Date() })).twoFactor
+        .sms,
+    ).toBe(false);
   });
 });
 

@@ -27,7 +27,8 @@ function policy(points: number, durationSeconds = 600): RateLimitPolicy {
 describe("createRateLimiter (RateLimiterDrizzle on PGlite)", () => {
   it("allows up to the points, then refuses with a retry delay", async () => {
     const p = policy(3, 120);
-    for (let i = 0; i < 3; i++) expect(await limiter.consume(p, "203.0.113.7"), `attempt ${i + 1}`).toEqual({ allowed: true });
+    for (let i = 0; i < 3; i++)
+      expect(await limiter.consume(p, "203.0.113.7"), `attempt ${i + 1}`).toEqual({ allowed: true });
     const refused = await limiter.consume(p, "203.0.113.7");
     expect(refused.allowed).toBe(false);
     if (refused.allowed) return;

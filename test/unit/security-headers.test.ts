@@ -1,7 +1,16 @@
 import { NextRequest } from "next/server";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { proxy } from "../../proxy";
-import { apiCsp, createNonce, docsCsp, pageCsp, pageHeaders, permissionsPolicy, strictTransportSecurity, tokenPages } from "../../src/http/security-headers";
+import {
+  apiCsp,
+  createNonce,
+  docsCsp,
+  pageCsp,
+  pageHeaders,
+  permissionsPolicy,
+  strictTransportSecurity,
+  tokenPages,
+} from "../../src/http/security-headers";
 
 function directives(csp: string): Map<string, string[]> {
   return new Map(
@@ -53,7 +62,9 @@ describe("page CSP", () => {
   });
 
   it("production over https upgrades stray http:// subresources", () => {
-    expect(directives(pageCsp({ nonce: "n", mode: "production", https: true })).get("upgrade-insecure-requests")).toEqual([]);
+    expect(
+      directives(pageCsp({ nonce: "n", mode: "production", https: true })).get("upgrade-insecure-requests"),
+    ).toEqual([]);
   });
 
   it("development adds only what the dev tooling needs: 'unsafe-eval', inline styles and the HMR socket", () => {
@@ -63,7 +74,9 @@ describe("page CSP", () => {
     expect(parsed.get("script-src")).toEqual(["'self'", "'nonce-n0nce'", "'strict-dynamic'", "'unsafe-eval'"]);
     expect(parsed.get("style-src")).toEqual(["'self'", "'unsafe-inline'"]);
     expect(parsed.get("connect-src")).toEqual(["'self'", "ws://localhost:3000"]);
-    expect(directives(pageCsp({ nonce: "n", mode: "development", devOrigin: "https://dev.example.com" })).get("connect-src")).toContain("wss://dev.example.com");
+    expect(
+      directives(pageCsp({ nonce: "n", mode: "development", devOrigin: "https://dev.example.com" })).get("connect-src"),
+    ).toContain("wss://dev.example.com");
   });
 });
 
@@ -87,24 +100,35 @@ describe("page headers", () => {
   const base = { nonce: "n", mode: "production" as const };
 
   it("send HSTS only when APP_URL is https", () => {
-    expect(pageHeaders({ ...base, pathname: "/sign-in", https: true })["Strict-Transport-Security"]).toBe(strictTransportSecurity);
+    expect(pageHeaders({ ...base, pathname: "/sign-in", https: true })["Strict-Transport-Security"]).toBe(
+      strictTransportSecurity,
+    );
     expect(strictTransportSecurity).toBe("max-age=63072000; includeSubDomains");
-    expect(pageHeaders({ ...base, pathname: "/sign-in", https: false })).not.toHaveProperty("Strict-Transport-Security");
+    expect(pageHeaders({ ...base, pathname: "/sign-in", https: false })).not.toHaveProperty(
+      "Strict-Transport-Security",
+    );
   });
 
   it("keep pages out of shared caches and token pages' URLs out of Referer", () => {
     const signIn = pageHeaders({ ...base, pathname: "/sign-in", https: false });
     expect(signIn["Cache-Control"]).toBe("private, no-store");
     expect(signIn["Referrer-Policy"]).toBe("strict-origin-when-cross-origin");
-    for (const pathname of tokenPages) expect(pageHeaders({ ...base, pathname, https: false })["Referrer-Policy"]).toBe("no-referrer");
+    for (const pathname of tokenPages)
+      expect(pageHeaders({ ...base, pathname, https: false })["Referrer-Policy"]).toBe("no-referrer");
   });
 
   it("deny powerful features but keep WebOTP for our own code pages", () => {
     const features = new Map(permissionsPolicy.split(", ").map((entry) => entry.split("=") as [string, string]));
     expect(features.get("otp-credentials")).toBe("(self)");
-    for (const denied of ["camera", "microphone", "geolocation", "payment", "usb", "serial", "hid", "display-capture"]) expect(features.get(denied), denied).toBe("()");
+    for (const denied of ["camera", "microphone", "geolocation", "payment", "usb", "serial", "hid", "display-capture"])
+      expect(features.get(denied), denied).toBe("()");
     const headers = pageHeaders({ ...base, pathname: "/", https: false });
-    expect(headers).toMatchObject({ "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Cross-Origin-Opener-Policy": "same-origin", "Permissions-Policy": permissionsPolicy });
+    expect(headers).toMatchObject({
+      "X-Content-Type-Options": "nosniff",
+      "X-Frame-Options": "DENY",
+      "Cross-Origin-Opener-Policy": "same-origin",
+      "Permissions-Policy": permissionsPolicy,
+    });
   });
 });
 
@@ -117,7 +141,12 @@ describe("proxy", () => {
   function run(url: string) {
     const response = proxy(new NextRequest(url));
     const forwarded = (name: string) => response.headers.get(`x-middleware-request-${name}`);
-    return { response, csp: response.headers.get("content-security-policy")!, requestCsp: forwarded("content-security-policy"), requestNonce: forwarded("x-nonce") };
+    return {
+      response,
+      csp: response.headers.get("content-security-policy")!,
+      requestCsp: forwarded("content-security-policy"),
+      requestNonce: forwarded("x-nonce"),
+    };
   }
 
   it("hands Next.js the same nonce it puts in the response's policy, a new one per request", () => {
@@ -153,14 +182,22 @@ describe("next.config.ts headers (what the proxy skips: /_next assets, the icon)
   async function rules() {
     const { default: nextConfig } = await import("../../next.config");
     const list = await nextConfig.headers!();
-    return (source: string) => Object.fromEntries(list.filter((rule) => rule.source === source).flatMap((rule) => rule.headers.map((h) => [h.key, h.value])));
+    return (source: string) =>
+      Object.fromEntries(
+        list.filter((rule) => rule.source === source).flatMap((rule) => rule.headers.map((h) => [h.key, h.value])),
+      );
   }
 
   it("sends the common headers everywhere and a CSP with frame-ancestors 'none' on assets", async () => {
     const of = await rules();
-    expect(of("/:path*")).toMatchObject({ "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Permissions-Policy": permissionsPolicy });
+    expect(of("/:path*")).toMatchObject({
+      "X-Frame-Options": "DENY",
+      "X-Content-Type-Options": "nosniff",
+      "Permissions-Policy": permissionsPolicy,
+    });
     expect(of("/:path*")["Strict-Transport-Security"]).toBeUndefined();
-    for (const asset of ["/_next/:path*", "/icon.svg"]) expect(directives(of(asset)["Content-Security-Policy"]!).get("frame-ancestors")).toEqual(["'none'"]);
+    for (const asset of ["/_next/:path*", "/icon.svg"])
+      expect(directives(of(asset)["Content-Security-Policy"]!).get("frame-ancestors")).toEqual(["'none'"]);
   });
 
   it("adds HSTS when the build's APP_URL is https", async () => {

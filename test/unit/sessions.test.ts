@@ -1,7 +1,14 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sha256 } from "../../src/core/crypto";
-import { createSession, invalidateAllSessions, invalidateOtherSessions, invalidateSession, sessionCookieExpiresAt, validateSessionToken } from "../../src/core/sessions";
+import {
+  createSession,
+  invalidateAllSessions,
+  invalidateOtherSessions,
+  invalidateSession,
+  sessionCookieExpiresAt,
+  validateSessionToken,
+} from "../../src/core/sessions";
 import type { User } from "../../src/core/types";
 import { sessions } from "../../src/db/schema";
 import { DAY_SECONDS, insertUser, openCoreHarness, PGLITE_OPEN_TIMEOUT_MS, type CoreHarness } from "./support/core";
@@ -30,7 +37,11 @@ async function sessionRow(id: string) {
   return row ?? null;
 }
 
-async function mustCreate(owner: typeof user, who: { ip: string; userAgent: string | null }, secondFactorAt: Date | null = null) {
+async function mustCreate(
+  owner: typeof user,
+  who: { ip: string; userAgent: string | null },
+  secondFactorAt: Date | null = null,
+) {
   const created = await createSession(h.deps, owner, who, { secondFactorAt });
   if (!created) throw new Error("session not created");
   return created;
@@ -184,7 +195,9 @@ describe("validateSessionToken", () => {
 
   it("moves the cookie expiry with the idle window, never past the absolute expiry", async () => {
     const { session } = await mustCreate(user, client);
-    expect(sessionCookieExpiresAt(h.deps, session).getTime()).toBe(session.lastSeenAt.getTime() + 7 * DAY_SECONDS * 1000);
+    expect(sessionCookieExpiresAt(h.deps, session).getTime()).toBe(
+      session.lastSeenAt.getTime() + 7 * DAY_SECONDS * 1000,
+    );
     const late = { ...session, lastSeenAt: new Date(session.expiresAt.getTime() - DAY_SECONDS * 1000) };
     expect(sessionCookieExpiresAt(h.deps, late).getTime()).toBe(session.expiresAt.getTime());
   });

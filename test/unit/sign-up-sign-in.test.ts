@@ -10,7 +10,15 @@ import type { User } from "../../src/core/types";
 import { verifyEmail } from "../../src/core/verify-email";
 import { outboxSealer } from "../../src/db/outbox";
 import { challenges, outboxMessages, securityEvents, sessions, users } from "../../src/db/schema";
-import { insertUser, openCoreHarness, PGLITE_OPEN_TIMEOUT_MS, TEST_SECRET, uniqueEmail, updateUserRow, type CoreHarness } from "./support/core";
+import {
+  insertUser,
+  openCoreHarness,
+  PGLITE_OPEN_TIMEOUT_MS,
+  TEST_SECRET,
+  uniqueEmail,
+  updateUserRow,
+  type CoreHarness,
+} from "./support/core";
 
 // Sign-up and sign-in share one database: opening PGlite costs seconds, the flows milliseconds.
 
@@ -52,7 +60,10 @@ async function outboxFor(recipient: string) {
 }
 
 async function eventTypes(userId: string) {
-  const rows = await h.handle.db.select({ type: securityEvents.type }).from(securityEvents).where(eq(securityEvents.userId, userId));
+  const rows = await h.handle.db
+    .select({ type: securityEvents.type })
+    .from(securityEvents)
+    .where(eq(securityEvents.userId, userId));
   return rows.map((row) => row.type);
 }
 
@@ -69,7 +80,11 @@ function uniquePhone(): string {
 
 async function twoFactorUser(): Promise<User> {
   const user = await verifiedUser();
-  return updateUserRow(h.handle, user.id, { twoFactorSms: true, phoneNumber: uniquePhone(), phoneVerifiedAt: new Date("2029-12-02T00:00:00Z") });
+  return updateUserRow(h.handle, user.id, {
+    twoFactorSms: true,
+    phoneNumber: uniquePhone(),
+    phoneVerifiedAt: new Date("2029-12-02T00:00:00Z"),
+  });
 }
 
 describe("completeFirstFactor", () => {
@@ -96,7 +111,9 @@ describe("completeFirstFactor", () => {
     expect("token" in result).toBe(false);
     expect(result.challenge.methods).toEqual(["sms"]);
     expect(result.challenge.phoneHint).toBe("+1 ••• ••• 4567");
-    expect(new Date(result.challenge.expiresAt).getTime()).toBe(h.clock.now().getTime() + SIGN_IN_CHALLENGE_LIFETIME_SECONDS * 1000);
+    expect(new Date(result.challenge.expiresAt).getTime()).toBe(
+      h.clock.now().getTime() + SIGN_IN_CHALLENGE_LIFETIME_SECONDS * 1000,
+    );
 
     expect(await sessionsOf(user.id)).toHaveLength(0);
     const rows = await challengesOf(user.id);
@@ -143,8 +160,13 @@ describe("signIn", () => {
 
   it("reveals an unverified email only after the right password", async () => {
     const user = await insertUser(h.deps, { passwordHash });
-    expect(await signIn(h.deps, { email: user.email, password: "nope nope nope" }, freshClient())).toMatchObject({ code: "invalid_credentials" });
-    expect(await signIn(h.deps, { email: user.email, password: PASSWORD }, freshClient())).toMatchObject({ ok: false, code: "email_not_verified" });
+    expect(await signIn(h.deps, { email: user.email, password: "nope nope nope" }, freshClient())).toMatchObject({
+      code: "invalid_credentials",
+    });
+    expect(await signIn(h.deps, { email: user.email, password: PASSWORD }, freshClient())).toMatchObject({
+      ok: false,
+      code: "email_not_verified",
+    });
     expect(await sessionsOf(user.id)).toHaveLength(0);
   });
 
@@ -158,7 +180,9 @@ describe("signIn", () => {
   it("makes an address wait after 4 wrong passwords, from any IP, and refuses even the right one until then", async () => {
     const user = await verifiedUser();
     for (let i = 0; i < signInThrottlePolicy.freeFailures + 1; i++) {
-      expect(await signIn(h.deps, { email: user.email, password: `wrong guess ${i}` }, freshClient())).toMatchObject({ code: "invalid_credentials" });
+      expect(await signIn(h.deps, { email: user.email, password: `wrong guess ${i}` }, freshClient())).toMatchObject({
+        code: "invalid_credentials",
+      });
     }
     const limited = await signIn(h.deps, { email: user.email, password: PASSWORD }, freshClient());
     expect(limited).toMatchObject({ ok: false, code: "rate_limited", retryAfterSeconds: 1 });
@@ -169,7 +193,8 @@ describe("signIn", () => {
 
   it("is not 'locked' when a correct password ends the run of failures between a refused claim and its explanation", async () => {
     const user = await verifiedUser();
-    for (let i = 0; i < signInThrottlePolicy.freeFailures + 1; i++) await signIn(h.deps, { email: user.email, password: `wrong ${i}` }, freshClient());
+    for (let i = 0; i < signInThrottlePolicy.freeFailures + 1; i++)
+      await signIn(h.deps, { email: user.email, password: `wrong ${i}` }, freshClient());
     // The address now owes a wait, so the claim is refused; a correct sign-in elsewhere (simulated) deletes the
     // row just before the refusal is explained. The run of failures is over: the right password gets through.
     const repo = h.deps.repo;
@@ -194,10 +219,13 @@ describe("signIn", () => {
 
   it("starts the count over after a correct password", async () => {
     const user = await verifiedUser();
-    for (let i = 0; i < signInThrottlePolicy.freeFailures; i++) await signIn(h.deps, { email: user.email, password: `wrong ${i}` }, freshClient());
+    for (let i = 0; i < signInThrottlePolicy.freeFailures; i++)
+      await signIn(h.deps, { email: user.email, password: `wrong ${i}` }, freshClient());
     expect((await signIn(h.deps, { email: user.email, password: PASSWORD }, freshClient())).ok).toBe(true);
     for (let i = 0; i < signInThrottlePolicy.freeFailures; i++) {
-      expect(await signIn(h.deps, { email: user.email, password: `wrong again ${i}` }, freshClient())).toMatchObject({ code: "invalid_credentials" });
+      expect(await signIn(h.deps, { email: user.email, password: `wrong again ${i}` }, freshClient())).toMatchObject({
+        code: "invalid_credentials",
+      });
     }
     expect((await signIn(h.deps, { email: user.email, password: PASSWORD }, freshClient())).ok).toBe(true);
   });
@@ -214,7 +242,9 @@ describe("signUp", () => {
   it("creates the user, queues a sealed verification email and wakes the worker once after commit", async () => {
     const email = uniqueEmail("new");
     const { deps, answered } = deferringDeps();
-    expect(await signUp(deps, { email, password: PASSWORD, name: "  Ada Lovelace " }, freshClient())).toEqual({ ok: true });
+    expect(await signUp(deps, { email, password: PASSWORD, name: "  Ada Lovelace " }, freshClient())).toEqual({
+      ok: true,
+    });
     await answered();
     expect(h.messagesQueued).toHaveBeenCalledTimes(1);
 
@@ -259,7 +289,11 @@ describe("signUp", () => {
     await answered();
     await h.handle.db.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.email, email));
 
-    const again = await signUp(deps, { email: email.toUpperCase(), password: "another long passphrase", name: "Intruder" }, freshClient());
+    const again = await signUp(
+      deps,
+      { email: email.toUpperCase(), password: "another long passphrase", name: "Intruder" },
+      freshClient(),
+    );
     expect(again).toEqual({ ok: true });
     await answered();
     expect((await outboxFor(email)).map((m) => m.template).sort()).toEqual(["sign_up_attempt", "verify_email"]);
@@ -269,7 +303,10 @@ describe("signUp", () => {
   it("refuses a weak password before creating anything, and leaves nothing for after the answer", async () => {
     const email = uniqueEmail("weak");
     const { deps, tasks } = deferringDeps();
-    expect(await signUp(deps, { email, password: "password", name: "Weak" }, freshClient())).toMatchObject({ ok: false, code: "weak_password" });
+    expect(await signUp(deps, { email, password: "password", name: "Weak" }, freshClient())).toMatchObject({
+      ok: false,
+      code: "weak_password",
+    });
     expect(tasks).toHaveLength(0);
     expect(h.messagesQueued).not.toHaveBeenCalled();
     expect(await h.handle.db.select().from(users).where(eq(users.email, email))).toHaveLength(0);

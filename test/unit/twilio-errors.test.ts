@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { DeliveryError, isPermanentFailure } from "../../src/delivery/channel";
-import { classifyTwilioError, maskPhoneForLog, redactPhoneNumbers, SmsDeliveryError } from "../../src/delivery/sms/twilio-errors";
+import {
+  classifyTwilioError,
+  maskPhoneForLog,
+  redactPhoneNumbers,
+  SmsDeliveryError,
+} from "../../src/delivery/sms/twilio-errors";
 
 describe("Twilio error classification", () => {
   it.each([
@@ -48,8 +53,12 @@ describe("phone masking in errors", () => {
   });
 
   it("masks numbers Twilio quotes back in its messages", () => {
-    expect(redactPhoneNumbers("The 'To' number +15005550001 is not a valid phone number.")).toBe("The 'To' number •••0001 is not a valid phone number.");
-    expect(redactPhoneNumbers("region indicated by the 'To' number: +44 7700 900123.")).toBe("region indicated by the 'To' number: •••0123.");
+    expect(redactPhoneNumbers("The 'To' number +15005550001 is not a valid phone number.")).toBe(
+      "The 'To' number •••0001 is not a valid phone number.",
+    );
+    expect(redactPhoneNumbers("region indicated by the 'To' number: +44 7700 900123.")).toBe(
+      "region indicated by the 'To' number: •••0123.",
+    );
     expect(redactPhoneNumbers("exceeds the 1600 character limit")).toBe("exceeds the 1600 character limit");
   });
 });

@@ -7,7 +7,13 @@ import { computeTwilioSignature, isValidTwilioSignature } from "../../src/delive
 // "+12349013030 → GvWf1cFY…" pairs one version's numbers with the other's signature; no algorithm produces it.
 const authToken = "12345";
 const url = "https://mycompany.com/myapp.php?foo=1&bar=2";
-const example = (caller: string) => ({ CallSid: "CA1234567890ABCDE", Caller: caller, Digits: "1234", From: caller, To: "+18005551212" });
+const example = (caller: string) => ({
+  CallSid: "CA1234567890ABCDE",
+  Caller: caller,
+  Digits: "1234",
+  From: caller,
+  To: "+18005551212",
+});
 const params = example("+14158675310");
 const signature = "GvWf1cFY/Q7PnoempGyD5oXAezc=";
 
@@ -21,13 +27,17 @@ describe("computeTwilioSignature", () => {
 
   it("is the documented HMAC-SHA1 over the URL and the sorted name+value pairs", () => {
     const data = `${url}CallSidCA1234567890ABCDECaller+14158675310Digits1234From+14158675310To+18005551212`;
-    expect(computeTwilioSignature(authToken, url, params)).toBe(createHmac("sha1", authToken).update(data).digest("base64"));
+    expect(computeTwilioSignature(authToken, url, params)).toBe(
+      createHmac("sha1", authToken).update(data).digest("base64"),
+    );
   });
 
   it("does not depend on the order the fields arrive in, and takes a parsed form body", () => {
     const reversed = Object.fromEntries(Object.entries(params).reverse());
     expect(computeTwilioSignature(authToken, url, reversed)).toBe(signature);
-    const body = new URLSearchParams("To=%2B18005551212&Digits=1234&From=%2B14158675310&Caller=%2B14158675310&CallSid=CA1234567890ABCDE");
+    const body = new URLSearchParams(
+      "To=%2B18005551212&Digits=1234&From=%2B14158675310&Caller=%2B14158675310&CallSid=CA1234567890ABCDE",
+    );
     expect(computeTwilioSignature(authToken, url, body)).toBe(signature);
   });
 
@@ -91,7 +101,16 @@ describe("isValidTwilioSignature", () => {
     const signedWithPort = computeTwilioSignature(authToken, withPort, params);
     expect(isValidTwilioSignature(authToken, url, params, signedWithPort)).toBe(true);
     const local = "http://127.0.0.1:3000/api/webhooks/twilio/status";
-    expect(isValidTwilioSignature(authToken, local, params, computeTwilioSignature(authToken, local, params))).toBe(true);
-    expect(isValidTwilioSignature(authToken, "http://127.0.0.1:3001/api/webhooks/twilio/status", params, computeTwilioSignature(authToken, local, params))).toBe(false);
+    expect(isValidTwilioSignature(authToken, local, params, computeTwilioSignature(authToken, local, params))).toBe(
+      true,
+    );
+    expect(
+      isValidTwilioSignature(
+        authToken,
+        "http://127.0.0.1:3001/api/webhooks/twilio/status",
+        params,
+        computeTwilioSignature(authToken, local, params),
+      ),
+    ).toBe(false);
   });
 });

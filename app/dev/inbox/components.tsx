@@ -41,8 +41,8 @@ export function Inbox({ channels }: { channels: Array<"email" | "sms"> }) {
         <div>
           <h1>Dev inbox</h1>
           <p className="muted small" style={{ margin: 0 }}>
-            {channels.map((channel) => channelNames[channel]).join(" and ")} the server would have sent (channels without a real provider
-            only). Newest first; refreshes every 2 seconds.
+            {channels.map((channel) => channelNames[channel]).join(" and ")} the server would have sent (channels
+            without a real provider only). Newest first; refreshes every 2 seconds.
           </p>
         </div>
         <span className="badge accent">Development only</span>
@@ -72,7 +72,9 @@ export function Inbox({ channels }: { channels: Array<"email" | "sms"> }) {
                   </div>
                 </div>
                 <div className="message-meta muted small">
-                  <span className={message.channel === "sms" ? "badge success" : "badge accent"}>{message.channel === "sms" ? "SMS" : "Email"}</span>
+                  <span className={message.channel === "sms" ? "badge success" : "badge accent"}>
+                    {message.channel === "sms" ? "SMS" : "Email"}
+                  </span>
                   {message.status && message.status !== "sent" && <span className="badge">{message.status}</span>}
                   <LocalTime iso={message.createdAt} />
                 </div>

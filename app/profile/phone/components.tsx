@@ -23,7 +23,12 @@ export function PhoneVerification({ verification }: { verification: PendingPhone
       gone={{
         title: "This code can no longer be used",
         restart: { href: "/profile#phone", label: "Back to your profile" },
-        children: <p>It expired, or too many wrong codes were entered. To get a new code, enter your number again on your profile.</p>,
+        children: (
+          <p>
+            It expired, or too many wrong codes were entered. To get a new code, enter your number again on your
+            profile.
+          </p>
+        ),
       }}
       footer={
         <>

@@ -13,8 +13,14 @@ export default async function PhoneVerificationPage() {
   const pending = await getPendingPhoneVerification(await getServerClient());
   if (!pending) {
     return (
-      <ChallengeGone title="No number is waiting for a code" restart={{ href: "/profile#phone", label: "Back to your profile" }}>
-        <p>The code may have expired, or the number is already verified. To get a new code, enter your number again on your profile.</p>
+      <ChallengeGone
+        title="No number is waiting for a code"
+        restart={{ href: "/profile#phone", label: "Back to your profile" }}
+      >
+        <p>
+          The code may have expired, or the number is already verified. To get a new code, enter your number again on
+          your profile.
+        </p>
       </ChallengeGone>
     );
   }

@@ -8,7 +8,11 @@ import { Button } from "@/app/components/Button";
 import { Card } from "@/app/components/Card";
 import { ChallengeGone, CodeChallenge } from "@/app/components/CodeChallenge";
 
-type State = { kind: "loading" } | { kind: "gone" } | { kind: "failed"; message: string } | { kind: "ready"; challenge: TwoFactorChallengeStatus };
+type State =
+  | { kind: "loading" }
+  | { kind: "gone" }
+  | { kind: "failed"; message: string }
+  | { kind: "ready"; challenge: TwoFactorChallengeStatus };
 
 const gone = {
   title: "Your sign-in expired",
@@ -16,8 +20,8 @@ const gone = {
   restart: { href: "/sign-in?notice=sign-in-ended", label: "Sign in again" },
   children: (
     <p>
-      For your security, a sign-in waits only a few minutes for its code and ends after too many wrong codes. Start again with your email and
-      password; we&apos;ll text you a new code.
+      For your security, a sign-in waits only a few minutes for its code and ends after too many wrong codes. Start
+      again with your email and password; we&apos;ll text you a new code.
     </p>
   ),
 };
@@ -30,7 +34,11 @@ export function SignInVerification() {
       (challenge) => setState({ kind: "ready", challenge }),
       (caught) => {
         const error = toTwofoldError(caught);
-        setState(error.status === 404 || error.status === 410 ? { kind: "gone" } : { kind: "failed", message: errorText(error) });
+        setState(
+          error.status === 404 || error.status === 410
+            ? { kind: "gone" }
+            : { kind: "failed", message: errorText(error) },
+        );
       },
     );
   }, []);

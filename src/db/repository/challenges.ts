@@ -7,7 +7,8 @@ import { returnedOne } from "./returned-one";
 export function challengeStore(db: Database): ChallengeStore {
   return {
     async insertChallenge(c) {
-      // Same race as insertSession (./sessions.ts): a challenge opened with a password that changes at this instant never lands.
+      // Same race as insertSession (./sessions.ts): a challenge opened with a password that changes at this instant
+      // never lands.
       const inserted = await db.execute(sql`
         insert into ${challenges} (id, purpose, user_id, credentials_version, session_id, client_binding, phone_number, code_hash, code_expires_at,
                                    attempts, sends, resend_at, created_at, expires_at, completed_at)
@@ -27,7 +28,14 @@ export function challengeStore(db: Database): ChallengeStore {
       const [row] = await db
         .select()
         .from(challenges)
-        .where(and(eq(challenges.sessionId, sessionId), eq(challenges.purpose, purpose), isNull(challenges.completedAt), gt(challenges.expiresAt, now)))
+        .where(
+          and(
+            eq(challenges.sessionId, sessionId),
+            eq(challenges.purpose, purpose),
+            isNull(challenges.completedAt),
+            gt(challenges.expiresAt, now),
+          ),
+        )
         .orderBy(desc(challenges.createdAt))
         .limit(1);
       return row ?? null;
@@ -36,21 +44,40 @@ export function challengeStore(db: Database): ChallengeStore {
       await db
         .update(challenges)
         .set({ expiresAt: now })
-        .where(and(eq(challenges.userId, userId), eq(challenges.purpose, purpose), isNull(challenges.completedAt), gt(challenges.expiresAt, now)));
+        .where(
+          and(
+            eq(challenges.userId, userId),
+            eq(challenges.purpose, purpose),
+            isNull(challenges.completedAt),
+            gt(challenges.expiresAt, now),
+          ),
+        );
     },
     async claimResend(id, now, resendAt) {
       // The cooldown is taken in the statement that checks it: of 50 parallel resends, one passes.
       const [row] = await db
         .update(challenges)
         .set({ resendAt })
-        .where(and(eq(challenges.id, id), isNull(challenges.completedAt), gt(challenges.expiresAt, now), or(isNull(challenges.resendAt), lte(challenges.resendAt, now))))
+        .where(
+          and(
+            eq(challenges.id, id),
+            isNull(challenges.completedAt),
+            gt(challenges.expiresAt, now),
+            or(isNull(challenges.resendAt), lte(challenges.resendAt, now)),
+          ),
+        )
         .returning();
       return row ?? null;
     },
     async recordCodeSent(id, code) {
       const [row] = await db
         .update(challenges)
-        .set({ codeHash: code.codeHash, codeExpiresAt: code.codeExpiresAt, resendAt: code.resendAt, sends: sql`${challenges.sends} + 1` })
+        .set({
+          codeHash: code.codeHash,
+          codeExpiresAt: code.codeExpiresAt,
+          resendAt: code.resendAt,
+          sends: sql`${challenges.sends} + 1`,
+        })
         .where(and(eq(challenges.id, id), isNull(challenges.completedAt)))
         .returning();
       return row ?? null;
@@ -59,7 +86,14 @@ export function challengeStore(db: Database): ChallengeStore {
       const [row] = await db
         .update(challenges)
         .set({ attempts: sql`${challenges.attempts} + 1` })
-        .where(and(eq(challenges.id, id), isNull(challenges.completedAt), gt(challenges.expiresAt, now), lt(challenges.attempts, maxAttempts)))
+        .where(
+          and(
+            eq(challenges.id, id),
+            isNull(challenges.completedAt),
+            gt(challenges.expiresAt, now),
+            lt(challenges.attempts, maxAttempts),
+          ),
+        )
         .returning();
       return row ?? null;
     },

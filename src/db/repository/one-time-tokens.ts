@@ -16,7 +16,14 @@ export function oneTimeTokenStore(db: Database): OneTimeTokenStore {
       const [row] = await db
         .select()
         .from(oneTimeTokens)
-        .where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt), gt(oneTimeTokens.expiresAt, now)))
+        .where(
+          and(
+            eq(oneTimeTokens.userId, userId),
+            eq(oneTimeTokens.purpose, purpose),
+            isNull(oneTimeTokens.usedAt),
+            gt(oneTimeTokens.expiresAt, now),
+          ),
+        )
         .orderBy(desc(oneTimeTokens.createdAt))
         .limit(1);
       return row ?? null;

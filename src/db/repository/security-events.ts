@@ -11,7 +11,12 @@ export function securityEventStore(db: Database): SecurityEventStore {
     },
     async listEvents(userId, limit) {
       return db
-        .select({ type: securityEvents.type, createdAt: securityEvents.createdAt, ip: securityEvents.ip, userAgent: securityEvents.userAgent })
+        .select({
+          type: securityEvents.type,
+          createdAt: securityEvents.createdAt,
+          ip: securityEvents.ip,
+          userAgent: securityEvents.userAgent,
+        })
         .from(securityEvents)
         .where(eq(securityEvents.userId, userId))
         .orderBy(desc(securityEvents.createdAt))

@@ -36,7 +36,10 @@ export function sessionStore(db: Database): SessionStore {
       await db.delete(sessions).where(eq(sessions.id, sessionId));
     },
     async deleteUserSession(userId, sessionId) {
-      const deleted = await db.delete(sessions).where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId))).returning({ id: sessions.id });
+      const deleted = await db
+        .delete(sessions)
+        .where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId)))
+        .returning({ id: sessions.id });
       return deleted.length > 0;
     },
     async creditSecondFactor(sessionId, userId, credentialsVersion, at) {
@@ -49,15 +52,24 @@ export function sessionStore(db: Database): SessionStore {
       return returnedOne(credited);
     },
     async forgetSecondFactor(userId, exceptSessionId) {
-      await db.update(sessions).set({ assuranceLevel: 1, secondFactorAt: null }).where(and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)));
+      await db
+        .update(sessions)
+        .set({ assuranceLevel: 1, secondFactorAt: null })
+        .where(and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)));
     },
     async deleteUserSessions(userId, exceptSessionId) {
-      const condition = exceptSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)) : eq(sessions.userId, userId);
+      const condition = exceptSessionId
+        ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId))
+        : eq(sessions.userId, userId);
       const deleted = await db.delete(sessions).where(condition).returning({ id: sessions.id });
       return deleted.length;
     },
     async listUserSessions(userId, now) {
-      return db.select().from(sessions).where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, now))).orderBy(desc(sessions.lastSeenAt));
+      return db
+        .select()
+        .from(sessions)
+        .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, now)))
+        .orderBy(desc(sessions.lastSeenAt));
     },
   };
 }

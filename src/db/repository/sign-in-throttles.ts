@@ -34,12 +34,20 @@ export function signInThrottleStore(db: Database): SignInThrottleStore {
           },
           setWhere: and(isNull(signInThrottles.lockedAt), lte(signInThrottles.retryAt, now)),
         })
-        .returning({ failures: signInThrottles.failures, retryAt: signInThrottles.retryAt, lockedAt: signInThrottles.lockedAt });
+        .returning({
+          failures: signInThrottles.failures,
+          retryAt: signInThrottles.retryAt,
+          lockedAt: signInThrottles.lockedAt,
+        });
       return row ?? null;
     },
     async findSignInThrottle(key) {
       const [row] = await db
-        .select({ failures: signInThrottles.failures, retryAt: signInThrottles.retryAt, lockedAt: signInThrottles.lockedAt })
+        .select({
+          failures: signInThrottles.failures,
+          retryAt: signInThrottles.retryAt,
+          lockedAt: signInThrottles.lockedAt,
+        })
         .from(signInThrottles)
         .where(eq(signInThrottles.key, key));
       return row ?? null;

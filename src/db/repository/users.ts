@@ -7,14 +7,22 @@ import { challenges, oneTimeTokens, passwordCredentials, users } from "../schema
 
 function isUniqueViolation(error: unknown): boolean {
   // node-postgres and PGlite both surface SQLSTATE 23505, sometimes wrapped by drizzle in `cause`.
-  for (let e = error as { code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+  for (
+    let e = error as { code?: string; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    e = e.cause as typeof e, depth++
+  ) {
     if (e.code === "23505") return true;
   }
   return false;
 }
 
 /** `UPDATE users SET …, updated_at = now() WHERE id = $userId RETURNING *`, for a user the caller knows exists. */
-export async function updateUser(db: Database, userId: string, changes: PgUpdateSetSource<typeof users>): Promise<User> {
+export async function updateUser(
+  db: Database,
+  userId: string,
+  changes: PgUpdateSetSource<typeof users>,
+): Promise<User> {
   const [row] = await db
     .update(users)
     .set({ ...changes, updatedAt: sql`now()` })
@@ -55,7 +63,10 @@ export function userStore(db: Database): UserStore {
       }
     },
     async getPasswordHash(userId) {
-      const [row] = await db.select({ hash: passwordCredentials.passwordHash }).from(passwordCredentials).where(eq(passwordCredentials.userId, userId));
+      const [row] = await db
+        .select({ hash: passwordCredentials.passwordHash })
+        .from(passwordCredentials)
+        .where(eq(passwordCredentials.userId, userId));
       return row?.hash ?? null;
     },
     async setPasswordHash(userId, passwordHash) {
@@ -103,7 +114,13 @@ export function userStore(db: Database): UserStore {
       await db
         .update(oneTimeTokens)
         .set({ usedAt: now })
-        .where(and(eq(oneTimeTokens.userId, userId), inArray(oneTimeTokens.purpose, ["reset_password", "change_email", "verify_email"]), isNull(oneTimeTokens.usedAt)));
+        .where(
+          and(
+            eq(oneTimeTokens.userId, userId),
+            inArray(oneTimeTokens.purpose, ["reset_password", "change_email", "verify_email"]),
+            isNull(oneTimeTokens.usedAt),
+          ),
+        );
       return row;
     },
     updateName: (userId, name) => updateUser(db, userId, { name }),
@@ -111,7 +128,11 @@ export function userStore(db: Database): UserStore {
       try {
         return await db.transaction(async (tx) => {
           // The new address is proven by the link that led here.
-          const [row] = await tx.update(users).set({ email, emailVerifiedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(users.id, userId)).returning();
+          const [row] = await tx
+            .update(users)
+            .set({ email, emailVerifiedAt: sql`now()`, updatedAt: sql`now()` })
+            .where(eq(users.id, userId))
+            .returning();
           return row ?? null;
         });
       } catch (error) {
@@ -129,7 +150,9 @@ export function userStore(db: Database): UserStore {
       const blocked = await db
         .update(users)
         .set({ codeEntryBlockedUntil: until })
-        .where(and(eq(users.id, userId), or(isNull(users.codeEntryBlockedUntil), lte(users.codeEntryBlockedUntil, now))))
+        .where(
+          and(eq(users.id, userId), or(isNull(users.codeEntryBlockedUntil), lte(users.codeEntryBlockedUntil, now))),
+        )
         .returning({ id: users.id });
       return blocked.length === 1;
     },

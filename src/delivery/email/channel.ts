@@ -4,7 +4,10 @@ import { createDevOutboxChannel } from "./outbox";
 import { createSmtpChannel } from "./smtp";
 
 /** SMTP when SMTP_URL is set, else the dev outbox. */
-export function createEmailChannel(config: Pick<Config, "smtpUrl" | "emailFrom" | "production">, logger: DeliveryLogger): Channel {
+export function createEmailChannel(
+  config: Pick<Config, "smtpUrl" | "emailFrom" | "production">,
+  logger: DeliveryLogger,
+): Channel {
   if (config.smtpUrl) return createSmtpChannel({ smtpUrl: config.smtpUrl, from: config.emailFrom });
   // loadConfig already refuses this; checked again because printing reset links to a production log would
   // hand account takeover to anyone who can read the logs.

@@ -31,7 +31,7 @@ export function renderLayout(content: EmailContent, appName: string): RenderedEm
 function renderText(blocks: Block[], appName: string): string {
   // URLs on a line of their own: mail clients wrap long lines and would otherwise break the link.
   const paragraphs = blocks.map((block) => (typeof block === "string" ? block : `${block.label}:\n${block.url}`));
-  return [...paragraphs, `— ${appName}`].join("\n\n") + "\n";
+  return `${[...paragraphs, `— ${appName}`].join("\n\n")}\n`;
 }
 
 const font = "font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif";

@@ -9,7 +9,10 @@ import type { Channel, DeliveryLogger } from "../channel";
 export function createDevOutboxChannel(logger: DeliveryLogger): Channel {
   return {
     async send(message) {
-      logger.info({ to: message.to, subject: message.subject, text: message.text }, "Email kept in the dev outbox (set SMTP_URL to send real mail)");
+      logger.info(
+        { to: message.to, subject: message.subject, text: message.text },
+        "Email kept in the dev outbox (set SMTP_URL to send real mail)",
+      );
       return {};
     },
   };

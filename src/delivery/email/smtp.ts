@@ -34,7 +34,7 @@ export function isPermanentSmtpError(error: SmtpErrorFields): boolean {
 export function toDeliveryError(error: unknown): DeliveryError {
   const fields = (typeof error === "object" && error !== null ? error : { message: String(error) }) as SmtpErrorFields;
   const prefix = [fields.code, fields.responseCode].filter((part) => part !== undefined).join(" ");
-  const message = `${prefix ? prefix + ": " : ""}${fields.message ?? "SMTP send failed"}`;
+  const message = `${prefix ? `${prefix}: ` : ""}${fields.message ?? "SMTP send failed"}`;
   return new DeliveryError(message, isPermanentSmtpError(fields), { cause: error });
 }
 
@@ -47,7 +47,12 @@ function senderDomain(from: string): string {
 export function createSmtpChannel(options: { smtpUrl: string; from: string }): Channel {
   const domain = senderDomain(options.from);
   const transport = nodemailer.createTransport(
-    { url: options.smtpUrl, connectionTimeout: connectionTimeoutMs, greetingTimeout: greetingTimeoutMs, socketTimeout: socketTimeoutMs },
+    {
+      url: options.smtpUrl,
+      connectionTimeout: connectionTimeoutMs,
+      greetingTimeout: greetingTimeoutMs,
+      socketTimeout: socketTimeoutMs,
+    },
     { from: options.from },
   );
   return {

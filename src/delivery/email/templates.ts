@@ -94,7 +94,11 @@ const templates: { [T in EmailTemplate]: WriteEmail<T> } = {
 
   password_changed: (data, app) => ({
     subject: `Your ${app.appName} password was changed`,
-    blocks: [greeting(data.name), `The password of your ${app.appName} account was just changed.`, ...resetIfNotYou(app)],
+    blocks: [
+      greeting(data.name),
+      `The password of your ${app.appName} account was just changed.`,
+      ...resetIfNotYou(app),
+    ],
   }),
 
   sign_up_attempt: (data, app) => ({
@@ -111,15 +115,27 @@ const templates: { [T in EmailTemplate]: WriteEmail<T> } = {
 
   phone_changed: (data, app) => ({
     subject: `Your ${app.appName} phone number was updated`,
-    blocks: [greeting(data.name), `The mobile number of your ${app.appName} account is now ${data.phoneHint}. Sign-in codes go to this number.`, ...resetIfNotYou(app)],
+    blocks: [
+      greeting(data.name),
+      `The mobile number of your ${app.appName} account is now ${data.phoneHint}. Sign-in codes go to this number.`,
+      ...resetIfNotYou(app),
+    ],
   }),
   phone_removed: (data, app) => ({
     subject: `Your ${app.appName} phone number was removed`,
-    blocks: [greeting(data.name), `The mobile number was removed from your ${app.appName} account, and two-step sign-in by text message is off.`, ...resetIfNotYou(app)],
+    blocks: [
+      greeting(data.name),
+      `The mobile number was removed from your ${app.appName} account, and two-step sign-in by text message is off.`,
+      ...resetIfNotYou(app),
+    ],
   }),
   two_factor_enabled: (data, app) => ({
     subject: `Two-step sign-in is on for ${app.appName}`,
-    blocks: [greeting(data.name), `From now on, signing in to ${app.appName} needs your password and a code sent to ${data.phoneHint}.`, ...resetIfNotYou(app)],
+    blocks: [
+      greeting(data.name),
+      `From now on, signing in to ${app.appName} needs your password and a code sent to ${data.phoneHint}.`,
+      ...resetIfNotYou(app),
+    ],
   }),
   two_factor_disabled: (data, app) => ({
     subject: `Two-step sign-in is off for ${app.appName}`,

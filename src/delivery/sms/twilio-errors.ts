@@ -3,7 +3,8 @@ import { DeliveryError } from "../channel";
 /**
  * What a failed Twilio call means for the user and the outbox. Everything but `transient` is permanent:
  * sending the same message again would fail the same way.
- * - `invalid_phone`: not a number Twilio can text (21211 invalid, 21614 not mobile, 21635 landline; Verify 60200, 60205).
+ * - `invalid_phone`: not a number Twilio can text (21211 invalid, 21614 not mobile, 21635 landline; Verify 60200,
+ * 60205).
  * - `unsupported_destination`: the account may not text that country or prefix (21408; Verify 60605, 60410).
  * - `opted_out`: the recipient replied STOP to our sender (21610); only their replying START undoes it.
  * - `configuration`: the operator's setup is wrong (20003 bad TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN, a From the
@@ -11,7 +12,13 @@ import { DeliveryError } from "../channel";
  * - `rejected`: any other refusal of the request (4xx), e.g. 21617 body too long or 21608 trial-account limits.
  * - `transient`: 20429, HTTP 429, 5xx, no answer, timeout: retried from the outbox with backoff.
  */
-export type SmsFailureReason = "invalid_phone" | "unsupported_destination" | "opted_out" | "configuration" | "rejected" | "transient";
+export type SmsFailureReason =
+  | "invalid_phone"
+  | "unsupported_destination"
+  | "opted_out"
+  | "configuration"
+  | "rejected"
+  | "transient";
 
 /**
  * A failed SMS send or Verify call. `reason` is what callers branch on; `code` is Twilio's error code when
@@ -30,7 +37,10 @@ export class SmsDeliveryError extends DeliveryError {
   /** The HTTP status Twilio answered with; undefined when no answer came (network error, timeout). */
   readonly httpStatus: number | undefined;
 
-  constructor(message: string, details: { reason: SmsFailureReason; code?: number; httpStatus?: number; cause?: unknown }) {
+  constructor(
+    message: string,
+    details: { reason: SmsFailureReason; code?: number; httpStatus?: number; cause?: unknown },
+  ) {
     super(message, details.reason !== "transient", { cause: details.cause });
     this.name = "SmsDeliveryError";
     this.reason = details.reason;
@@ -82,5 +92,7 @@ export function maskPhoneForLog(phone: string): string {
  * what went wrong.
  */
 export function redactPhoneNumbers(text: string): string {
-  return text.replace(/\+?\d[\d\s().-]{3,}\d/g, (run) => (run.replace(/\D/g, "").length >= 6 ? maskPhoneForLog(run) : run));
+  return text.replace(/\+?\d[\d\s().-]{3,}\d/g, (run) =>
+    run.replace(/\D/g, "").length >= 6 ? maskPhoneForLog(run) : run,
+  );
 }

@@ -13,7 +13,10 @@ export interface TwilioCredentials {
 /** Longest slice of Twilio's own error message kept in ours. */
 const maxTwilioMessageLength = 200;
 
-/** Twilio's error body: `{"code":21211,"message":"…","more_info":"https://www.twilio.com/docs/errors/21211","status":400}`. */
+/**
+ * Twilio's error body:
+ * `{"code":21211,"message":"…","more_info":"https://www.twilio.com/docs/errors/21211","status":400}`.
+ */
 interface TwilioErrorBody {
   code?: unknown;
   message?: unknown;
@@ -63,9 +66,14 @@ export async function postTwilioForm(
   const body = (json ?? {}) as TwilioErrorBody;
   const code = typeof body.code === "number" ? body.code : undefined;
   const reason = classifyTwilioError(response.status, code);
-  const twilioMessage = typeof body.message === "string" ? `: ${redactPhoneNumbers(body.message).slice(0, maxTwilioMessageLength)}` : "";
+  const twilioMessage =
+    typeof body.message === "string" ? `: ${redactPhoneNumbers(body.message).slice(0, maxTwilioMessageLength)}` : "";
   const label = code === undefined ? `HTTP ${response.status}` : `${code} (HTTP ${response.status})`;
-  throw new SmsDeliveryError(`Twilio ${what} to ${to} failed, ${label}${twilioMessage}`, { reason, code, httpStatus: response.status });
+  throw new SmsDeliveryError(`Twilio ${what} to ${to} failed, ${label}${twilioMessage}`, {
+    reason,
+    code,
+    httpStatus: response.status,
+  });
 }
 
 function parseJson(text: string): Record<string, unknown> | null {

@@ -21,7 +21,12 @@ export function computeTwilioSignature(authToken: string, url: string, params: T
  * validateRequest), it accepts the signature over the URL with the port written out (`:443`/`:80` added when
  * none is given) or left off, "since signature generation on the back end is inconsistent".
  */
-export function isValidTwilioSignature(authToken: string, url: string, params: TwilioParams, header: string | null | undefined): boolean {
+export function isValidTwilioSignature(
+  authToken: string,
+  url: string,
+  params: TwilioParams,
+  header: string | null | undefined,
+): boolean {
   if (!header || !authToken) return false;
   const received = Buffer.from(header, "utf8");
   let valid = false;
@@ -39,7 +44,15 @@ function signedText(url: string, params: TwilioParams): string {
   for (const [name, value] of entries) values.set(name, [...(values.get(name) ?? []), value]);
   // Default string order compares UTF-16 code units: the case-sensitive "Unix-style" order Twilio documents.
   // A name sent more than once contributes name+value once per distinct value, values sorted (as twilio-node does).
-  return [...values.keys()].sort().reduce((text, name) => text + [...new Set(values.get(name))].sort().map((value) => name + value).join(""), url);
+  return [...values.keys()].sort().reduce(
+    (text, name) =>
+      text +
+      [...new Set(values.get(name))]
+        .sort()
+        .map((value) => name + value)
+        .join(""),
+    url,
+  );
 }
 
 function* flatten(params: Readonly<Record<string, string | readonly string[]>>): Generator<[string, string]> {

@@ -12,7 +12,10 @@ export interface OutgoingSms {
 export interface TwilioSmsOptions {
   accountSid: string;
   authToken: string;
-  /** Our sender: a Twilio number (E.164), short code or alphanumeric sender ID. Exactly one of from / messagingServiceSid. */
+  /**
+   * Our sender: a Twilio number (E.164), short code or alphanumeric sender ID. Exactly one of from /
+   * messagingServiceSid.
+   */
   from?: string;
   /** A Messaging Service (`MG…`) that picks the sender from its pool. */
   messagingServiceSid?: string;
@@ -28,7 +31,8 @@ const accountSidPattern = /^AC[0-9a-fA-F]{32}$/;
 const messagingServiceSidPattern = /^MG[0-9a-fA-F]{32}$/;
 
 /**
- * SMS through Twilio's Programmable Messaging REST API: `POST {apiBase}/2010-04-01/Accounts/{AccountSid}/Messages.json`,
+ * SMS through Twilio's Programmable Messaging REST API: `POST
+ * {apiBase}/2010-04-01/Accounts/{AccountSid}/Messages.json`,
  * answered 201 with the Message resource, whose `sid` becomes the providerMessageId. Failures throw
  * SmsDeliveryError (a DeliveryError) with `reason`, `code` and `permanent` set; see twilio-errors.ts.
  *
@@ -38,12 +42,15 @@ export function createTwilioSmsChannel(options: TwilioSmsOptions): Channel<Outgo
   const { accountSid, authToken, from, messagingServiceSid, statusCallbackUrl, timeoutMs = 10_000 } = options;
   if (!accountSidPattern.test(accountSid)) throw new Error("TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits");
   if (!authToken) throw new Error("TWILIO_AUTH_TOKEN is required");
-  // Twilio would accept both (From must then be in the service's pool); one sender setting keeps it obvious which is used.
-  if (Boolean(from) === Boolean(messagingServiceSid)) throw new Error("Set exactly one of TWILIO_FROM and TWILIO_MESSAGING_SERVICE_SID");
+  // Twilio would accept both (From must then be in the service's pool); one sender setting keeps it obvious which is
+  // used.
+  if (Boolean(from) === Boolean(messagingServiceSid))
+    throw new Error("Set exactly one of TWILIO_FROM and TWILIO_MESSAGING_SERVICE_SID");
   if (messagingServiceSid && !messagingServiceSidPattern.test(messagingServiceSid)) {
     throw new Error("TWILIO_MESSAGING_SERVICE_SID must be MG followed by 32 hex digits");
   }
-  if (statusCallbackUrl && !/^https?:\/\//.test(statusCallbackUrl)) throw new Error("The Twilio status callback URL must be absolute (http or https)");
+  if (statusCallbackUrl && !/^https?:\/\//.test(statusCallbackUrl))
+    throw new Error("The Twilio status callback URL must be absolute (http or https)");
   const url = `${trimTrailingSlash(options.apiBase ?? "https://api.twilio.com")}/2010-04-01/Accounts/${accountSid}/Messages.json`;
 
   return {
@@ -52,7 +59,12 @@ export function createTwilioSmsChannel(options: TwilioSmsOptions): Channel<Outgo
       if (messagingServiceSid) form.MessagingServiceSid = messagingServiceSid;
       else form.From = from!;
       if (statusCallbackUrl) form.StatusCallback = statusCallbackUrl;
-      const created = await postTwilioForm(url, form, { credentials: { accountSid, authToken }, timeoutMs, recipient: message.to, what: "SMS" });
+      const created = await postTwilioForm(url, form, {
+        credentials: { accountSid, authToken },
+        timeoutMs,
+        recipient: message.to,
+        what: "SMS",
+      });
       // 201 means Twilio queued it: a reply without a sid is still a send, and retrying would text the user twice.
       return { providerMessageId: typeof created.sid === "string" ? created.sid : undefined };
     },

@@ -38,7 +38,13 @@ function withAddress(address: string, family: number): BlockList {
 export function resolveClientIp(remoteAddress: string, forwardedFor: string | undefined, trust: TrustProxy): string {
   const peer = normalizeIp(remoteAddress);
   if (trust.kind === "none" || !forwardedFor) return peer;
-  const chain = [...forwardedFor.split(",").map((s) => normalizeIp(s.trim())).filter(Boolean), peer];
+  const chain = [
+    ...forwardedFor
+      .split(",")
+      .map((s) => normalizeIp(s.trim()))
+      .filter(Boolean),
+    peer,
+  ];
   let index = trust.kind === "hops" ? Math.max(0, chain.length - 1 - trust.hops) : chain.length - 1;
   // Walk from the nearest hop outwards while the hop is a trusted proxy.
   if (trust.kind === "cidrs") while (index > 0 && trust.cidrs.some((cidr) => ipInCidr(chain[index]!, cidr))) index--;

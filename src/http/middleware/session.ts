@@ -33,7 +33,8 @@ export const loadSession = (): MiddlewareHandler<AppEnv> =>
       const validation = await validateSessionToken(deps, presented.token);
       if (validation) {
         auth = { session: validation.session, user: validation.user, via: presented.via };
-        if (validation.refreshed && presented.via === "cookie") setSessionCookie(c, config, presented.token, sessionCookieExpiresAt(deps, validation.session), deps.now());
+        if (validation.refreshed && presented.via === "cookie")
+          setSessionCookie(c, config, presented.token, sessionCookieExpiresAt(deps, validation.session), deps.now());
       } else if (presented.via === "cookie") {
         // Only ever the one cookie this request carried: with two, nothing is cleared (the deletion would hit
         // the owner's cookie and leave the planted one, signing the owner out on every visit).
@@ -51,7 +52,8 @@ export const loadSession = (): MiddlewareHandler<AppEnv> =>
 export const requireSession = (options: { level: 1 | 2 } = { level: 1 }): MiddlewareHandler<AppEnv> =>
   async function requireSession(c, next) {
     const auth = c.var.auth;
-    if (!auth || auth.session.assuranceLevel < options.level) return errorResponse(c, "unauthenticated", "Sign in to continue.");
+    if (!auth || auth.session.assuranceLevel < options.level)
+      return errorResponse(c, "unauthenticated", "Sign in to continue.");
     return next();
   };
 

@@ -23,8 +23,14 @@ const DevMessage = z
 export const opsRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
-      method: "get", path: "/health", tags: ["Operations"], summary: "Liveness and database reachability",
-      responses: { 200: { description: "Up", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } }, ...errors([503, "service_unavailable: the database does not answer"]) },
+      method: "get",
+      path: "/health",
+      tags: ["Operations"],
+      summary: "Liveness and database reachability",
+      responses: {
+        200: { description: "Up", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } },
+        ...errors([503, "service_unavailable: the database does not answer"]),
+      },
     }),
     async (c) => {
       try {
@@ -37,16 +43,26 @@ export const opsRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
-      method: "get", path: "/dev/outbox", tags: ["Operations"],
-      summary: "Development only: the messages of channels without a real provider (SMTP_URL unset, SMS_PROVIDER=outbox), newest first; to this machine only",
-      responses: { 200: { description: "Messages", content: { "application/json": { schema: z.object({ messages: z.array(DevMessage) }) } } }, ...errors([404, "not_found: every channel has a real provider, or the request did not come from this machine"]) },
+      method: "get",
+      path: "/dev/outbox",
+      tags: ["Operations"],
+      summary:
+        "Development only: the messages of channels without a real provider (SMTP_URL unset, SMS_PROVIDER=outbox), newest first; to this machine only",
+      responses: {
+        200: {
+          description: "Messages",
+          content: { "application/json": { schema: z.object({ messages: z.array(DevMessage) }) } },
+        },
+        ...errors([404, "not_found: every channel has a real provider, or the request did not come from this machine"]),
+      },
     }),
     async (c) => {
       const { config, db, openSealed, settle } = c.var.services;
       // Every code and reset link is in here: it exists only for channels nobody else delivers, and only for a
       // browser on this machine (the TCP peer, not X-Forwarded-For). Anything else gets the answer of a path
       // that does not exist.
-      if (devOutboxChannels(config).length === 0 || !loopbackPeer(c)) return errorResponse(c, "not_found", "Not found.");
+      if (devOutboxChannels(config).length === 0 || !loopbackPeer(c))
+        return errorResponse(c, "not_found", "Not found.");
       // Shows what every answered request queued, including emails written after their answer went out.
       await settle();
       c.header("Cache-Control", "no-store");

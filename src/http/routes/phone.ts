@@ -1,5 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { pendingPhoneVerification, removePhone, resendPhoneCode, startPhoneVerification, verifyPhone } from "../../core/phone";
+import {
+  pendingPhoneVerification,
+  removePhone,
+  resendPhoneCode,
+  startPhoneVerification,
+  verifyPhone,
+} from "../../core/phone";
 import { presentUser } from "../../core/present";
 import { sendStepUpCode, stepUpState, verifyStepUp } from "../../core/step-up";
 import { setSmsTwoFactor } from "../../core/two-factor";
@@ -12,12 +18,27 @@ import { validationHook } from "../validation";
 const tag = ["Phone and two-factor"];
 const unauthenticated: [number, string] = [401, "unauthenticated, or invalid_credentials (wrong current password)"];
 const expired: [number, string] = [410, "challenge_expired: finished, expired or out of attempts"];
-const userResponse = { 200: { description: "The updated user", content: { "application/json": { schema: z.object({ user: User }) } } } };
+const userResponse = {
+  200: { description: "The updated user", content: { "application/json": { schema: z.object({ user: User }) } } },
+};
 const Verification = z
-  .object({ verificationId: z.string(), phoneHint: z.string(), expiresAt: z.string().datetime(), resendAt: z.string().datetime(), codeExpiresAt: z.string().datetime().nullable(), attemptsLeft: z.number().int() })
+  .object({
+    verificationId: z.string(),
+    phoneHint: z.string(),
+    expiresAt: z.string().datetime(),
+    resendAt: z.string().datetime(),
+    codeExpiresAt: z.string().datetime().nullable(),
+    attemptsLeft: z.number().int(),
+  })
   .openapi("PhoneVerification");
 const StepUpState = z
-  .object({ phoneHint: z.string().nullable(), expiresAt: z.string().datetime(), resendAt: z.string().datetime(), codeExpiresAt: z.string().datetime().nullable(), attemptsLeft: z.number().int() })
+  .object({
+    phoneHint: z.string().nullable(),
+    expiresAt: z.string().datetime(),
+    resendAt: z.string().datetime(),
+    codeExpiresAt: z.string().datetime().nullable(),
+    attemptsLeft: z.number().int(),
+  })
   .openapi("StepUpState");
 const sendErrors = errors(
   [400, "invalid_phone, unsupported_country, phone_opted_out"],
@@ -31,13 +52,26 @@ phoneRoutes.use("*", requireSession());
 phoneRoutes
   .openapi(
     createRoute({
-      method: "post", path: "/phone", tags: tag, summary: "Add or change the mobile number: a code goes to the new number",
+      method: "post",
+      path: "/phone",
+      tags: tag,
+      summary: "Add or change the mobile number: a code goes to the new number",
       request: jsonBody(z.object({ phoneNumber: PhoneNumber, currentPassword: Password })),
-      responses: { 202: { description: "Code sent", content: { "application/json": { schema: Verification } } }, ...sendErrors, ...errors(unauthenticated, STEP_UP_ERROR, [409, "credentials_changed"]) },
+      responses: {
+        202: { description: "Code sent", content: { "application/json": { schema: Verification } } },
+        ...sendErrors,
+        ...errors(unauthenticated, STEP_UP_ERROR, [409, "credentials_changed"]),
+      },
     }),
     async (c) => {
       const { user, session } = signedIn(c);
-      const started = await startPhoneVerification(c.var.services.deps, user, session, c.req.valid("json"), clientInfo(c));
+      const started = await startPhoneVerification(
+        c.var.services.deps,
+        user,
+        session,
+        c.req.valid("json"),
+        clientInfo(c),
+      );
       if (!started.ok) return failureResponse(c, started);
       const { ok: _ok, ...verification } = started;
       return c.json(verification, 202);
@@ -45,8 +79,14 @@ phoneRoutes
   )
   .openapi(
     createRoute({
-      method: "get", path: "/phone/verification", tags: tag, summary: "The phone verification in progress, if any",
-      responses: { 200: { description: "In progress", content: { "application/json": { schema: Verification } } }, ...errors([404, "not_found"], unauthenticated) },
+      method: "get",
+      path: "/phone/verification",
+      tags: tag,
+      summary: "The phone verification in progress, if any",
+      responses: {
+        200: { description: "In progress", content: { "application/json": { schema: Verification } } },
+        ...errors([404, "not_found"], unauthenticated),
+      },
     }),
     async (c) => {
       const pending = await pendingPhoneVerification(c.var.services.deps, signedIn(c).session);
@@ -57,21 +97,47 @@ phoneRoutes
   )
   .openapi(
     createRoute({
-      method: "post", path: "/phone/resend", tags: tag, summary: "A new code for the number being verified (60 s cooldown)",
+      method: "post",
+      path: "/phone/resend",
+      tags: tag,
+      summary: "A new code for the number being verified (60 s cooldown)",
       request: jsonBody(z.object({ verificationId: ChallengeId })),
-      responses: { 202: { description: "Sent", content: { "application/json": { schema: z.object({ resendAt: z.string().datetime(), expiresAt: z.string().datetime(), codeExpiresAt: z.string().datetime().nullable() }) } } }, ...sendErrors, ...errors(expired, unauthenticated) },
+      responses: {
+        202: {
+          description: "Sent",
+          content: {
+            "application/json": {
+              schema: z.object({
+                resendAt: z.string().datetime(),
+                expiresAt: z.string().datetime(),
+                codeExpiresAt: z.string().datetime().nullable(),
+              }),
+            },
+          },
+        },
+        ...sendErrors,
+        ...errors(expired, unauthenticated),
+      },
     }),
     async (c) => {
       const { user, session } = signedIn(c);
       const sent = await resendPhoneCode(c.var.services.deps, user, session, c.req.valid("json"), clientInfo(c));
-      return sent.ok ? c.json({ resendAt: sent.resendAt, expiresAt: sent.expiresAt, codeExpiresAt: sent.codeExpiresAt }, 202) : failureResponse(c, sent);
+      return sent.ok
+        ? c.json({ resendAt: sent.resendAt, expiresAt: sent.expiresAt, codeExpiresAt: sent.codeExpiresAt }, 202)
+        : failureResponse(c, sent);
     },
   )
   .openapi(
     createRoute({
-      method: "post", path: "/phone/verify", tags: tag, summary: "Prove the number with its code; it becomes the account's number",
+      method: "post",
+      path: "/phone/verify",
+      tags: tag,
+      summary: "Prove the number with its code; it becomes the account's number",
       request: jsonBody(z.object({ verificationId: ChallengeId, code: Code })),
-      responses: { ...userResponse, ...errors([400, "invalid_code (with attemptsLeft)"], expired, [429, "too_many_attempts"], unauthenticated) },
+      responses: {
+        ...userResponse,
+        ...errors([400, "invalid_code (with attemptsLeft)"], expired, [429, "too_many_attempts"], unauthenticated),
+      },
     }),
     async (c) => {
       const { user, session } = signedIn(c);
@@ -81,7 +147,10 @@ phoneRoutes
   )
   .openapi(
     createRoute({
-      method: "delete", path: "/phone", tags: tag, summary: "Remove the number (SMS two-factor goes off with it)",
+      method: "delete",
+      path: "/phone",
+      tags: tag,
+      summary: "Remove the number (SMS two-factor goes off with it)",
       request: jsonBody(z.object({ currentPassword: Password })),
       responses: { 204: { description: "Removed" }, ...errors(unauthenticated, STEP_UP_ERROR, [429, "rate_limited"]) },
     }),
@@ -93,10 +162,25 @@ phoneRoutes
   )
   .openapi(
     createRoute({
-      method: "post", path: "/two-factor/sms", tags: tag,
-      summary: "Turn SMS two-factor sign-in on or off. Turning it on signs every other session out unless signOutOthers is false; those kept must step up before any security change",
-      request: jsonBody(z.object({ enabled: z.boolean(), currentPassword: Password, signOutOthers: z.boolean().optional().openapi({ description: "When enabling: sign every other session out (default true)" }) })),
-      responses: { ...userResponse, ...errors([409, "phone_not_verified"], unauthenticated, STEP_UP_ERROR, [429, "rate_limited"]) },
+      method: "post",
+      path: "/two-factor/sms",
+      tags: tag,
+      summary:
+        "Turn SMS two-factor sign-in on or off. Turning it on signs every other session out unless signOutOthers is false; those kept must step up before any security change",
+      request: jsonBody(
+        z.object({
+          enabled: z.boolean(),
+          currentPassword: Password,
+          signOutOthers: z
+            .boolean()
+            .optional()
+            .openapi({ description: "When enabling: sign every other session out (default true)" }),
+        }),
+      ),
+      responses: {
+        ...userResponse,
+        ...errors([409, "phone_not_verified"], unauthenticated, STEP_UP_ERROR, [429, "rate_limited"]),
+      },
     }),
     async (c) => {
       const { user, session } = signedIn(c);
@@ -106,10 +190,17 @@ phoneRoutes
   )
   .openapi(
     createRoute({
-      method: "post", path: "/step-up/send", tags: tag,
-      summary: "Step-up: text a code to the account's verified number, to confirm a security change in this session (60 s cooldown)",
+      method: "post",
+      path: "/step-up/send",
+      tags: tag,
+      summary:
+        "Step-up: text a code to the account's verified number, to confirm a security change in this session (60 s cooldown)",
       request: jsonBody(z.object({ method: z.literal("sms") })),
-      responses: { 202: { description: "Code sent", content: { "application/json": { schema: StepUpState } } }, ...sendErrors, ...errors([400, "invalid_request: two-factor is not on"], unauthenticated, [409, "credentials_changed"]) },
+      responses: {
+        202: { description: "Code sent", content: { "application/json": { schema: StepUpState } } },
+        ...sendErrors,
+        ...errors([400, "invalid_request: two-factor is not on"], unauthenticated, [409, "credentials_changed"]),
+      },
     }),
     async (c) => {
       const { user, session } = signedIn(c);
@@ -121,8 +212,14 @@ phoneRoutes
   )
   .openapi(
     createRoute({
-      method: "get", path: "/step-up", tags: tag, summary: "This session's step-up in progress, if any",
-      responses: { 200: { description: "In progress", content: { "application/json": { schema: StepUpState } } }, ...errors([404, "not_found"], unauthenticated) },
+      method: "get",
+      path: "/step-up",
+      tags: tag,
+      summary: "This session's step-up in progress, if any",
+      responses: {
+        200: { description: "In progress", content: { "application/json": { schema: StepUpState } } },
+        ...errors([404, "not_found"], unauthenticated),
+      },
     }),
     async (c) => {
       const state = await stepUpState(c.var.services.deps, signedIn(c).session);
@@ -133,9 +230,15 @@ phoneRoutes
   )
   .openapi(
     createRoute({
-      method: "post", path: "/step-up", tags: tag, summary: "Step-up: the code proves the second factor; this session may make security changes for 10 minutes",
+      method: "post",
+      path: "/step-up",
+      tags: tag,
+      summary: "Step-up: the code proves the second factor; this session may make security changes for 10 minutes",
       request: jsonBody(z.object({ method: z.literal("sms"), code: Code })),
-      responses: { 204: { description: "This session passed a second factor now" }, ...errors([400, "invalid_code (with attemptsLeft)"], expired, [429, "too_many_attempts"], unauthenticated) },
+      responses: {
+        204: { description: "This session passed a second factor now" },
+        ...errors([400, "invalid_code (with attemptsLeft)"], expired, [429, "too_many_attempts"], unauthenticated),
+      },
     }),
     async (c) => {
       const { user, session } = signedIn(c);

@@ -7,9 +7,15 @@ import { validationHook } from "../validation";
 // The hook gives a bad id the API's error shape instead of zod's raw output.
 export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(
   createRoute({
-    method: "get", path: "/{id}/avatar", tags: ["Account"], summary: "A user's avatar image",
+    method: "get",
+    path: "/{id}/avatar",
+    tags: ["Account"],
+    summary: "A user's avatar image",
     request: { params: z.object({ id: Id }) },
-    responses: { 200: { description: "The image, with the type sniffed at upload" }, ...errors([400, "invalid_request: not an id"], [404, "not_found"]) },
+    responses: {
+      200: { description: "The image, with the type sniffed at upload" },
+      ...errors([400, "invalid_request: not an id"], [404, "not_found"]),
+    },
   }),
   async (c) => {
     const avatar = await c.var.services.deps.repo.getAvatar(c.req.valid("param").id);

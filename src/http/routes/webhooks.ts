@@ -17,9 +17,31 @@ const TwilioValue = z.string().regex(/^[\x20-\x7e]{1,64}$/);
  */
 export const webhookRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(
   createRoute({
-    method: "post", path: "/twilio/status", tags: ["Operations"], summary: "Twilio message status callback (signed)",
-    request: { body: { content: { "application/x-www-form-urlencoded": { schema: z.object({ MessageSid: TwilioValue, MessageStatus: TwilioValue, ErrorCode: z.union([TwilioValue, z.literal("")]).optional() }) } } } },
-    responses: { 204: { description: "Recorded" }, ...errors([400, "invalid_request: MessageSid or MessageStatus missing, or not Twilio's"], [403, "invalid_origin: X-Twilio-Signature does not match"], [404, "not_found: Twilio is not configured"]) },
+    method: "post",
+    path: "/twilio/status",
+    tags: ["Operations"],
+    summary: "Twilio message status callback (signed)",
+    request: {
+      body: {
+        content: {
+          "application/x-www-form-urlencoded": {
+            schema: z.object({
+              MessageSid: TwilioValue,
+              MessageStatus: TwilioValue,
+              ErrorCode: z.union([TwilioValue, z.literal("")]).optional(),
+            }),
+          },
+        },
+      },
+    },
+    responses: {
+      204: { description: "Recorded" },
+      ...errors(
+        [400, "invalid_request: MessageSid or MessageStatus missing, or not Twilio's"],
+        [403, "invalid_origin: X-Twilio-Signature does not match"],
+        [404, "not_found: Twilio is not configured"],
+      ),
+    },
   }),
   async (c) => {
     const { config, db, logger } = c.var.services;
@@ -37,7 +59,8 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     if (sid && status) {
       const errorCode = ErrorCode || null;
       const known = await recordDeliveryStatus(db, sid, status, errorCode);
-      if (status === "undelivered" || status === "failed") logger.warn({ sid, status, errorCode, known }, "SMS not delivered (Twilio status callback)");
+      if (status === "undelivered" || status === "failed")
+        logger.warn({ sid, status, errorCode, known }, "SMS not delivered (Twilio status callback)");
     }
     return c.body(null, 204) as never;
   },

@@ -16,7 +16,10 @@ import { pgliteDatabase } from "../../helpers/databases";
 
 export const TEST_SECRET = Buffer.from("unit-test-secret-unit-test-secret-0123456789");
 export const DAY_SECONDS = 24 * 3600;
-/** Loading the migrated PGlite template (test/helpers/global-setup.ts): well under a second alone, more on a busy machine. */
+/**
+ * Loading the migrated PGlite template (test/helpers/global-setup.ts): well under a second alone, more on a busy
+ * machine.
+ */
 export const PGLITE_OPEN_TIMEOUT_MS = 30_000;
 
 /** A clock that only moves when told to, so expiry tests are exact. */
@@ -77,7 +80,10 @@ export function uniqueEmail(label = "user"): string {
 }
 
 /** A user row straight through the repository (the hash is a placeholder: these tests never check it). */
-export async function insertUser(deps: Deps, overrides: { email?: string; name?: string; passwordHash?: string } = {}): Promise<User> {
+export async function insertUser(
+  deps: Deps,
+  overrides: { email?: string; name?: string; passwordHash?: string } = {},
+): Promise<User> {
   const user = await deps.repo.createUser({
     id: randomBytes(16).toString("base64url"),
     email: overrides.email ?? uniqueEmail(),
@@ -89,7 +95,11 @@ export async function insertUser(deps: Deps, overrides: { email?: string; name?:
 }
 
 /** Sets columns no flow writes yet (phone, 2FA), directly in the database. */
-export async function updateUserRow(handle: DatabaseHandle, userId: string, values: Partial<typeof users.$inferInsert>): Promise<User> {
+export async function updateUserRow(
+  handle: DatabaseHandle,
+  userId: string,
+  values: Partial<typeof users.$inferInsert>,
+): Promise<User> {
   const [row] = await handle.db.update(users).set(values).where(eq(users.id, userId)).returning();
   if (!row) throw new Error("no such user");
   return row;

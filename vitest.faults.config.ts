@@ -7,8 +7,8 @@ const restartsPostgres = "test/faults/postgres-restart.test.ts";
 
 export default defineConfig({
   test: {
-    testTimeout: 180_000,
-    hookTimeout: 180_000,
+    testTimeout: 90_000,
+    hookTimeout: 90_000,
     maxWorkers: 2,
     projects: [
       {

@@ -1,6 +1,5 @@
-import { checkChallengeCode, describeChallenge, isChallengeOpen, sendChallengeCode } from "./codes";
+import { describeChallenge, isChallengeOpen, newChallenge, startChallengeStep, verifyChallenge } from "./challenges";
 import type { Deps } from "./deps";
-import { newChallenge } from "./factors";
 import { checkPhoneNumber } from "./phone-numbers";
 import { maskPhoneNumber } from "./present";
 import { fail, ok, type Failure, type Result } from "./result";
@@ -54,7 +53,7 @@ export async function startPhoneVerification(
     return true;
   });
   if (!opened) return fail("credentials_changed", "Your security settings just changed. Try again.");
-  const sent = await sendChallengeCode(deps, challenge, "phone_verification_code", client);
+  const sent = await startChallengeStep(deps, challenge, "sms", { template: "phone_verification_code", client });
   if (!sent.ok) return sent;
   return ok(presentVerification(sent.challenge));
 }
@@ -92,7 +91,7 @@ export async function resendPhoneCode(
 ): Promise<Result<{ resendAt: string; expiresAt: string; codeExpiresAt: string | null }>> {
   const challenge = await ownVerification(deps, user, session, input.verificationId);
   if ("ok" in challenge) return challenge;
-  const sent = await sendChallengeCode(deps, challenge, "phone_verification_code", client);
+  const sent = await startChallengeStep(deps, challenge, "sms", { template: "phone_verification_code", client });
   if (!sent.ok) return sent;
   const { resendAt, expiresAt, codeExpiresAt } = describeChallenge(sent.challenge);
   return ok({ resendAt, expiresAt, codeExpiresAt });
@@ -112,7 +111,8 @@ export async function verifyPhone(
 ): Promise<Result<{ user: User }>> {
   const challenge = await ownVerification(deps, user, session, input.verificationId);
   if ("ok" in challenge) return challenge;
-  const checked = await checkChallengeCode(deps, challenge, input.code, client);
+  // Proving the number is how SMS is enrolled: its code pays from the same budgets as any other.
+  const checked = await verifyChallenge(deps, challenge, { method: "sms", code: input.code }, client);
   if (!checked.ok) return checked;
   const newNumber = challenge.phoneNumber!;
   const updated = await deps.repo

@@ -1,13 +1,21 @@
+import { describeChallenge, isChallengeOpen, newChallenge, startChallengeStep, verifyChallenge } from "./challenges";
 import { constantTimeEqual, sha256 } from "./crypto";
-import { checkChallengeCode, describeChallenge, isChallengeOpen, sendChallengeCode } from "./codes";
 import type { Deps } from "./deps";
-import { presentSignInChallenge } from "./factors";
+import { challengeMethods, type SecondFactorMethod, type SecondFactorProof } from "./factors";
+import { eventClient, maskPhoneNumber } from "./present";
 import { fail, ok, type Failure, type Result } from "./result";
 import { createSession } from "./sessions";
-import { eventClient } from "./present";
 import type { SignedIn } from "./sign-in";
 import { issueKnownDevice } from "./sign-in-throttle";
-import type { Challenge, ClientInfo } from "./types";
+import type { Challenge, ClientInfo, User } from "./types";
+
+export interface SignInChallenge {
+  id: string;
+  methods: SecondFactorMethod[];
+  phoneHint: string | null;
+  expiresAt: string;
+  resendAt: string;
+}
 
 export interface ChallengeHandle {
   challengeId: string;
@@ -16,6 +24,34 @@ export interface ChallengeHandle {
 }
 
 const EXPIRED = "Your sign-in has expired or was used up. Start again with your password.";
+
+export function presentSignInChallenge(challenge: Challenge, methods: SecondFactorMethod[]): SignInChallenge {
+  return {
+    id: challenge.id,
+    methods,
+    phoneHint: challenge.phoneNumber ? maskPhoneNumber(challenge.phoneNumber) : null,
+    expiresAt: challenge.expiresAt.toISOString(),
+    resendAt: (challenge.resendAt ?? challenge.createdAt).toISOString(),
+  };
+}
+
+/**
+ * The seam every first-factor success passes (password, email link): a user with a second factor gets this
+ * challenge, and its first code, instead of a session.
+ */
+export async function createSignInChallenge(
+  deps: Deps,
+  user: User,
+  methods: SecondFactorMethod[],
+  client: ClientInfo,
+): Promise<Result<{ challenge: SignInChallenge }>> {
+  const challenge = newChallenge(deps, user, "sign_in", user.phoneNumber!, client);
+  if (!(await deps.repo.insertChallenge(challenge)))
+    return fail("credentials_changed", "Your sign-in details changed while signing in. Sign in again.");
+  const sent = await startChallengeStep(deps, challenge, "sms", { template: "sign_in_code", client });
+  if (!sent.ok) return sent;
+  return ok({ challenge: presentSignInChallenge(sent.challenge, methods) });
+}
 
 /**
  * The challenge named by the client, if it is a live sign-in challenge and this client is the one that started
@@ -36,7 +72,10 @@ async function liveSignInChallenge(deps: Deps, handle: ChallengeHandle): Promise
 export async function signInChallengeState(deps: Deps, handle: ChallengeHandle) {
   const challenge = await liveSignInChallenge(deps, handle);
   if ("ok" in challenge) return challenge;
-  return ok({ challenge: { ...presentSignInChallenge(challenge, ["sms"]), ...describeChallenge(challenge) } });
+  const user = await deps.repo.findUserById(challenge.userId);
+  if (!user) return fail("challenge_expired", EXPIRED);
+  const methods = challengeMethods(challenge, user);
+  return ok({ challenge: { ...presentSignInChallenge(challenge, methods), ...describeChallenge(challenge) } });
 }
 
 /** A new code (the previous one dies), after the 60-second cooldown and within every SMS budget. */
@@ -47,25 +86,26 @@ export async function resendSignInCode(
 ): Promise<Result<{ resendAt: string; expiresAt: string; codeExpiresAt: string | null }>> {
   const challenge = await liveSignInChallenge(deps, handle);
   if ("ok" in challenge) return challenge;
-  const sent = await sendChallengeCode(deps, challenge, "sign_in_code", client);
+  const sent = await startChallengeStep(deps, challenge, "sms", { template: "sign_in_code", client });
   if (!sent.ok) return sent;
   const { resendAt, expiresAt, codeExpiresAt } = describeChallenge(sent.challenge);
   return ok({ resendAt, expiresAt, codeExpiresAt });
 }
 
 /**
- * The right code ends the challenge and starts a session at assurance level 2, with a token never seen before.
- * The session is inserted only while the account's credentials are the ones the challenge was opened under: a
- * password reset or change, a 2FA or phone change since then (even one committing at this instant) voids it.
+ * A right proof, by any method the challenge offers, ends the challenge and starts a session at assurance
+ * level 2, with a token never seen before. The session is inserted only while the account's credentials are
+ * the ones the challenge was opened under: a password reset or change, a 2FA or phone change since then (even
+ * one committing at this instant) voids it.
  */
-export async function verifySignInCode(
+export async function verifySignInChallenge(
   deps: Deps,
-  handle: ChallengeHandle & { code: string },
+  handle: ChallengeHandle & { proof: SecondFactorProof },
   client: ClientInfo,
 ): Promise<Result<{ result: SignedIn }>> {
   const challenge = await liveSignInChallenge(deps, handle);
   if ("ok" in challenge) return challenge;
-  const checked = await checkChallengeCode(deps, challenge, handle.code, client);
+  const checked = await verifyChallenge(deps, challenge, handle.proof, client);
   if (!checked.ok) return checked;
   const user = await deps.repo.findUserById(challenge.userId);
   if (!user) return fail("challenge_expired", EXPIRED);

@@ -1,9 +1,10 @@
 import type { Deps } from "./deps";
-import { createSignInChallenge, secondFactorMethods, type SignInChallenge } from "./factors";
+import { secondFactorMethods } from "./factors";
 import { consumeAll, ipKey, limits } from "./limits";
 import { eventClient, normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited } from "./result";
 import { createSession } from "./sessions";
+import { createSignInChallenge, type SignInChallenge } from "./sign-in-challenge";
 import {
   issueKnownDevice,
   notifyLockedAccount,

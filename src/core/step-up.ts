@@ -1,6 +1,6 @@
-import { checkChallengeCode, describeChallenge, isChallengeOpen, sendChallengeCode } from "./codes";
+import { describeChallenge, isChallengeOpen, newChallenge, startChallengeStep, verifyChallenge } from "./challenges";
 import type { Deps } from "./deps";
-import { newChallenge, secondFactorMethods } from "./factors";
+import { secondFactorMethods, type SecondFactorProof } from "./factors";
 import { eventClient, maskPhoneNumber } from "./present";
 import { fail, ok, type Failure, type Done } from "./result";
 import type { Challenge, ClientInfo, Session, User } from "./types";
@@ -47,7 +47,7 @@ export async function sendStepUpCode(deps: Deps, user: User, session: Session, c
     if (!(await deps.repo.insertChallenge(challenge)))
       return fail("credentials_changed", "Your security settings just changed. Try again.");
   }
-  const sent = await sendChallengeCode(deps, challenge, "step_up_code", client);
+  const sent = await startChallengeStep(deps, challenge, "sms", { template: "step_up_code", client });
   if (!sent.ok) return sent;
   return ok(presentStepUp(sent.challenge));
 }
@@ -61,21 +61,22 @@ export async function stepUpState(deps: Deps, session: Session) {
 }
 
 /**
- * The right code credits this session with a second factor passed now. Credited only while the account's
- * credentials are the ones the step-up was opened under, so a factor removed meanwhile cannot be "passed".
+ * A right proof, by any method the step-up offers, credits this session with a second factor passed now.
+ * Credited only while the account's credentials are the ones the step-up was opened under, so a factor removed
+ * meanwhile cannot be "passed".
  */
 export async function verifyStepUp(
   deps: Deps,
   user: User,
   session: Session,
-  input: { code: string },
+  proof: SecondFactorProof,
   client: ClientInfo,
 ): Promise<Done> {
   const now = deps.now();
   const challenge = await deps.repo.findOpenSessionChallenge(session.id, "step_up", now);
   if (!challenge || challenge.userId !== user.id || !isChallengeOpen(challenge, now))
     return fail("challenge_expired", EXPIRED);
-  const checked = await checkChallengeCode(deps, challenge, input.code, client);
+  const checked = await verifyChallenge(deps, challenge, proof, client);
   if (!checked.ok) return checked;
   if (!(await deps.repo.creditSecondFactor(session.id, user.id, challenge.credentialsVersion, deps.now())))
     return fail("challenge_expired", EXPIRED);

@@ -1,4 +1,5 @@
 import type { Deps } from "./deps";
+import { smsFactor } from "./factors/sms";
 import { checkCurrentPassword } from "./reauthenticate";
 import { maskPhoneNumber } from "./present";
 import { fail, ok, type Result } from "./result";
@@ -33,7 +34,7 @@ export async function setSmsTwoFactor(
       const current = await repo.bumpCredentialsVersion(user.id, deps.now());
       // The number was removed since the request was read: roll the bump back, nothing changes.
       if (input.enabled && (!current?.phoneVerifiedAt || !current.phoneNumber)) throw new PhoneGone();
-      const next = await repo.setTwoFactorSms(user.id, input.enabled);
+      const next = input.enabled ? await smsFactor.enrol(repo, user.id) : await smsFactor.remove(repo, user.id);
       if (input.enabled && current && !current.twoFactorSms) {
         if (input.signOutOthers ?? true) await repo.deleteUserSessions(user.id, session.id);
         else await repo.forgetSecondFactor(user.id, session.id);

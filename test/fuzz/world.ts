@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { desc, eq } from "drizzle-orm";
-import { sendChallengeCode } from "../../src/core/codes";
+import { newChallenge, startChallengeStep } from "../../src/core/challenges";
 import { randomId } from "../../src/core/crypto";
-import { newChallenge } from "../../src/core/factors";
 import { issueLinkToken } from "../../src/core/link-tokens";
 import { checkPhoneNumber } from "../../src/core/phone-numbers";
 import { createSession } from "../../src/core/sessions";
@@ -225,12 +224,10 @@ export class Subject {
     const challenge = newChallenge(this.world.deps, user, "phone_verification", phone, this.world.mintClient());
     await this.world.deps.repo.insertChallenge(challenge);
     if (this.cooled) return { id: challenge.id };
-    const sent = await sendChallengeCode(
-      this.world.deps,
-      challenge,
-      "phone_verification_code",
-      this.world.mintClient(),
-    );
+    const sent = await startChallengeStep(this.world.deps, challenge, "sms", {
+      template: "phone_verification_code",
+      client: this.world.mintClient(),
+    });
     if (!sent.ok) throw new Error(`world: verification code not sent (${sent.code})`);
     this.lastCode = this.world.codeSentToLater(phone);
     return { id: challenge.id };

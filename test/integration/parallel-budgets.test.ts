@@ -1,7 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { expect, it } from "vitest";
-import { checkChallengeCode } from "../../src/core/codes";
-import { newChallenge } from "../../src/core/factors";
+import { newChallenge, verifyChallenge } from "../../src/core/challenges";
 import type { Challenge } from "../../src/core/types";
 import { outboxMessages } from "../../src/db/schema";
 import {
@@ -116,10 +115,15 @@ forEachServer("budgets under parallel requests", (ctx) => {
     }
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        checkChallengeCode(ctx.server.deps, challenges[i % 10]!, String(100000 + i), {
-          ip: randomIp(),
-          userAgent: null,
-        }),
+        verifyChallenge(
+          ctx.server.deps,
+          challenges[i % 10]!,
+          { method: "sms", code: String(100000 + i) },
+          {
+            ip: randomIp(),
+            userAgent: null,
+          },
+        ),
       ),
     );
     const codes = results.map((r) => (r.ok ? "ok" : r.code));

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CHALLENGE_LIFETIME_SECONDS as SIGN_IN_CHALLENGE_LIFETIME_SECONDS } from "../../src/core/codes";
+import { CHALLENGE_LIFETIME_SECONDS as SIGN_IN_CHALLENGE_LIFETIME_SECONDS } from "../../src/core/challenges";
 import { consumeLinkToken } from "../../src/core/link-tokens";
 import { validateSessionToken } from "../../src/core/sessions";
 import { completeFirstFactor, signIn } from "../../src/core/sign-in";

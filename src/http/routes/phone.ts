@@ -242,7 +242,8 @@ phoneRoutes
     }),
     async (c) => {
       const { user, session } = signedIn(c);
-      const verified = await verifyStepUp(c.var.services.deps, user, session, c.req.valid("json"), clientInfo(c));
+      const { method, code } = c.req.valid("json");
+      const verified = await verifyStepUp(c.var.services.deps, user, session, { method, code }, clientInfo(c));
       return verified.ok ? c.body(null, 204) : failureResponse(c, verified);
     },
   );

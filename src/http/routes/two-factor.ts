@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   resendSignInCode,
   signInChallengeState,
-  verifySignInCode,
+  verifySignInChallenge,
   type ChallengeHandle,
 } from "../../core/sign-in-challenge";
 import type { Context } from "hono";
@@ -131,7 +131,8 @@ export const twoFactorRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
       const handle = challengeHandle(c, body.challengeId);
       if (!handle) return noChallenge(c);
       const client = clientInfo(c);
-      const verified = await verifySignInCode(c.var.services.deps, { ...handle, code: body.code }, client);
+      const proof = { method: body.method, code: body.code };
+      const verified = await verifySignInChallenge(c.var.services.deps, { ...handle, proof }, client);
       if (!verified.ok) {
         if (verified.code === "challenge_expired") clearChallengeCookie(c, c.var.services.config);
         return failureResponse(c, verified);

@@ -2,6 +2,8 @@
  * Rate-limit policies. The store (database or Redis) is behind the RateLimiter port; the numbers live here so
  * one file answers "how many tries does an attacker get".
  */
+import type { ChallengePurpose } from "./types";
+
 export interface RateLimitPolicy {
   name: string;
   points: number;
@@ -40,14 +42,28 @@ export const limits = {
   // Re-authentication with the current password is a password guess too.
   currentPasswordPerUser: { name: "current_password_user", points: 10, durationSeconds: minutes(15) },
   emailChangePerUser: { name: "email_change_user", points: 5, durationSeconds: minutes(60) },
-  // SMS costs money per message and is the target of SMS pumping: every send passes all of these first.
-  smsPerPhoneBurst: { name: "sms_phone_10m", points: 3, durationSeconds: minutes(10) },
+  // SMS costs money per message and is the target of SMS pumping: every code text passes all of these first.
+  // (A notice to a number just changed or removed is not a code and passes none: one per change, which takes the
+  // password.)
+  // Per number, 5 codes per 10 minutes (Twilio Verify's default: 5 send attempts per number per 10 minutes) and
+  // 10 a day. Codes that verify a new number and codes that prove the verified one (sign-in, step-up) are counted
+  // apart (smsPhoneKey): with one shared count, verifying a phone, signing in and abandoning a sign-in used up the
+  // number, and the owner's next sign-in with the right password was refused (issue 11); and anyone can start
+  // verifying any number, so a shared day count let one throwaway account hold back the owner's sign-in codes
+  // for a day. Sign-in and step-up codes need the account's password or session. At most 20 texts a day reach one
+  // number; the account, IP and global caps below bound the cost whatever the kind.
+  smsPerPhoneBurst: { name: "sms_phone_10m", points: 5, durationSeconds: minutes(10) },
   smsPerPhoneDay: { name: "sms_phone_day", points: 10, durationSeconds: minutes(24 * 60) },
   smsPerAccountDay: { name: "sms_account_day", points: 10, durationSeconds: minutes(24 * 60) },
   smsPerIpHour: { name: "sms_ip_hour", points: 20, durationSeconds: minutes(60) },
   // 6 digits ≈ 20 bits: 5 tries per challenge and 10 wrong codes per account per hour keep guessing hopeless.
   wrongCodesPerAccount: { name: "wrong_codes_account", points: 10, durationSeconds: minutes(60) },
 } satisfies Record<string, RateLimitPolicy>;
+
+/** The key of a number's budgets: verification codes and authentication codes each have their own. */
+export function smsPhoneKey(purpose: ChallengePurpose, phone: string): string {
+  return purpose === "phone_verification" ? `verify:${phone}` : `auth:${phone}`;
+}
 
 /** All SMS in an hour, from SMS_GLOBAL_HOURLY_LIMIT: the ceiling on what an attack can cost. */
 export function smsGlobalHourly(points: number): RateLimitPolicy {

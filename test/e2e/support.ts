@@ -190,7 +190,8 @@ const phonesUsed = new Set<string>();
 
 /**
  * A US mobile number, `+1 415 555 xxxx` with random last digits, that no other test in this run uses: SMS send
- * limits count per phone (3 texts per 10 minutes), so every test gets its own. These pass the server's screening.
+ * limits count per phone (5 codes of each kind per 10 minutes, 10 a day), so every test gets its own. These pass
+ * the server's screening.
  */
 export function newPhoneNumber(): { e164: string; national: string; last4: string } {
   for (;;) {

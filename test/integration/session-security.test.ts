@@ -68,7 +68,8 @@ forEachServer(
     it("fixation: every sign-in, through any door, issues a token never seen before", async () => {
       const user = await twoFactor();
       const seen = new Set<string>();
-      // Two code sign-ins: with the phone's verification code, that is the phone's 3 texts per 10 minutes.
+      // Two code sign-ins, well within the number's 5 sign-in codes per 10 minutes (its verification code is
+      // counted apart).
       for (let i = 0; i < 2; i++) {
         const client = ctx.client();
         await signInWithCode(client, user);

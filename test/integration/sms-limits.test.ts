@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { limits } from "../../src/core/limits";
+import { limits, smsPhoneKey } from "../../src/core/limits";
 import {
   fakeTwilioCode,
   fakeTwilioPerServer,
@@ -14,9 +14,10 @@ import {
 } from "../helpers/harness";
 
 /**
- * SMS send limits (per number 3 per 10 minutes, per account 10 a day, per client IP 20 an hour, and
- * SMS_GLOBAL_HOURLY_LIMIT): 429 sms_limit with Retry-After, a security event per refusal, and, proven by the
- * fake Twilio's request count, no provider call for a refused send.
+ * SMS send limits: per number 5 codes per 10 minutes (Twilio Verify's default), counted apart for phone
+ * verification codes and for authentication codes (sign-in, step-up); per number 10 a day and per account 10 a
+ * day, both kinds together; per client IP 20 an hour; SMS_GLOBAL_HOURLY_LIMIT. A refusal is 429 sms_limit with
+ * Retry-After, a security event, and, proven by the fake Twilio's request count, no provider call.
  */
 
 type User = Awaited<ReturnType<typeof signedUpUser>>;
@@ -73,6 +74,24 @@ function expectSmsLimit(response: TestResponse, maxRetryAfter: number) {
   expect(retryAfter).toBeLessThanOrEqual(maxRetryAfter);
 }
 
+/** Another account (a family sharing the phone) starts verifying `phone`: one verification code. */
+async function verificationBy(ctx: ServerContext, phone: string): Promise<TestResponse> {
+  const user = await signedUpUser(ctx);
+  return user.client.post("/api/account/phone", { phoneNumber: phone, currentPassword: user.password });
+}
+
+/** A sign-in with the right password from a new browser, which then waits for its code: one sign-in code. */
+async function signInFromNewBrowser(ctx: ServerContext, owner: { email: string; password: string }) {
+  const browser = ctx.client();
+  const response = await browser.post("/api/auth/sign-in", { email: owner.email, password: owner.password });
+  return { browser, response };
+}
+
+function expectCodeAsked(response: TestResponse) {
+  expect(response.status, response.text).toBe(200);
+  expect(response.body.twoFactorRequired).toBe(true);
+}
+
 /** 20 codes over two accounts from one peer address, with `headers()` on every request; then a third account. */
 async function spendIpBudget(ctx: ServerContext, peer: string, headers: () => Record<string, string>) {
   for (let account = 0; account < 2; account++) {
@@ -92,7 +111,7 @@ const twilio = fakeTwilioPerServer();
 forEachServer(
   "SMS send limits",
   (ctx) => {
-    it("allows 3 codes per number in 10 minutes, for any account, then 429 sms_limit before calling Twilio", async () => {
+    it("allows 5 codes per number in 10 minutes, for any account, then 429 sms_limit before calling Twilio", async () => {
       const fake = twilio.of(ctx);
       const user = await signedUpUser(ctx);
       const phone = uniquePhone();
@@ -101,12 +120,13 @@ forEachServer(
         currentPassword: user.password,
       });
       expect(started.status).toBe(202);
-      for (let i = 0; i < 2; i++) {
+      for (let i = 0; i < 4; i++) {
         ctx.clock.advance(61);
         expect(
           (await user.client.post("/api/account/phone/resend", { verificationId: started.body.verificationId })).status,
         ).toBe(202);
       }
+      expect(fake.messages.filter((m) => m.to === phone)).toHaveLength(5);
       ctx.clock.advance(61);
       const before = fake.requests.length;
       expectSmsLimit(
@@ -114,6 +134,7 @@ forEachServer(
         600,
       );
       expect(fake.requests.length).toBe(before);
+      expect(fake.messages.filter((m) => m.to === phone)).toHaveLength(5);
       expect(await smsLimitedEvents(user)).toHaveLength(1);
 
       // The number is limited, not the account: another account gets nothing sent to it either…
@@ -132,27 +153,61 @@ forEachServer(
       expect(fake.requests.length).toBe(before + 1);
     });
 
-    it("allows 10 codes per number a day, across accounts, then 429 sms_limit for the rest of the day", async () => {
+    it("lets the owner in after verifying the phone, a sign-in and an abandoned sign-in: the 4th and 5th texts are sent", async () => {
       const fake = twilio.of(ctx);
-      const phone = uniquePhone();
-      for (const sends of [3, 3, 3, 1]) {
-        const user = await signedUpUser(ctx);
-        const started = await user.client.post("/api/account/phone", {
-          phoneNumber: phone,
-          currentPassword: user.password,
+      const readCode = fakeTwilioCode(fake);
+      // Issue 11's story, which with one count of 3 per number ended in "try again in 7 minutes".
+      const owner = await twoFactorUser(ctx, { readCode });
+      const signInWithCode = async () => {
+        const { browser, response } = await signInFromNewBrowser(ctx, owner);
+        expectCodeAsked(response);
+        const verified = await browser.post("/api/auth/two-factor/verify", {
+          method: "sms",
+          code: await readCode(owner.phone),
         });
-        expect(started.status, started.text).toBe(202);
-        for (let i = 1; i < sends; i++) {
-          ctx.clock.advance(61);
-          expect(
-            (await user.client.post("/api/account/phone/resend", { verificationId: started.body.verificationId }))
-              .status,
-          ).toBe(202);
-        }
-        // The limiter counts real time, which the test clock does not move: let its 10-minute window pass.
-        await ctx.server.deps.limiter.reset(limits.smsPerPhoneBurst, phone);
-      }
+        expect(verified.status, verified.text).toBe(200);
+      };
+      await signInWithCode();
+      expectCodeAsked((await signInFromNewBrowser(ctx, owner)).response);
+      await signInWithCode();
+      await signInWithCode();
+      expect(fake.messages.filter((m) => m.to === owner.phone)).toHaveLength(5);
+      expect(await smsLimitedEvents(owner)).toHaveLength(0);
+    });
+
+    it("counts verification codes and sign-in or step-up codes apart: neither uses up the other's 5 per 10 minutes", async () => {
+      const fake = twilio.of(ctx);
+      const owner = await twoFactorUser(ctx, { readCode: fakeTwilioCode(fake) });
+      const texts = () => fake.messages.filter((m) => m.to === owner.phone).length;
+      // The owner's verification code and four from other accounts sharing the phone: the 6th is refused.
+      for (let i = 0; i < 4; i++) expect((await verificationBy(ctx, owner.phone)).status).toBe(202);
+      expectSmsLimit(await verificationBy(ctx, owner.phone), 600);
+      expect(texts()).toBe(5);
+      // Authentication codes have their own 5: four sign-ins and a step-up, all sent; then the 6th is refused.
+      for (let i = 0; i < 4; i++) expectCodeAsked((await signInFromNewBrowser(ctx, owner)).response);
+      const stepUp = await owner.client.post("/api/account/step-up/send", { method: "sms" });
+      expect(stepUp.status, stepUp.text).toBe(202);
+      expect(texts()).toBe(10);
+      const before = fake.requests.length;
+      const refused = await signInFromNewBrowser(ctx, owner);
+      expectSmsLimit(refused.response, 600);
+      expect(refused.browser.challengeCookie).toBeUndefined();
+      expect(fake.requests.length).toBe(before);
+      expect(await smsLimitedEvents(owner)).toHaveLength(1);
+    });
+
+    it("allows 10 verification codes per number a day across accounts, and they never hold back the owner's sign-in codes", async () => {
+      const fake = twilio.of(ctx);
+      const owner = await twoFactorUser(ctx, { readCode: fakeTwilioCode(fake) });
+      const phone = owner.phone;
+      // Strangers start verifying the owner's number: with the owner's own verification, 10 in the day.
+      for (let i = 0; i < 4; i++) expect((await verificationBy(ctx, phone)).status).toBe(202);
+      // The limiter counts real time, which the test clock does not move: let the 10-minute window pass.
+      await ctx.server.deps.limiter.reset(limits.smsPerPhoneBurst, smsPhoneKey("phone_verification", phone));
+      for (let i = 0; i < 5; i++) expect((await verificationBy(ctx, phone)).status).toBe(202);
+      await ctx.server.deps.limiter.reset(limits.smsPerPhoneBurst, smsPhoneKey("phone_verification", phone));
       expect(fake.messages.filter((m) => m.to === phone)).toHaveLength(10);
+
       const late = await signedUpUser(ctx);
       const refused = await late.client.post("/api/account/phone", {
         phoneNumber: phone,
@@ -162,6 +217,29 @@ forEachServer(
       expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(600);
       expect(fake.messages.filter((m) => m.to === phone)).toHaveLength(10);
       expect(await smsLimitedEvents(late)).toHaveLength(1);
+      // The owner's sign-in codes have their own day: the owner still signs in.
+      expectCodeAsked((await signInFromNewBrowser(ctx, owner)).response);
+      expect(fake.messages.filter((m) => m.to === phone)).toHaveLength(11);
+      expect(await smsLimitedEvents(owner)).toHaveLength(0);
+    });
+
+    it("allows 10 sign-in and step-up codes per number a day, then 429 sms_limit for the rest of the day", async () => {
+      const fake = twilio.of(ctx);
+      const owner = await twoFactorUser(ctx, { readCode: fakeTwilioCode(fake) });
+      const phone = owner.phone;
+      for (let i = 0; i < 5; i++) expectCodeAsked((await signInFromNewBrowser(ctx, owner)).response);
+      await ctx.server.deps.limiter.reset(limits.smsPerPhoneBurst, smsPhoneKey("sign_in", phone));
+      // The account's own 10 a day would stop the 10th code first (its phone verification was one): another
+      // account that verified the same number (a family's shared phone) sends the rest.
+      const family = await twoFactorUser(ctx, { phone, readCode: fakeTwilioCode(fake) });
+      for (let i = 0; i < 5; i++) expectCodeAsked((await signInFromNewBrowser(ctx, family)).response);
+      await ctx.server.deps.limiter.reset(limits.smsPerPhoneBurst, smsPhoneKey("sign_in", phone));
+      const before = fake.requests.length;
+      const signIn = (await signInFromNewBrowser(ctx, owner)).response;
+      expectSmsLimit(signIn, 24 * 3600);
+      expect(Number(signIn.headers.get("retry-after"))).toBeGreaterThan(600);
+      expect(fake.requests.length).toBe(before);
+      expect(await smsLimitedEvents(owner)).toHaveLength(1);
     });
 
     it("allows 10 codes per account a day, over any numbers, then 429 sms_limit before calling Twilio", async () => {

@@ -149,7 +149,7 @@ forEachServer("sign-in codes and their budgets", (ctx) => {
     }
     // The account's 10 wrong codes an hour are spent. Since issue 9 the budget is reserved before a code is
     // compared, so the next code of any challenge, right or wrong, is not compared at all: code entry pauses.
-    // Here it is the right code for a new number (the old one has had its 3 texts in 10 minutes).
+    // Here it is the right code for verifying a new number.
     const phone = uniquePhone();
     const started = await user.client.post("/api/account/phone", {
       phoneNumber: phone,

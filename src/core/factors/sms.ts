@@ -1,6 +1,6 @@
 import { constantTimeEqual, hmac, randomDigits } from "../crypto";
 import type { Deps, SmsDeliveryOutcome } from "../deps";
-import { ipKey, limits, reserveAll, smsGlobalHourly } from "../limits";
+import { ipKey, limits, reserveAll, smsGlobalHourly, smsPhoneKey } from "../limits";
 import { eventClient } from "../present";
 import { fail, ok, type Failure, type Result } from "../result";
 import type { Challenge, User } from "../types";
@@ -60,10 +60,11 @@ async function sendCode(
     return fail("challenge_expired", "This request has expired. Start again.");
   }
   const phone = challenge.phoneNumber;
-  // Reserved before anything is paid for; a refusal part-way gives back what it took.
+  // Reserved before anything is paid for; a refusal part-way gives back what it took. The burst is the number's
+  // for this kind of code (verification or authentication); the caps after it are shared by both.
   const budget = await reserveAll(deps.limiter, [
-    [limits.smsPerPhoneBurst, phone],
-    [limits.smsPerPhoneDay, phone],
+    [limits.smsPerPhoneBurst, smsPhoneKey(challenge.purpose, phone)],
+    [limits.smsPerPhoneDay, smsPhoneKey(challenge.purpose, phone)],
     [limits.smsPerAccountDay, challenge.userId],
     [limits.smsPerIpHour, ipKey(client.ip)],
     [smsGlobalHourly(deps.config.sms.globalHourlyLimit), "all"],

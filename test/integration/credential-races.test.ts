@@ -12,6 +12,7 @@ import {
   type TestClient,
   twoFactorUser,
   uniquePhone,
+  verifiedPhone,
 } from "../helpers/harness";
 
 /**
@@ -151,15 +152,7 @@ forEachServer("credential changes against sign-ins in flight", (ctx) => {
 
   it("turning 2FA on leaves no password-only session created by sign-ins in flight", async () => {
     const user = await signedUpUser(ctx);
-    const phone = uniquePhone();
-    const started = await user.client.post("/api/account/phone", {
-      phoneNumber: phone,
-      currentPassword: user.password,
-    });
-    await user.client.post("/api/account/phone/verify", {
-      verificationId: started.body.verificationId,
-      code: (await lastSms(ctx.server, phone))!.code,
-    });
+    await verifiedPhone(ctx, user.client, user.password);
     const signIns = Array.from({ length: 12 }, () => ctx.client());
     const [answers, switched] = await Promise.all([
       Promise.all(

@@ -8,6 +8,7 @@ import {
   type TestClient,
   twoFactorUser,
   uniquePhone,
+  verifiedPhone,
 } from "../helpers/harness";
 
 /**
@@ -93,15 +94,7 @@ forEachServer("step-up for security changes", (ctx) => {
     const user = await signedUpUser(ctx);
     const other = ctx.client();
     expect((await other.post("/api/auth/sign-in", { email: user.email, password: user.password })).status).toBe(200);
-    const phone = uniquePhone();
-    const started = await user.client.post("/api/account/phone", {
-      phoneNumber: phone,
-      currentPassword: user.password,
-    });
-    await user.client.post("/api/account/phone/verify", {
-      verificationId: started.body.verificationId,
-      code: (await lastSms(ctx.server, phone))!.code,
-    });
+    await verifiedPhone(ctx, user.client, user.password);
     expect(
       (await user.client.post("/api/account/two-factor/sms", { enabled: true, currentPassword: user.password })).status,
     ).toBe(200);

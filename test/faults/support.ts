@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
-import pg from "pg";
 import { afterEach, expect } from "vitest";
 import type { FakeSmtpServer } from "../fakes/smtp";
 import type { FakeTwilio } from "../fakes/twilio";
@@ -14,14 +13,13 @@ import { randomIp, STRONG_PASSWORD, TEST_SECRET, uniqueEmail } from "../helpers/
 
 export { uniquePhone } from "../helpers/harness";
 import { closedPort } from "../helpers/network";
+import { postgresUrlOf, withAdminClient, withClient } from "../helpers/postgres-admin";
 
 /**
  * Fault tests run the real server as a child process (`npm run api`: Hono on @hono/node-server) against a real
  * PostgreSQL, the fake SMTP server and the fake Twilio, and then break things under it: close ports, restart
  * PostgreSQL, kill the process. Everything here talks to it over the network, as a client would.
  */
-
-const adminUrl = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Waiting
@@ -58,27 +56,15 @@ export interface FaultDatabase {
   drop(): Promise<void>;
 }
 
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on("error", () => {}); // a restart of PostgreSQL must not crash the test process
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 export async function createFaultDatabase(): Promise<FaultDatabase> {
   const name = `twofold_fault_${randomBytes(6).toString("hex")}`;
-  await withClient(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  await withAdminClient((client) => client.query(`CREATE DATABASE "${name}"`));
+  const url = postgresUrlOf(name);
   return {
-    url: url.toString(),
-    query: (text, values) => withClient(url.toString(), async (client) => (await client.query(text, values)).rows),
+    url,
+    query: (text, values) => withClient(url, async (client) => (await client.query(text, values)).rows),
     drop: () =>
-      withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
+      withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
   };
 }
 

@@ -24,6 +24,11 @@ const distDir = ".next-e2e";
 const strippedEnv =
   /^(DATABASE_URL|REDIS_URL|SMTP_URL|EMAIL_FROM|SECRET|TRUSTED_ORIGINS|SMS_.*|TWILIO_.*|NODE_ENV|PORT|HOST|APP_URL|DATA_DIR|NEXT_DIST_DIR|TRUST_PROXY|VITEST.*)$/;
 
+/** This process's environment without the variables above. */
+function isolatedEnv(): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !strippedEnv.test(name)));
+}
+
 declare module "vitest" {
   export interface ProvidedContext {
     baseURL: string;
@@ -49,9 +54,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const logPath = path.join(resultsDir, "e2e-server.log");
   const logFd = openSync(logPath, "w");
 
-  const env: Record<string, string | undefined> = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !strippedEnv.test(name)),
-  );
+  const env: Record<string, string | undefined> = isolatedEnv();
   Object.assign(env, {
     PORT: String(port),
     APP_URL: baseURL,
@@ -131,16 +134,17 @@ function buildPages(): void {
   // change anyone made, so it is undone afterwards (only if nothing else changed the file).
   const tsconfigPath = path.join(root, "tsconfig.json");
   const tsconfigBefore = readFileSync(tsconfigPath, "utf8");
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !strippedEnv.test(name)));
+  const logFd = openSync(logPath, "w");
   try {
     execFileSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
       cwd: root,
-      env: { ...env, NODE_ENV: "production", NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
-      stdio: ["ignore", openSync(logPath, "w"), openSync(logPath, "a")],
+      env: { ...isolatedEnv(), NODE_ENV: "production", NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
+      stdio: ["ignore", logFd, logFd],
     });
   } catch {
     throw new Error(`next build failed (see ${path.relative(root, logPath)})`);
   } finally {
+    closeSync(logFd);
     restoreTsconfig(tsconfigPath, tsconfigBefore);
   }
   writeFileSync(stampFile, stamp);

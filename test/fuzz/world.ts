@@ -85,22 +85,18 @@ export class World {
     return updated;
   }
 
-  /** The code of the newest text to `phone`, read from the sealed outbox row. */
-  async codeSentTo(phone: string): Promise<string | null> {
-    return this.readCodeSentTo(phone);
-  }
-
   /**
    * Starts reading the code now, for a plan that may or may not use it: a lookup nobody awaits must not become an
    * unhandled rejection when the file's database closes under it (the reader who awaits still sees any error).
    */
   codeSentToLater(phone: string): Promise<string | null> {
-    const pending = this.readCodeSentTo(phone);
+    const pending = this.codeSentTo(phone);
     pending.catch(() => {});
     return pending;
   }
 
-  private async readCodeSentTo(phone: string): Promise<string | null> {
+  /** The code of the newest text to `phone`, read from the sealed outbox row. */
+  async codeSentTo(phone: string): Promise<string | null> {
     const [row] = await this.server.database.db
       .select()
       .from(outboxMessages)

@@ -104,12 +104,13 @@ export async function claimAddressAttempt(
   // A refused claim is explained by a second read. Between the two a correct password may end the run of failures
   // (deleting the row): that is no lock, so the claim is tried again. Reading "no row" as locked told the owner,
   // signing in from two tabs at once, that the account was locked.
+  const policy = {
+    now,
+    delaySchedule: throttleDelaySchedule(),
+    lockAfterFailures: signInThrottlePolicy.lockAfterFailures,
+  };
   for (let tries = 0; tries < 3; tries++) {
-    const claimed = await deps.repo.claimSignInAttempt(key, {
-      now,
-      delaySchedule: throttleDelaySchedule(),
-      lockAfterFailures: signInThrottlePolicy.lockAfterFailures,
-    });
+    const claimed = await deps.repo.claimSignInAttempt(key, policy);
     if (claimed) return { allowed: true, lockedNow: claimed.lockedAt !== null };
     const state = await deps.repo.findSignInThrottle(key);
     if (state?.lockedAt) return { allowed: false, failure: fail("account_locked", ACCOUNT_LOCKED_MESSAGE) };

@@ -60,11 +60,12 @@ async function sendCode(
     return fail("challenge_expired", "This request has expired. Start again.");
   }
   const phone = challenge.phoneNumber;
-  // Reserved before anything is paid for; a refusal part-way gives back what it took. The burst is the number's
-  // for this kind of code (verification or authentication); the caps after it are shared by both.
+  // Reserved before anything is paid for; a refusal part-way gives back what it took. The number's budgets are
+  // for this kind of code (verification or authentication); the account, IP and global caps are shared by both.
+  const phoneKey = smsPhoneKey(challenge.purpose, phone);
   const budget = await reserveAll(deps.limiter, [
-    [limits.smsPerPhoneBurst, smsPhoneKey(challenge.purpose, phone)],
-    [limits.smsPerPhoneDay, smsPhoneKey(challenge.purpose, phone)],
+    [limits.smsPerPhoneBurst, phoneKey],
+    [limits.smsPerPhoneDay, phoneKey],
     [limits.smsPerAccountDay, challenge.userId],
     [limits.smsPerIpHour, ipKey(client.ip)],
     [smsGlobalHourly(deps.config.sms.globalHourlyLimit), "all"],

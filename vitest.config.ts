@@ -9,8 +9,10 @@ import { defineConfig } from "vitest/config";
  */
 export const postgresFiles = [
   "test/integration/account-email.test.ts", // email_taken: the unique address at the moment of the click
+  "test/integration/account-recovery.test.ts", // parallel link clicks and sign-ins finishing one recovery
   "test/integration/account-sessions.test.ts", // revoking sessions under parallel requests
   "test/integration/auth-email-change.test.ts",
+  "test/integration/authenticator-app.test.ts", // a set-up confirmed once, app steps taken once, under parallel requests
   "test/integration/auth-password-reset.test.ts", // link consumption locks the user row
   "test/integration/auth-secrets-at-rest.test.ts", // what PostgreSQL actually stores
   "test/integration/auth-sessions.test.ts", // idle and absolute timeouts in SQL
@@ -20,7 +22,9 @@ export const postgresFiles = [
   "test/integration/http-ops.test.ts", // health and answers with the database gone
   "test/integration/maintenance.test.ts", // cleanup statements
   "test/integration/parallel-budgets.test.ts",
+  "test/integration/passkeys.test.ts", // single-use ceremonies and counters raced by parallel sign-ins
   "test/integration/rate-limit-stores.test.ts", // the PostgreSQL rate-limit store
+  "test/integration/recovery-codes.test.ts", // one code spent once by 50 parallel statements
   "test/integration/session-security.test.ts",
   "test/integration/sign-in-throttling.test.ts", // throttle claims raced by parallel sign-ins
   "test/integration/sign-up-after-answer.test.ts",
@@ -28,6 +32,7 @@ export const postgresFiles = [
   "test/integration/sms-secrets.test.ts",
   "test/integration/stale-links.test.ts",
   "test/integration/step-up.test.ts",
+  "test/integration/trusted-browsers.test.ts", // trust and sessions inserted under the version read at sign-in
   "test/integration/two-factor-codes.test.ts", // attempt counters incremented before the compare
   "test/integration/two-factor-sign-in.test.ts",
   "test/fuzz/endpoints.test.ts", // driver errors differ between the engines: none may become a 500

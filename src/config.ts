@@ -49,7 +49,15 @@ export interface Config {
    * address tells that it exists (bench/enumeration-timing.mjs, "AUC next"). 0 in tests.
    */
   afterResponseJitterMs: number;
+  /**
+   * ACCOUNT_RECOVERY: `email` lets someone who lost every second factor remove them with the password, an emailed
+   * link and a 24-hour wait announced on every channel (core/account-recovery.ts); `off` (the default) leaves that
+   * to the operator.
+   */
+  accountRecovery: AccountRecoveryMode;
 }
+
+export type AccountRecoveryMode = "off" | "email";
 
 export type SmsProvider = "twilio" | "twilio-verify" | "outbox";
 
@@ -132,6 +140,12 @@ function migrationsDir(env: NodeJS.ProcessEnv): string {
   if (!existsSync(path.join(dir, "meta", "_journal.json")))
     throw new ConfigError(`MIGRATIONS_DIR (${dir}) holds no drizzle migrations (meta/_journal.json)`);
   return dir;
+}
+
+function accountRecovery(env: NodeJS.ProcessEnv): AccountRecoveryMode {
+  const mode = env.ACCOUNT_RECOVERY || "off";
+  if (mode !== "off" && mode !== "email") throw new ConfigError(`ACCOUNT_RECOVERY must be off or email, got "${mode}"`);
+  return mode;
 }
 
 function passwordHashCost(env: NodeJS.ProcessEnv): PasswordHashCost {
@@ -300,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // Before loadSecret, which may write a development secret: a refused configuration leaves nothing behind.
   const hashCost = passwordHashCost(env);
+  const recovery = accountRecovery(env);
   const level = logLevel(env);
   const poolSize = databasePoolSize(env);
   const migrations = migrationsDir(env);
@@ -330,6 +345,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxLeaseSeconds: positiveInt(env, "OUTBOX_LEASE_SECONDS", 600),
     commonPasswordsFile,
     passwordHashCost: hashCost,
+    accountRecovery: recovery,
     logLevel: level,
     afterResponseJitterMs: env.AFTER_RESPONSE_JITTER_MS === "0" ? 0 : positiveInt(env, "AFTER_RESPONSE_JITTER_MS", 250),
     pwnedPasswords: ["1", "true"].includes(env.PWNED_PASSWORDS ?? "")

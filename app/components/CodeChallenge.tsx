@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { useEffect, useRef, type FormEvent, type ReactNode } from "react";
-import type { CodeSent } from "@/src/client";
+import type { CodeSent, TwofoldError } from "@/src/client";
 import { smsErrorText } from "@/app/lib/messages";
 import { useCodeEntry, type CodeOut } from "@/app/lib/use-code-entry";
 import { Button } from "./Button";
@@ -28,13 +28,30 @@ interface CodeChallengeProps {
   /** Shown in place of the form once the challenge is dead (expired, or too many wrong codes). */
   gone: ChallengeGoneProps;
   footer?: ReactNode;
+  /** Inside the form, above its button (e.g. the sign-in's "Don't ask again on this browser"). */
+  formExtra?: ReactNode;
+  /** Below the resend button (e.g. the sign-in's other ways in). */
+  children?: ReactNode;
+  /** The sentence for an error sending the code, in place of `smsErrorText`'s. */
+  sendErrorText?: (error: TwofoldError) => string | undefined;
 }
 
 /**
  * The "enter the code we texted you" step, for the sign-in challenge and for phone verification alike: one
  * flow with one set of rules (wrong-code budget, resend cooldown, dead challenge), so one component.
  */
-export function CodeChallenge({ idPrefix, title, challenge, verify, resend, gone, footer }: CodeChallengeProps) {
+export function CodeChallenge({
+  idPrefix,
+  title,
+  challenge,
+  verify,
+  resend,
+  gone,
+  footer,
+  formExtra,
+  children,
+  sendErrorText = smsErrorText,
+}: CodeChallengeProps) {
   const entry = useCodeEntry<CodeOut>({
     initial: challenge,
     verify,
@@ -81,12 +98,18 @@ export function CodeChallenge({ idPrefix, title, challenge, verify, resend, gone
             error={codeError ?? undefined}
             disabled={blocked}
           />
+          {formExtra}
           <Button type="submit" block pending={form.pending} pendingText="Checking…" disabled={blocked}>
             Verify
           </Button>
         </form>
         <ResendCode entry={entry} />
-        <FormError error={sendForm.error} ref={sendForm.errorRef} message={smsErrorText(sendForm.error)} />
+        <FormError
+          error={sendForm.error}
+          ref={sendForm.errorRef}
+          message={sendForm.error ? sendErrorText(sendForm.error) : undefined}
+        />
+        {children}
       </div>
     </Card>
   );

@@ -1,20 +1,17 @@
 "use client";
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
-import { isTwofoldError, type StepUpState } from "@/src/client";
+import { useEffect, useState } from "react";
+import { isTwofoldError, type TwoFactorMethod } from "@/src/client";
 import { api } from "@/app/lib/api";
-import { smsErrorText } from "@/app/lib/messages";
-import { useCodeEntry } from "@/app/lib/use-code-entry";
+import { methodsOf } from "@/app/lib/second-factor";
 import { Button } from "./Button";
-import { CodeField, codeLength } from "./CodeField";
-import { FormError } from "./FormError";
-import { Notice } from "./Notice";
-import { ResendCode } from "./ResendCode";
+import { StepUpCode, StepUpPasskey, StepUpSms, StepUpWaiting } from "./StepUpMethods";
 
 /**
  * Step-up (API.md, "Step-up"): while two-factor is on, a security change from a session that has not passed a
  * second factor in the last 10 minutes answers 403 `second_factor_required`. `guard` runs the change; on that
- * answer it shows the code prompt inline (`prompt`, rendered by the form next to itself), and once the code is
- * accepted it runs the very same change again, so the password already typed is not asked for twice.
+ * answer it shows the prompt inline (`prompt`, rendered by the form next to itself) with the account's first
+ * second factor (passkey, app, text, recovery code; "Use another way" switches), and once that is passed it runs
+ * the very same change again, so the password already typed is not asked for twice.
  *
  *   const stepUp = useStepUp("password", "change your password");
  *   await form.run(() => stepUp.guard(() => api.changePassword(…)));
@@ -22,9 +19,10 @@ import { ResendCode } from "./ResendCode";
  *   <form>…</form>
  *   {stepUp.prompt}
  *
- * `guard` resolves `undefined` without running the change again when the user cancels the prompt.
+ * `guard` resolves `undefined` without running the change again when the user cancels the prompt. `methods`
+ * (e.g. `methodsOf(user.twoFactor)`) saves the prompt asking the API which factors the account has.
  */
-export function useStepUp(idPrefix: string, purpose: string) {
+export function useStepUp(idPrefix: string, purpose: string, options: { methods?: TwoFactorMethod[] } = {}) {
   // The resolver of the change waiting for a step-up: true once the code is accepted, false on cancel.
   const [waiting, setWaiting] = useState<((passed: boolean) => void) | null>(null);
 
@@ -49,6 +47,7 @@ export function useStepUp(idPrefix: string, purpose: string) {
     <StepUp
       idPrefix={idPrefix}
       purpose={purpose}
+      methods={options.methods}
       onPassed={() => waiting(true)}
       onCancel={() => {
         waiting(false);
@@ -105,106 +104,56 @@ export function StepUpSubmit({
 
 interface StepUpProps {
   idPrefix: string;
-  /** What the code confirms, after "To …": e.g. "change your password". */
+  /** What the prompt confirms, after "To …": e.g. "change your password". */
   purpose: string;
+  /** The account's second factors in the order offered; asked of the API (the session's user) when left out. */
+  methods?: TwoFactorMethod[];
   onPassed: () => void;
   onCancel: () => void;
 }
 
 /**
- * The inline "enter the code we texted you" box. It texts the code as soon as it appears (the user has just
- * asked for the change; one click fewer), reuses a code sent less than a minute ago (the API's cooldown), and
- * follows the same rules as the sign-in code: attempts left, resend countdown, dead code → ask for a new one.
+ * The inline "Confirm it's you" box, with any second factor the account has: it opens on the first (passkey,
+ * app, text, recovery code) and "Use another way" switches. A text goes out only once SMS is the method shown.
  */
-export function StepUp({ idPrefix, purpose, onPassed, onCancel }: StepUpProps) {
-  const headingId = useId();
-  const entry = useCodeEntry<StepUpState>({
-    initial: null,
-    verify: async (code) => {
-      await api.stepUp(code, "sms");
-      onPassed();
-      // Stay pending: the change is being made again now, and this prompt goes away when it has answered.
-      return "navigating";
-    },
-    send: () => api.sendStepUpCode({ method: "sms" }),
-    current: () => api.getStepUp(),
-    goneCodes: ["challenge_expired"],
-  });
-  const { out: sent, code, setCode, codeError, dead, blocked, form, sendForm, input } = entry;
-  // One text per prompt, even under React's development double effects.
-  const started = useRef(false);
+export function StepUp({ idPrefix, purpose, methods: given, onPassed, onCancel }: StepUpProps) {
+  const [methods, setMethods] = useState<TwoFactorMethod[] | null>(given?.length ? given : null);
+  const [method, setMethod] = useState<TwoFactorMethod | null>(given?.[0] ?? null);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: once, when the prompt appears, whatever changes later
   useEffect(() => {
-    if (started.current) return;
-    started.current = true;
-    // Once, when the prompt appears: the user has just asked for the change.
-    void entry.sendCode(false);
-  }, []);
+    if (methods) return;
+    let current = true;
+    // The session's user says which factors the account has. Should that fail, SMS (the only factor before
+    // issue 11) is still the likeliest, and the API's own answer corrects a wrong guess.
+    api.getSession().then(
+      ({ user }) => {
+        if (!current) return;
+        const found = methodsOf(user.twoFactor);
+        setMethods(found.length > 0 ? found : ["sms"]);
+        setMethod(found[0] ?? "sms");
+      },
+      () => {
+        if (!current) return;
+        setMethods(["sms"]);
+        setMethod("sms");
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [methods]);
 
-  // "To change your password, enter the code…": the prompt names the change it unlocks.
-  const description: ReactNode = sent ? (
-    <>
-      To {purpose}, enter the <span className="nowrap">{codeLength}-digit</span> code we just texted to{" "}
-      {sent.phoneHint ? <strong className="nowrap">{sent.phoneHint}</strong> : "your phone"}.
-    </>
-  ) : sendForm.pending ? (
-    <>To {purpose}, we&apos;re texting a code to your phone…</>
-  ) : (
-    <>To {purpose}, we need to text a code to your phone.</>
-  );
-
-  return (
-    <form
-      method="post"
-      onSubmit={(event: FormEvent<HTMLFormElement>) => {
-        event.preventDefault();
-        void entry.submit(code);
-      }}
-      className="alert alert-info"
-      aria-labelledby={headingId}
-    >
-      <div>
-        <h3 id={headingId} style={{ margin: "0 0 0.35rem", fontSize: "1rem" }}>
-          Confirm it&apos;s you
-        </h3>
-        <p className="small" style={{ margin: 0 }}>
-          {description}
-        </p>
-      </div>
-      <FormError error={form.error} ref={form.errorRef} message={smsErrorText(form.error)} />
-      <FormError error={sendForm.error} ref={sendForm.errorRef} message={smsErrorText(sendForm.error)} />
-      <Notice>{entry.sentAgain && <p>New code sent. Earlier codes no longer work.</p>}</Notice>
-      {dead && (
-        <p className="field-error small" role="alert" style={{ margin: 0, color: "var(--danger)", fontWeight: 500 }}>
-          {dead === "attempts"
-            ? "Too many wrong codes. Send a new code to try again."
-            : "This code has expired. Send a new code to try again."}
-        </p>
-      )}
-      <CodeField
-        id={`${idPrefix}-step-up-code`}
-        ref={input}
-        value={code}
-        onChange={setCode}
-        hint={entry.attemptsHint}
-        error={codeError ?? undefined}
-        disabled={blocked || dead !== null}
-      />
-      <div className="form-row">
-        <Button
-          type="submit"
-          pending={form.pending}
-          pendingText="Confirming…"
-          disabled={blocked || dead !== null || sent === null}
-        >
-          Confirm
-        </Button>
-        <Button variant="secondary" onClick={onCancel} disabled={form.pending}>
-          Cancel
-        </Button>
-      </div>
-      <ResendCode entry={entry} />
-    </form>
-  );
+  if (!methods || !method) return <StepUpWaiting purpose={purpose} onCancel={onCancel} />;
+  const props = {
+    idPrefix,
+    purpose,
+    methods,
+    onPassed,
+    onCancel,
+    // Remounted per method: each starts clean (SMS texts its code when it appears).
+    onSwitch: setMethod,
+  };
+  if (method === "sms") return <StepUpSms key="sms" {...props} />;
+  if (method === "passkey") return <StepUpPasskey key="passkey" {...props} />;
+  return <StepUpCode key={method} method={method} {...props} />;
 }

@@ -15,12 +15,12 @@ const signInNotices: Readonly<Record<string, string>> = {
     "Your last sign-in ended before a code was accepted. Enter your email and password again and we'll text you a new code.",
 };
 
-const profileNotices: Readonly<Record<string, string>> = {
+const securityNotices: Readonly<Record<string, string>> = {
   "phone-verified": "Your phone number is verified. You can turn on two-factor sign-in below.",
 };
 
 /** The sentence for /sign-in?notice=…; undefined for a missing, repeated (an array) or unknown key. */
 export const signInNotice = (key: unknown): string | undefined => ownEntry(signInNotices, key);
 
-/** The sentence for /profile?notice=…. */
-export const profileNotice = (key: unknown): string | undefined => ownEntry(profileNotices, key);
+/** The sentence for /profile/security?notice=…. */
+export const securityNotice = (key: unknown): string | undefined => ownEntry(securityNotices, key);

@@ -25,13 +25,13 @@ export interface CodeOut {
 /** Why a code can no longer be used: its wrong-code budget is spent, or it (or its challenge) is gone. */
 export type CodeDeath = "attempts" | "expired";
 
-interface CodeEntryOptions<Out extends CodeOut> {
+export interface CodeEntryOptions<Out extends CodeOut> {
   /** The code already out when the entry opens; `null` while the first one is still to be sent. */
   initial: Out | null;
   /** Resolves (or returns "navigating") on the right code; throws the API's error otherwise. */
   verify: (code: string) => Promise<void | "navigating">;
-  /** Texts a (new) code. */
-  send: () => Promise<Out>;
+  /** Texts a (new) code; left out for codes nobody sends (an authenticator app's, a recovery code). */
+  send?: () => Promise<Out>;
   /**
    * The code already out, for a send refused with `resend_too_soon` (it still works): its state is shown instead
    * of an error. Without it such a refusal only restarts the countdown.
@@ -39,7 +39,19 @@ interface CodeEntryOptions<Out extends CodeOut> {
   current?: () => Promise<Out>;
   /** Error codes that mean the code can never be entered again, besides any 410. */
   goneCodes: readonly string[];
+  /**
+   * What is wrong with a code before it is sent (nothing: `null`); by default, anything but 6 digits. An incomplete
+   * code is caught here without spending one of the challenge's attempts.
+   */
+  check?: (code: string) => string | null;
+  /** After "That code isn't right." when the API does not say how many tries are left. */
+  retryHint?: string;
+  /** Listen for the code in an incoming text (WebOTP). Off for codes that never come by text. */
+  webOtp?: boolean;
 }
+
+const textedCodeProblem = (code: string) =>
+  code.length === codeLength ? null : `Enter the ${codeLength}-digit code from the text message.`;
 
 /**
  * "Enter the code we texted you", as state: one set of rules for every texted code (sign-in, phone verification,
@@ -52,6 +64,9 @@ export function useCodeEntry<Out extends CodeOut>({
   send,
   current,
   goneCodes,
+  check = textedCodeProblem,
+  retryHint = "Check the latest text and try again.",
+  webOtp = true,
 }: CodeEntryOptions<Out>) {
   const now = useNow();
   const [out, setOut] = useState(initial);
@@ -84,8 +99,9 @@ export function useCodeEntry<Out extends CodeOut>({
   async function submit(value: string) {
     setSentAgain(false);
     setCodeError(null);
-    if (value.length !== codeLength) {
-      setCodeError(`Enter the ${codeLength}-digit code from the text message.`);
+    const problem = check(value);
+    if (problem) {
+      setCodeError(problem);
       input.current?.focus();
       return;
     }
@@ -101,7 +117,7 @@ export function useCodeEntry<Out extends CodeOut>({
           setAttemptsLeft(left);
           setCodeError(
             left === null
-              ? "That code isn't right. Check the latest text and try again."
+              ? `That code isn't right. ${retryHint}`
               : `That code isn't right. ${attemptsText(left)} left.`,
           );
           input.current?.focus();
@@ -119,6 +135,7 @@ export function useCodeEntry<Out extends CodeOut>({
 
   /** Texts a code; `again` (a resend the user asked for) also says that earlier codes stopped working. */
   async function sendCode(again: boolean) {
+    if (!send) return;
     setSentAgain(false);
     await sendForm.run(async () => {
       try {
@@ -149,7 +166,7 @@ export function useCodeEntry<Out extends CodeOut>({
     setCode(digits);
     void submit(digits);
   });
-  const listening = out !== null && !dead;
+  const listening = webOtp && out !== null && !dead;
   // biome-ignore lint/correctness/useExhaustiveDependencies: otpRound re-arms WebOTP for each new code sent
   useEffect(() => {
     if (!listening) return;

@@ -1,42 +1,21 @@
 import type { Metadata } from "next";
-import { headers } from "next/headers";
 import { requireUser } from "@/app/lib/guards";
-import { profileNotice } from "@/app/lib/lookups";
-import { getPendingPhoneVerification } from "@/app/lib/pending-phone";
-import { countryOptions, defaultCountry } from "@/app/lib/phone";
-import { getServerClient } from "@/app/lib/session";
+import { AccountRecoveryBanner } from "@/app/components/AccountRecoveryBanner";
 import { Card } from "@/app/components/Card";
-import { FlashNotice } from "@/app/components/FlashNotice";
 import { AvatarEditor } from "./avatar";
-import { ChangeEmailForm, ChangePasswordForm, NameForm } from "./account-forms";
-import { SecurityEvents } from "./events";
-import { PhoneSettings } from "./phone";
-import { SessionsTable } from "./sessions";
-import { TwoFactorSettings } from "./two-factor";
+import { ChangeEmailForm, NameForm } from "./account-forms";
+import { ProfileNav } from "./section-nav";
 
 export const metadata: Metadata = { title: "Your profile" };
 
-export default async function ProfilePage({
-  searchParams,
-}: {
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
+/** Who you are: picture, name and email address. Security settings and sessions have pages of their own. */
+export default async function ProfilePage() {
   const user = await requireUser();
-  const client = await getServerClient();
-  // Rendered on the server so the page arrives complete; the client parts call router.refresh() after a change.
-  const [{ sessions }, { events }, pending, { notice }, acceptLanguage] = await Promise.all([
-    client.listSessions(),
-    client.listSecurityEvents(),
-    getPendingPhoneVerification(client),
-    searchParams,
-    headers().then((incoming) => incoming.get("accept-language")),
-  ]);
-  // Picked by key from a fixed list (own keys only: `?notice=constructor` finds nothing); URL text is never rendered.
-  const noticeText = profileNotice(notice);
-
   return (
     <div className="stack profile">
-      {noticeText && <FlashNotice>{noticeText}</FlashNotice>}
+      <ProfileNav current="profile" />
+      {/* The page a sign-in lands on: a pending recovery of this account must be seen where the owner arrives. */}
+      <AccountRecoveryBanner />
       <AvatarEditor user={user} />
       <Card id="name" headingLevel={2} title="Name" description="Shown on your profile and in emails we send you.">
         <NameForm name={user.name} />
@@ -49,18 +28,6 @@ export default async function ProfilePage({
       >
         <ChangeEmailForm />
       </Card>
-      <Card id="password" headingLevel={2} title="Password" description="Changing it signs out every other device.">
-        <ChangePasswordForm />
-      </Card>
-      <PhoneSettings
-        user={user}
-        pending={pending && { phoneHint: pending.phoneHint }}
-        countries={countryOptions()}
-        defaultCountry={defaultCountry(acceptLanguage)}
-      />
-      <TwoFactorSettings user={user} />
-      <SessionsTable sessions={sessions} />
-      <SecurityEvents events={events} />
     </div>
   );
 }

@@ -11,6 +11,7 @@ import { Field } from "@/app/components/Field";
 import { FormError } from "@/app/components/FormError";
 import { Notice } from "@/app/components/Notice";
 import { ResendVerification } from "@/app/components/ResendVerification";
+import { PasskeySignIn } from "./passkey";
 
 const fieldIds = { email: "sign-in-email", password: "sign-in-password" };
 
@@ -76,7 +77,8 @@ export function SignInForm({ notice }: { notice?: string }) {
           name="email"
           type="email"
           label="Email"
-          autoComplete="email"
+          // "webauthn": the browser may offer this site's passkeys in the field's autofill (see ./passkey.tsx).
+          autoComplete="username webauthn"
           required
           autoFocus
           spellCheck={false}
@@ -96,6 +98,7 @@ export function SignInForm({ notice }: { notice?: string }) {
           Sign in
         </Button>
       </form>
+      <PasskeySignIn />
     </Card>
   );
 }

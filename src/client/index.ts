@@ -3,8 +3,17 @@
  * Node ≥ 20, workers, and inside the server itself (pass an in-process `fetch`).
  */
 import { errorFromResponse, TwofoldError } from "./errors";
+import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from "@simplewebauthn/browser";
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/browser";
 import type {
+  AccountRecoveryStatus,
   CodeSent,
+  SecondFactorProof,
+  StepUpSent,
+  FactorAdded,
+  Passkey,
+  TotpSetup,
+  TrustedBrowser,
   OutboxMessage,
   PendingPhoneVerification,
   PhoneVerification,
@@ -99,11 +108,37 @@ export function createTwofoldClient(options: TwofoldClientOptions = {}) {
     // Second factor at sign-in. The browser's challenge cookie names the challenge, so `challengeId` is only
     // needed by clients without cookies (it comes from `signIn`'s `challenge.id`).
     getTwoFactorChallenge: () => json<TwoFactorChallengeStatus>("GET", "/api/auth/two-factor/challenge"),
-    sendTwoFactorCode: (input: { challengeId?: string; method: "sms" } = { method: "sms" }) =>
-      json<CodeSent>("POST", "/api/auth/two-factor/send", input),
-    /** Ends in a session (and its cookie) on the right code. */
-    verifyTwoFactor: (input: { challengeId?: string; method: "sms"; code: string }) =>
+    /**
+     * Starts a method's step: `sms` texts a code (a second call is a resend: 60 s cooldown); `passkey` answers the
+     * options for @simplewebauthn/browser's `startAuthentication`.
+     */
+    sendTwoFactorCode: <M extends "sms" | "passkey" = "sms">(
+      input: { challengeId?: string; method: M } = { method: "sms" as M },
+    ) =>
+      json<M extends "passkey" ? PublicKeyCredentialRequestOptionsJSON : CodeSent>(
+        "POST",
+        "/api/auth/two-factor/send",
+        input,
+      ),
+    /**
+     * Ends in a session (and its cookie) on a right proof. `trustDevice` also makes this browser skip the second
+     * step for 30 days (a cookie).
+     */
+    verifyTwoFactor: (input: { challengeId?: string; trustDevice?: boolean } & SecondFactorProof) =>
       json<SignedIn>("POST", "/api/auth/two-factor/verify", input),
+    /**
+     * From a sign-in challenge (the password is proved) with no second factor at hand: emails a link that starts
+     * the 24-hour wait before every second factor is removed. 404 `not_found` when the server has it off.
+     */
+    requestAccountRecovery: (input: { challengeId?: string } = {}) =>
+      empty("POST", "/api/auth/account-recovery", input),
+    /** The emailed link's token: starts the wait and tells the owner on every channel. */
+    confirmAccountRecovery: (input: { token: string }) =>
+      json<AccountRecoveryStatus>("POST", "/api/auth/account-recovery/confirm", input),
+    /** Passwordless sign-in: options for a discoverable passkey (any account), then its assertion. */
+    passkeySignInOptions: () => json<PublicKeyCredentialRequestOptionsJSON>("POST", "/api/auth/passkey/options", {}),
+    signInWithPasskey: (input: { response: AuthenticationResponseJSON }) =>
+      json<SignedIn>("POST", "/api/auth/passkey", input),
 
     // Account (signed in)
     updateProfile: (input: { name: string }) => json<{ user: User }>("PATCH", "/api/account/profile", input),
@@ -144,7 +179,32 @@ export function createTwofoldClient(options: TwofoldClientOptions = {}) {
     removePhone: (input: { currentPassword: string }) => empty("DELETE", "/api/account/phone", input),
     /** Turning it on signs every other session out unless `signOutOthers` is false (those kept must step up later). */
     setSmsTwoFactor: (input: { enabled: boolean; currentPassword: string; signOutOthers?: boolean }) =>
-      json<{ user: User }>("POST", "/api/account/two-factor/sms", input),
+      json<FactorAdded>("POST", "/api/account/two-factor/sms", input),
+
+    // Authenticator app (TOTP) and recovery codes (signed in; step-up applies).
+    /** A new secret, pending until `confirmTotp` proves the app holds it. */
+    setupTotp: (input: { currentPassword: string }) =>
+      json<TotpSetup>("POST", "/api/account/two-factor/totp/setup", input),
+    confirmTotp: (input: { code: string }) => json<FactorAdded>("POST", "/api/account/two-factor/totp/confirm", input),
+    removeTotp: (input: { currentPassword: string }) => empty("DELETE", "/api/account/two-factor/totp", input),
+    /** 10 new codes; the old ones stop working. */
+    regenerateRecoveryCodes: (input: { currentPassword: string }) =>
+      json<{ codes: string[] }>("POST", "/api/account/recovery-codes", input),
+
+    // Passkeys (signed in; adding and deleting need the password, and step-up applies).
+    listPasskeys: () => json<{ passkeys: Passkey[] }>("GET", "/api/account/passkeys"),
+    passkeyRegistrationOptions: (input: { currentPassword: string }) =>
+      json<PublicKeyCredentialCreationOptionsJSON>("POST", "/api/account/passkeys/options", input),
+    registerPasskey: (input: { response: RegistrationResponseJSON; name?: string }) =>
+      json<FactorAdded & { passkey: Passkey }>("POST", "/api/account/passkeys", input),
+    renamePasskey: (id: string, input: { name: string }) =>
+      json<{ passkey: Passkey }>("PATCH", `/api/account/passkeys/${encodeURIComponent(id)}`, input),
+    deletePasskey: (id: string, input: { currentPassword: string }) =>
+      empty("DELETE", `/api/account/passkeys/${encodeURIComponent(id)}`, input),
+
+    // Trusted browsers: those that skip the second step at sign-in.
+    listTrustedBrowsers: () => json<{ trustedBrowsers: TrustedBrowser[] }>("GET", "/api/account/trusted-browsers"),
+    revokeTrustedBrowser: (id: string) => empty("DELETE", `/api/account/trusted-browsers/${encodeURIComponent(id)}`),
 
     // Step-up: while two-factor is on, security changes (password, email, phone, the 2FA switch, signing other
     // sessions out) answer 403 `second_factor_required` unless this session passed a second factor in the last
@@ -152,14 +212,25 @@ export function createTwofoldClient(options: TwofoldClientOptions = {}) {
     /**
      * Texts a code to the account's verified number (a second call is a resend: 60 s cooldown, 429 `resend_too_soon`).
      */
-    sendStepUpCode: (input: { method: StepUpMethod } = { method: "sms" }) =>
-      json<StepUpState>("POST", "/api/account/step-up/send", input),
+    sendStepUpCode: (input: { method: "sms" | "passkey" } = { method: "sms" }) =>
+      json<StepUpSent>("POST", "/api/account/step-up/send", input),
     /** This session's step-up in progress, or a 404 `not_found` TwofoldError when there is none. */
     getStepUp: () => json<StepUpState>("GET", "/api/account/step-up"),
     /**
      * The right code credits this session with a second factor for 10 minutes; `invalid_code` carries `attemptsLeft`.
      */
-    stepUp: (code: string, method: StepUpMethod = "sms") => empty("POST", "/api/account/step-up", { method, code }),
+    stepUp: (code: string, method: Exclude<StepUpMethod, "passkey"> = "sms") =>
+      empty("POST", "/api/account/step-up", { method, code }),
+    /** Step-up with any factor: a code, or a passkey assertion made from `sendStepUpCode({method:"passkey"})`. */
+    stepUpWith: (proof: SecondFactorProof) => empty("POST", "/api/account/step-up", proof),
+    /**
+     * The account recovery waiting to remove this account's second factors (`null` when none); a 404 `not_found`
+     * TwofoldError when the server has account recovery off.
+     */
+    getAccountRecovery: () =>
+      json<{ recovery: Required<AccountRecoveryStatus> | null }>("GET", "/api/account/account-recovery"),
+    /** Stops a pending account recovery (someone else may have started it with a stolen password). */
+    cancelAccountRecovery: () => empty("POST", "/api/account/account-recovery/cancel"),
 
     // Operations
     health: () => json<{ status: string }>("GET", "/api/health"),

@@ -1,4 +1,5 @@
 /** Shapes of the public API (docs: /work/shared/API.md). Times are ISO 8601 strings in UTC. */
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/browser";
 
 export interface TwoFactorState {
   sms: boolean;
@@ -50,7 +51,26 @@ export interface Session {
 /** How long a passed second factor lets a session make security changes (API.md, "Step-up"). */
 export const stepUpWindowSeconds = 10 * 60;
 
-export type TwoFactorMethod = "sms" | "totp" | "recovery_code";
+/** Every second factor, in the order a sign-in offers them (the first one the user has is the first step). */
+export const twoFactorMethods = ["passkey", "totp", "sms", "recovery_code"] as const;
+
+export type TwoFactorMethod = (typeof twoFactorMethods)[number];
+
+/**
+ * What proves a second factor at sign-in or step-up: a code (texted, from an authenticator app, or a recovery
+ * code such as `abcd-efgh-jkmn`), or a passkey's assertion as @simplewebauthn/browser's `startAuthentication`
+ * returns it.
+ */
+export type SecondFactorProof =
+  | { method: "sms" | "totp" | "recovery_code"; code: string }
+  | { method: "passkey"; response: AuthenticationResponseJSON };
+
+/** Why the sign-in code could not be texted (`sms_limit`, `sms_unavailable`…); the other methods still work. */
+export interface SmsError {
+  code: string;
+  message: string;
+  retryAfterSeconds?: number;
+}
 
 export interface TwoFactorChallenge {
   id: string;
@@ -58,6 +78,8 @@ export interface TwoFactorChallenge {
   phoneHint: string | null;
   expiresAt: string;
   resendAt: string | null;
+  /** Present when SMS was the first step and its code could not be sent: the page offers the other methods. */
+  smsError?: SmsError;
 }
 
 /** A sign-in challenge as `GET /api/auth/two-factor/challenge` reports it: how many wrong codes it still takes. */
@@ -96,9 +118,22 @@ export interface StepUpState extends CodeSent {
   phoneHint: string | null;
   /** Wrong codes this step-up still takes (5 at the start). */
   attemptsLeft: number;
+  /** The second factors this account can step up with, in the order offered. */
+  methods?: TwoFactorMethod[];
 }
 
-export type StepUpMethod = "sms";
+/** `POST /api/account/step-up/send`; with `{method:"passkey"}` it carries the options for `startAuthentication`. */
+export interface StepUpSent extends StepUpState {
+  passkeyOptions?: PublicKeyCredentialRequestOptionsJSON;
+}
+
+/** An account recovery in its 24-hour wait: at `readyAt` the next sign-in with the password removes every second factor. */
+export interface AccountRecoveryStatus {
+  requestedAt?: string;
+  readyAt: string;
+}
+
+export type StepUpMethod = TwoFactorMethod;
 
 export interface SignedIn {
   user: User;
@@ -124,6 +159,42 @@ export interface SecurityEvent {
   ip: string | null;
   userAgent: string | null;
   /** Parsed by the server, e.g. "Chrome 130" and "Linux"; null when unknown. */
+  browser: string | null;
+  os: string | null;
+}
+
+/** A change that may have turned two-factor on for the first time: only then does it carry the recovery codes. */
+export interface FactorAdded {
+  user: User;
+  /** The 10 recovery codes, shown once; present only when these are the account's first. */
+  recoveryCodes?: string[];
+}
+
+/** `POST /api/account/two-factor/totp/setup`: the secret to load into an authenticator app, pending until confirmed. */
+export interface TotpSetup {
+  /** Base32. */
+  secret: string;
+  otpauthUri: string;
+}
+
+export interface Passkey {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  /** Synced by its provider (iCloud Keychain, Google Password Manager…), so it survives losing one device. */
+  backedUp: boolean;
+}
+
+/** A browser that skips the second step at sign-in for 30 days (`trustDevice` on a sign-in verify). */
+export interface TrustedBrowser {
+  id: string;
+  /** True for the browser that made this request. */
+  current: boolean;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string;
+  ip: string | null;
   browser: string | null;
   os: string | null;
 }

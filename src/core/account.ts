@@ -4,6 +4,7 @@ import { fail, ok, type Result, type Done } from "./result";
 import { createSession, sessionCookieExpiresAt } from "./sessions";
 import { issueKnownDevice } from "./sign-in-throttle";
 import { requireRecentSecondFactor } from "./step-up";
+import { forgetTrustedBrowsers } from "./trusted-browsers";
 import { eventClient } from "./present";
 import type { ClientInfo, Session, User } from "./types";
 import { checkCurrentPassword } from "./reauthenticate";
@@ -48,6 +49,8 @@ export async function changePassword(
     if (!current) return null;
     await repo.setPasswordHash(user.id, newHash);
     await repo.deleteUserSessions(user.id);
+    // Browsers trusted under the old password, a thief's among them maybe, must pass the second step again.
+    await forgetTrustedBrowsers(repo, user.id);
     await repo.recordEvent({ userId: user.id, type: "password_changed", ...eventClient(client) });
     await repo.enqueue({
       channel: "email",

@@ -1,6 +1,12 @@
 import { randomId, sha256 } from "./crypto";
 import type { Deps } from "./deps";
-import { factorFor, type ChallengeStep, type SecondFactorMethod, type SecondFactorProof } from "./factors";
+import {
+  factorFor,
+  type ChallengeStep,
+  type SecondFactorMethod,
+  type SecondFactorProof,
+  type StartedStep,
+} from "./factors";
 import { limits, release, reserveAll, type Reservation } from "./limits";
 import { eventClient } from "./present";
 import { fail, ok, type Failure, type Result } from "./result";
@@ -24,14 +30,15 @@ export function isChallengeOpen(challenge: Challenge, now: Date): boolean {
 }
 
 /**
- * A fresh challenge row: 192-bit id, one user, one purpose, one phone, bound to the client when it has a cookie
- * and to the session that asked when there is one; it records the credentials it was opened under.
+ * A fresh challenge row: 192-bit id, one user, one purpose, bound to the client when it has a cookie and to the
+ * session that asked when there is one; it records the credentials it was opened under. `phoneNumber` is where
+ * its codes may be texted: null when SMS is not one of the user's factors (then SMS cannot finish it).
  */
 export function newChallenge(
   deps: Deps,
   user: User,
   purpose: Challenge["purpose"],
-  phoneNumber: string,
+  phoneNumber: string | null,
   client: ClientInfo,
   sessionId: string | null = null,
 ): Challenge {
@@ -46,6 +53,8 @@ export function newChallenge(
     phoneNumber,
     codeHash: null,
     codeExpiresAt: null,
+    webauthnChallenge: null,
+    smsError: null,
     attempts: 0,
     sends: 0,
     resendAt: null,
@@ -55,15 +64,20 @@ export function newChallenge(
   };
 }
 
-/** Starts a method's step on a challenge (SMS: texts a new code; the previous one dies). */
+/**
+ * Starts a method's step on a challenge (SMS: texts a new code, the previous one dies; passkey: new options).
+ * A method the challenge does not offer is refused before anything is sent.
+ */
 export async function startChallengeStep(
   deps: Deps,
   challenge: Challenge,
   method: SecondFactorMethod,
   step: ChallengeStep,
-): Promise<Result<{ challenge: Challenge }>> {
+): Promise<Result<StartedStep>> {
   const factor = factorFor(method);
   if (!factor) return methodUnavailable();
+  const user = await deps.repo.findUserById(challenge.userId);
+  if (!user || !factor.offers(challenge, user)) return methodUnavailable();
   return factor.start(deps, challenge, step);
 }
 
@@ -103,8 +117,10 @@ export async function verifyChallenge(
   if (await factor.verify(deps, counted, user, proof)) {
     // Only wrong answers count against the account.
     await release(deps.limiter, accountBudget);
-    if (await deps.repo.completeChallenge(counted.id, now)) return ok({ challenge: counted });
-    return fail("challenge_expired", "This code was already used. Start again.");
+    if (!(await deps.repo.completeChallenge(counted.id, now)))
+      return fail("challenge_expired", "This code was already used. Start again.");
+    await factor.passed?.(deps, counted, client);
+    return ok({ challenge: counted });
   }
 
   await deps.repo.recordEvent({

@@ -9,6 +9,8 @@ export interface CoreConfig {
   sessionIdleTimeoutSeconds: number;
   sessionAbsoluteTimeoutSeconds: number;
   sms: { allowedCountries: string[] | null; globalHourlyLimit: number };
+  /** ACCOUNT_RECOVERY: whether a user who lost every second factor may reset them by email (core/account-recovery.ts). */
+  accountRecovery: "off" | "email";
 }
 
 export type SmsDeliveryOutcome =

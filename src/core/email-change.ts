@@ -5,6 +5,7 @@ import { greetingName, normalizeEmail } from "./present";
 import { fail, ok, type Result, rateLimited, type Done } from "./result";
 import { eventClient } from "./present";
 import { requireRecentSecondFactor } from "./step-up";
+import { forgetTrustedBrowsers } from "./trusted-browsers";
 import type { ClientInfo, Session, User } from "./types";
 import { checkCurrentPassword } from "./reauthenticate";
 
@@ -72,6 +73,8 @@ export async function confirmEmailChange(
       const updated = await repo.updateEmail(token.userId, token.email);
       // Rolls back the token use too: the link stays valid if the address frees up again.
       if (!updated) throw new EmailTaken();
+      // A new address is a new sign-in identity: no browser skips its second step until it passes one again.
+      await forgetTrustedBrowsers(repo, updated.id);
       await repo.recordEvent({ userId: updated.id, type: "email_changed", ...eventClient(client) });
       return updated;
     });

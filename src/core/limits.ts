@@ -56,8 +56,14 @@ export const limits = {
   smsPerPhoneDay: { name: "sms_phone_day", points: 10, durationSeconds: minutes(24 * 60) },
   smsPerAccountDay: { name: "sms_account_day", points: 10, durationSeconds: minutes(24 * 60) },
   smsPerIpHour: { name: "sms_ip_hour", points: 20, durationSeconds: minutes(60) },
+  // Each passwordless sign-in starts with a stored WebAuthn challenge: this bounds the rows one address can make
+  // (guessing is not the concern: an assertion needs the private key). The sign-in page asks for one on every
+  // view (passkey autofill), so an office behind one address needs room: 300 rows of 5 minutes each, purged.
+  passkeySignInPerIp: { name: "passkey_sign_in_ip", points: 300, durationSeconds: minutes(15) },
   // 6 digits ≈ 20 bits: 5 tries per challenge and 10 wrong codes per account per hour keep guessing hopeless.
   wrongCodesPerAccount: { name: "wrong_codes_account", points: 10, durationSeconds: minutes(60) },
+  // Confirming an app the caller is setting up guesses nothing secret, but must not be a free oracle or load.
+  totpSetupCodesPerUser: { name: "totp_setup_codes_user", points: 10, durationSeconds: minutes(15) },
 } satisfies Record<string, RateLimitPolicy>;
 
 /** The key of a number's budgets: verification codes and authentication codes each have their own. */

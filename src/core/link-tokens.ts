@@ -9,6 +9,7 @@ export const linkLifetimeSeconds: Record<OneTimeTokenPurpose, number> = {
   reset_password: 30 * 60,
   change_email: 60 * 60,
   unlock_sign_in: 24 * 3600,
+  account_recovery: 60 * 60,
 };
 
 /** Where each link lands; the token rides in the fragment so it never reaches a server log or a Referer. */
@@ -17,6 +18,7 @@ const linkPaths: Record<OneTimeTokenPurpose, string> = {
   reset_password: "/reset-password",
   change_email: "/confirm-email",
   unlock_sign_in: "/unlock",
+  account_recovery: "/account-recovery",
 };
 
 function secretHash(deps: Deps, purpose: OneTimeTokenPurpose, id: string, secret: string): Buffer {

@@ -55,9 +55,20 @@ export const MESSAGES = {
   phone_removed: email(),
   two_factor_enabled: email("phoneHint"),
   two_factor_disabled: email(),
+  // factor: what was added or removed, in words ("an authenticator app"); never a secret.
+  second_factor_added: email("factor"),
+  second_factor_removed: email("factor"),
+  recovery_codes_generated: email(),
+  // left: how many unused codes remain, as text.
+  recovery_code_used: email("left"),
   code_entry_blocked: email(),
   // ip: where the last wrong password came from, so the owner can tell whether it was them.
   sign_in_locked: email("link", "ip"),
+  // Lost every second factor (core/account-recovery.ts): the link that starts the 24-hour wait, the notice that it
+  // started (ip: where the link was followed), and the notice that the factors were reset. No code in any of them.
+  account_recovery_link: email("link"),
+  account_recovery_started: email("ip"),
+  account_recovery_completed: email(),
 
   sign_in_code: smsCode(),
   step_up_code: smsCode(),
@@ -65,6 +76,8 @@ export const MESSAGES = {
   // Sent to the number that was replaced or removed, so its owner hears of it.
   phone_changed_notice: smsNotice(),
   phone_removed_notice: smsNotice(),
+  // To the verified number when an account recovery starts: the owner hears of it on every channel on file.
+  account_recovery_started_notice: smsNotice(),
 } satisfies Record<string, MessageSpec>;
 
 export type MessageType = keyof typeof MESSAGES;

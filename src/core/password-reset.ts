@@ -6,6 +6,7 @@ import { greetingName, normalizeEmail } from "./present";
 import { fail, ok, rateLimited, type Done } from "./result";
 import { eventClient } from "./present";
 import { throttleKey } from "./sign-in-throttle";
+import { forgetTrustedBrowsers } from "./trusted-browsers";
 import type { ClientInfo } from "./types";
 
 const INVALID_LINK = "This reset link is invalid or has expired. Ask for a new one.";
@@ -80,6 +81,8 @@ export async function resetPassword(
       await repo.updateName(user.id, "");
     }
     await repo.deleteUserSessions(user.id);
+    // A trusted browser stood in for the second step of whoever knew the old password: trust starts over.
+    await forgetTrustedBrowsers(repo, user.id);
     // The reset proves the inbox, and the password being guessed is gone: a sign-in lock has no more purpose.
     await repo.deleteSignInThrottle(throttleKey(deps, current.email));
     await repo.recordEvent({ userId: user.id, type: "password_reset", ...eventClient(client) });

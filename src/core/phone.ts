@@ -1,5 +1,6 @@
 import { describeChallenge, isChallengeOpen, newChallenge, startChallengeStep, verifyChallenge } from "./challenges";
 import type { Deps } from "./deps";
+import { onFactorRemoved } from "./factor-changes";
 import { checkPhoneNumber } from "./phone-numbers";
 import { maskPhoneNumber } from "./present";
 import { fail, ok, type Failure, type Result } from "./result";
@@ -179,6 +180,9 @@ export async function removePhone(
         recipient: current.phoneNumber,
         data: {},
       });
+    // SMS two-factor goes with the number; if it was the last factor, two-factor is off (recovery codes too).
+    if (current && (await onFactorRemoved(deps, repo, current, next, client)))
+      return (await repo.findUserById(user.id))!;
     return next;
   });
   deps.messagesQueued();

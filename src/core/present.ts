@@ -41,9 +41,9 @@ export function presentUser(user: User) {
     phoneVerified: user.phoneVerifiedAt !== null,
     twoFactor: {
       sms: user.twoFactorSms && user.phoneVerifiedAt !== null,
-      totp: false,
-      passkeys: 0,
-      recoveryCodesLeft: 0,
+      totp: user.twoFactorTotp,
+      passkeys: user.passkeyCount,
+      recoveryCodesLeft: user.recoveryCodesLeft,
     },
     createdAt: user.createdAt.toISOString(),
   };

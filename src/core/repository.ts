@@ -1,13 +1,18 @@
 import type { MessageIntent } from "./messages";
 import type {
+  AccountRecovery,
   Challenge,
   ChallengePurpose,
   OneTimeToken,
   OneTimeTokenPurpose,
+  Passkey,
+  PasskeyCeremony,
   SecurityEvent,
   SecurityEventType,
   Session,
   SignInThrottle,
+  TotpCredential,
+  TrustedBrowser,
   User,
 } from "./types";
 
@@ -23,7 +28,12 @@ export interface Repository
     OneTimeTokenStore,
     ChallengeStore,
     SignInThrottleStore,
-    SecurityEventStore {
+    SecurityEventStore,
+    TotpStore,
+    RecoveryCodeStore,
+    PasskeyStore,
+    TrustedBrowserStore,
+    AccountRecoveryStore {
   transaction<T>(work: (repo: Repository) => Promise<T>): Promise<T>;
 
   /** Written in the caller's transaction; the outbox worker delivers it after commit. Returns its id. */
@@ -123,6 +133,10 @@ export interface ChallengeStore {
   countAttempt(id: string, maxAttempts: number, now: Date): Promise<Challenge | null>;
   /** Atomic single use: true for exactly one caller. */
   completeChallenge(id: string, now: Date): Promise<boolean>;
+  /** Stores the WebAuthn challenge of a passkey step (the previous one dies); null unless the row is still open. */
+  setWebauthnChallenge(id: string, webauthnChallenge: string, now: Date): Promise<Challenge | null>;
+  /** Records why the first text of a sign-in could not be sent, for the page that reads the challenge later. */
+  recordSmsError(id: string, error: NonNullable<Challenge["smsError"]>): Promise<void>;
 }
 
 export interface SignInThrottleStore {
@@ -148,4 +162,98 @@ export interface SecurityEventStore {
     details?: Record<string, unknown>;
   }): Promise<void>;
   listEvents(userId: string, limit: number): Promise<SecurityEvent[]>;
+}
+
+/** totp_credentials, with users.two_factor_totp kept in step. */
+export interface TotpStore {
+  findTotp(userId: string): Promise<TotpCredential | null>;
+  /** A new set-up replaces one not yet confirmed; false (nothing written) while a confirmed app exists. */
+  saveTotpSetup(userId: string, sealedSecret: Buffer, now: Date): Promise<boolean>;
+  /**
+   * Confirms the set-up whose secret is `sealedSecret` (not one that replaced it meanwhile) and records the step
+   * its code used; turns users.two_factor_totp on. Null when there was no such pending set-up.
+   */
+  confirmTotp(userId: string, sealedSecret: Buffer, step: number, now: Date): Promise<User | null>;
+  /** Takes a step once, in one statement: false for that step or an earlier one already used. */
+  claimTotpStep(userId: string, step: number): Promise<boolean>;
+  /** Removes the app (confirmed or pending) and turns users.two_factor_totp off. */
+  deleteTotp(userId: string): Promise<User>;
+}
+
+/** recovery_codes, with users.recovery_codes_left kept in step. */
+export interface RecoveryCodeStore {
+  /** Deletes every code of the user and inserts these, in one transaction of the caller's. */
+  replaceRecoveryCodes(userId: string, codes: Array<{ id: string; codeHash: Buffer }>, now: Date): Promise<User>;
+  /** Atomic single use, one statement: true for exactly one caller, and users.recovery_codes_left drops by one. */
+  spendRecoveryCode(userId: string, codeHash: Buffer, now: Date): Promise<boolean>;
+  deleteRecoveryCodes(userId: string): Promise<User>;
+}
+
+/** passkeys, passkey_ceremonies, and the WebAuthn user handle on users. */
+export interface PasskeyStore {
+  listPasskeys(userId: string): Promise<Passkey[]>;
+  /** By credential id (base64url), whoever owns it: callers check the owner. */
+  findPasskey(id: string): Promise<Passkey | null>;
+  findPasskeyWithOwner(id: string): Promise<{ passkey: Passkey; user: User } | null>;
+  /** False when a passkey with this credential id exists already (the caller's transaction stays usable). */
+  insertPasskey(passkey: Omit<Passkey, "lastUsedAt">): Promise<boolean>;
+  /**
+   * Moves the signature counter forward from the value the assertion was checked against, in one statement, and
+   * stamps last use: false when the counter does not move forward (a clone, or a parallel copy got there first).
+   */
+  recordPasskeyUse(
+    id: string,
+    userId: string,
+    use: { previousCounter: number; newCounter: number; backedUp: boolean; at: Date },
+  ): Promise<boolean>;
+  /** Only the user's own passkey: null otherwise. */
+  renamePasskey(userId: string, id: string, name: string): Promise<Passkey | null>;
+  deletePasskey(userId: string, id: string): Promise<boolean>;
+  deleteAllPasskeys(userId: string): Promise<void>;
+  /** users.passkey_count recomputed from the table. */
+  recountPasskeys(userId: string): Promise<User>;
+  /** Sets users.webauthn_user_id to `handle` only if it has none; returns the row with whichever handle it has. */
+  ensureWebauthnUserId(userId: string, handle: string): Promise<User | null>;
+  insertPasskeyCeremony(ceremony: PasskeyCeremony): Promise<void>;
+  /** Atomic single use of a registration ceremony of this user and session: null if used, expired or not theirs. */
+  consumeRegistrationCeremony(
+    challenge: string,
+    userId: string,
+    sessionId: string,
+    now: Date,
+  ): Promise<PasskeyCeremony | null>;
+  /** Atomic single use of a sign-in ceremony; one bound to a browser is consumed only with its binding hash. */
+  consumeSignInCeremony(challenge: string, bindingHash: Buffer | null, now: Date): Promise<PasskeyCeremony | null>;
+}
+
+/** trusted_browsers: "don't ask again on this browser" (core/trusted-browsers.ts). */
+export interface TrustedBrowserStore {
+  /** Inserts the row only while the user's credentials_version is still `credentialsVersion`: false otherwise. */
+  insertTrustedBrowser(browser: TrustedBrowser, credentialsVersion: number): Promise<boolean>;
+  findTrustedBrowser(id: string): Promise<TrustedBrowser | null>;
+  touchTrustedBrowser(id: string, at: Date): Promise<void>;
+  /** The user's unexpired rows, most recently used first. */
+  listTrustedBrowsers(userId: string, now: Date): Promise<TrustedBrowser[]>;
+  /** Only the user's own row: false otherwise. */
+  deleteTrustedBrowser(userId: string, id: string): Promise<boolean>;
+  deleteUserTrustedBrowsers(userId: string): Promise<number>;
+}
+
+/** account_recoveries: the 24-hour wait before a lost-everything reset (core/account-recovery.ts). */
+export interface AccountRecoveryStore {
+  insertAccountRecovery(recovery: AccountRecovery): Promise<void>;
+  /** The user's recovery neither completed nor cancelled, started under `credentialsVersion` (older ones are void). */
+  findOpenAccountRecovery(userId: string, credentialsVersion: number): Promise<AccountRecovery | null>;
+  /**
+   * Marks a ready recovery completed, in one statement that locks the user row and checks that its version is
+   * still `credentialsVersion`: false when it is not ready, was cancelled or completed, or the credentials moved.
+   */
+  completeAccountRecovery(id: string, userId: string, credentialsVersion: number, now: Date): Promise<boolean>;
+  /** Cancels every open recovery of the user; returns how many. */
+  cancelAccountRecoveries(userId: string, now: Date): Promise<number>;
+  /**
+   * Every second factor off: SMS two-factor, the authenticator app, passkeys, recovery codes and trusted browsers
+   * deleted, and the users counters zeroed. Inside the caller's transaction, after its version bump.
+   */
+  resetSecondFactors(userId: string): Promise<User>;
 }

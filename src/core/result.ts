@@ -19,7 +19,13 @@ export type FailureCode =
   | "resend_too_soon"
   | "invalid_code"
   | "challenge_expired"
+  /** The passkey being registered is registered already (to this or another account). */
+  | "passkey_exists"
   | "too_many_attempts"
+  /** An authenticator app is already set up: remove it before setting up another. */
+  | "factor_exists"
+  /** Asked for something that exists only while two-factor is on (recovery codes). */
+  | "two_factor_off"
   /** A credential or factor changed while this request was using it (a reset during sign-in): start again. */
   | "credentials_changed"
   /** 2FA is on and this session has not passed a second factor recently: step up, then retry. */

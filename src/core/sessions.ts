@@ -18,13 +18,14 @@ export interface SessionValidation {
  * A fresh token for every sign-in: a token planted before sign-in (fixation) is never promoted. `user` is the
  * row the credentials were checked against: the session is only created while its credentials_version is still
  * current (null otherwise: a password change, reset or 2FA switch got there first). `secondFactorAt` is when
- * this sign-in passed a second factor, if it did.
+ * this sign-in passed a second factor, if it did. `assuranceLevel` 2 without `secondFactorAt` is a trusted
+ * browser's sign-in (core/trusted-browsers.ts): past the second step, but with no recent factor for step-up.
  */
 export async function createSession(
   deps: Deps,
   user: Pick<User, "id" | "credentialsVersion">,
   client: ClientInfo,
-  options: { secondFactorAt?: Date | null; repo?: Repository } = {},
+  options: { secondFactorAt?: Date | null; assuranceLevel?: 1 | 2; repo?: Repository } = {},
 ): Promise<{ token: string; session: Session } | null> {
   const now = deps.now();
   const { id, secret, token } = generateSplitToken();
@@ -33,7 +34,7 @@ export async function createSession(
     id,
     secretHash: sha256(secret),
     userId: user.id,
-    assuranceLevel: secondFactorAt ? 2 : 1,
+    assuranceLevel: secondFactorAt ? 2 : (options.assuranceLevel ?? 1),
     secondFactorAt,
     createdAt: now,
     lastSeenAt: now,

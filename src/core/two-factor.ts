@@ -1,4 +1,5 @@
 import type { Deps } from "./deps";
+import { onFactorAdded, onFactorRemoved } from "./factor-changes";
 import { smsFactor } from "./factors/sms";
 import { checkCurrentPassword } from "./reauthenticate";
 import { maskPhoneNumber } from "./present";
@@ -13,8 +14,9 @@ import type { ClientInfo, Session, User } from "./types";
  * verified phone. Either way the credentials version moves, so sign-ins in flight (password checked, session
  * not yet created) and open challenges die instead of finishing under the old setting.
  *
- * Turning it on signs every other session out by default (`signOutOthers`): they never passed the new factor.
- * Those kept lose any second-factor credit, so they must step up before any security change.
+ * Turning on the account's first factor signs every other session out by default (`signOutOthers`): they never
+ * passed it. Those kept lose any second-factor credit, so they must step up before any security change. It also
+ * makes the recovery codes, returned once (./factor-changes.ts).
  */
 export async function setSmsTwoFactor(
   deps: Deps,
@@ -22,7 +24,7 @@ export async function setSmsTwoFactor(
   session: Session,
   input: { enabled: boolean; currentPassword: string; signOutOthers?: boolean },
   client: ClientInfo,
-): Promise<Result<{ user: User }>> {
+): Promise<Result<{ user: User; recoveryCodes: string[] | null }>> {
   const stepUp = requireRecentSecondFactor(deps, user, session);
   if (stepUp) return stepUp;
   const passwordFailure = await checkCurrentPassword(deps, user, input.currentPassword);
@@ -31,32 +33,34 @@ export async function setSmsTwoFactor(
     return fail("phone_not_verified", "Add and verify a mobile number first.");
   const updated = await deps.repo
     .transaction(async (repo) => {
-      const current = await repo.bumpCredentialsVersion(user.id, deps.now());
+      const before = await repo.bumpCredentialsVersion(user.id, deps.now());
       // The number was removed since the request was read: roll the bump back, nothing changes.
-      if (input.enabled && (!current?.phoneVerifiedAt || !current.phoneNumber)) throw new PhoneGone();
+      if (!before || (input.enabled && (!before.phoneVerifiedAt || !before.phoneNumber))) throw new PhoneGone();
       const next = input.enabled ? await smsFactor.enrol(repo, user.id) : await smsFactor.remove(repo, user.id);
-      if (input.enabled && current && !current.twoFactorSms) {
-        if (input.signOutOthers ?? true) await repo.deleteUserSessions(user.id, session.id);
-        else await repo.forgetSecondFactor(user.id, session.id);
-      }
-      if (input.enabled !== current?.twoFactorSms) {
-        await repo.recordEvent({
-          userId: user.id,
-          type: input.enabled ? "two_factor_enabled" : "two_factor_disabled",
-          ...eventClient(client),
+      if (input.enabled === before.twoFactorSms) return { user: next, recoveryCodes: null };
+      if (input.enabled) {
+        // Not credited: the number was proved when it was verified, not by this session now.
+        const added = await onFactorAdded(deps, repo, before, session, client, {
+          signOutOthers: input.signOutOthers ?? true,
+          credit: false,
         });
-        await repo.enqueue(
-          input.enabled
-            ? {
-                channel: "email",
-                template: "two_factor_enabled",
-                recipient: user.email,
-                data: { name: user.name, phoneHint: maskPhoneNumber(next.phoneNumber!) },
-              }
-            : { channel: "email", template: "two_factor_disabled", recipient: user.email, data: { name: user.name } },
-        );
+        await repo.recordEvent({ userId: user.id, type: "two_factor_enabled", ...eventClient(client) });
+        await repo.enqueue({
+          channel: "email",
+          template: "two_factor_enabled",
+          recipient: user.email,
+          data: { name: user.name, phoneHint: maskPhoneNumber(next.phoneNumber!) },
+        });
+        return { user: (await repo.findUserById(user.id))!, recoveryCodes: added.recoveryCodes };
       }
-      return next;
+      if (!(await onFactorRemoved(deps, repo, before, next, client)))
+        await repo.enqueue({
+          channel: "email",
+          template: "second_factor_removed",
+          recipient: user.email,
+          data: { name: user.name, factor: `text messages to ${maskPhoneNumber(before.phoneNumber ?? "")}` },
+        });
+      return { user: (await repo.findUserById(user.id))!, recoveryCodes: null };
     })
     .catch((error: unknown) => {
       if (error instanceof PhoneGone) return null;
@@ -64,7 +68,7 @@ export async function setSmsTwoFactor(
     });
   if (!updated) return fail("phone_not_verified", "Add and verify a mobile number first.");
   deps.messagesQueued();
-  return ok({ user: updated });
+  return ok(updated);
 }
 
 class PhoneGone extends Error {}

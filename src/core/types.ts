@@ -8,6 +8,12 @@ export interface User {
   phoneNumber: string | null;
   phoneVerifiedAt: Date | null;
   twoFactorSms: boolean;
+  /** A confirmed authenticator app. */
+  twoFactorTotp: boolean;
+  passkeyCount: number;
+  recoveryCodesLeft: number;
+  /** The WebAuthn user handle, made at the first passkey registration. */
+  webauthnUserId: string | null;
   codeEntryBlockedUntil: Date | null;
   /** Bumped by every change to what sign-in checks; see core/credentials.ts. */
   credentialsVersion: number;
@@ -29,7 +35,12 @@ export interface Session {
   userAgent: string | null;
 }
 
-export type OneTimeTokenPurpose = "verify_email" | "reset_password" | "change_email" | "unlock_sign_in";
+export type OneTimeTokenPurpose =
+  | "verify_email"
+  | "reset_password"
+  | "change_email"
+  | "unlock_sign_in"
+  | "account_recovery";
 
 export interface OneTimeToken {
   id: string;
@@ -62,6 +73,10 @@ export interface Challenge {
   phoneNumber: string | null;
   codeHash: Buffer | null;
   codeExpiresAt: Date | null;
+  /** The WebAuthn challenge of this step's passkey options, once the passkey step was started. */
+  webauthnChallenge: string | null;
+  /** Why the sign-in's first text could not be sent; retryAt is when a limit lifts (ISO), if it is one. */
+  smsError: { code: string; message: string; retryAt: string | null } | null;
   attempts: number;
   sends: number;
   resendAt: Date | null;
@@ -114,7 +129,22 @@ export type SecurityEventType =
   | "two_factor_enabled"
   | "two_factor_disabled"
   | "sign_in_second_factor"
-  | "step_up";
+  | "step_up"
+  | "totp_enabled"
+  | "totp_disabled"
+  | "recovery_codes_generated"
+  | "recovery_code_used"
+  | "passkey_added"
+  | "passkey_renamed"
+  | "passkey_removed"
+  | "passkey_sign_in"
+  | "trusted_browser_added"
+  | "trusted_browser_used"
+  | "trusted_browser_revoked"
+  | "account_recovery_requested"
+  | "account_recovery_started"
+  | "account_recovery_cancelled"
+  | "account_recovery_completed";
 
 /** Who is asking: recorded on sessions and security events, used for rate limits. */
 export interface ClientInfo {
@@ -125,4 +155,62 @@ export interface ClientInfo {
    * Absent for API clients, whose challenge id alone (192 bits) is the handle.
    */
   challengeBinding?: string;
+}
+
+/** An authenticator app: the secret as stored (sealed), and whether a code has proved it. */
+export interface TotpCredential {
+  userId: string;
+  sealedSecret: Buffer;
+  confirmedAt: Date | null;
+  lastUsedStep: number | null;
+  createdAt: Date;
+}
+
+export interface Passkey {
+  id: string;
+  userId: string;
+  publicKey: Buffer;
+  counter: number;
+  transports: string[] | null;
+  deviceType: string | null;
+  backedUp: boolean;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+export interface PasskeyCeremony {
+  id: string;
+  purpose: "register" | "sign_in";
+  userId: string | null;
+  sessionId: string | null;
+  challenge: string;
+  clientBinding: Buffer | null;
+  credentialsVersion: number | null;
+  createdAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+export interface TrustedBrowser {
+  id: string;
+  userId: string;
+  secretHash: Buffer;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+}
+
+export interface AccountRecovery {
+  id: string;
+  userId: string;
+  credentialsVersion: number;
+  requestedAt: Date;
+  readyAt: Date;
+  completedAt: Date | null;
+  cancelledAt: Date | null;
+  ip: string | null;
+  userAgent: string | null;
 }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   boolean,
   customType,
   index,
@@ -31,6 +32,14 @@ export const users = pgTable(
     phoneNumber: text("phone_number"),
     phoneVerifiedAt: tstz("phone_verified_at"),
     twoFactorSms: boolean("two_factor_sms").notNull().default(false),
+    /** A confirmed authenticator app (totp_credentials); kept here so the session check stays one query. */
+    twoFactorTotp: boolean("two_factor_totp").notNull().default(false),
+    /** Rows in passkeys, recomputed in the transaction that adds or removes one. */
+    passkeyCount: integer("passkey_count").notNull().default(0),
+    /** Unused rows in recovery_codes, recomputed in the statement's transaction that uses or replaces them. */
+    recoveryCodesLeft: integer("recovery_codes_left").notNull().default(0),
+    /** WebAuthn user handle: random, never the account id or email (it is stored on the authenticator). */
+    webauthnUserId: text("webauthn_user_id"),
     /** Set after too many wrong codes across challenges; no code is checked for this account until then. */
     codeEntryBlockedUntil: tstz("code_entry_blocked_until"),
     /**
@@ -92,7 +101,9 @@ export const oneTimeTokens = pgTable(
   "one_time_tokens",
   {
     id: text("id").primaryKey(),
-    purpose: text("purpose", { enum: ["verify_email", "reset_password", "change_email", "unlock_sign_in"] }).notNull(),
+    purpose: text("purpose", {
+      enum: ["verify_email", "reset_password", "change_email", "unlock_sign_in", "account_recovery"],
+    }).notNull(),
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
@@ -136,6 +147,10 @@ export const challenges = pgTable(
     phoneNumber: text("phone_number"),
     codeHash: bytea("code_hash"),
     codeExpiresAt: tstz("code_expires_at"),
+    /** The WebAuthn challenge of this step's passkey options, when the passkey step was started. */
+    webauthnChallenge: text("webauthn_challenge"),
+    /** Why the first text could not be sent (a limit, the provider), so a page reading the challenge can say so. */
+    smsError: jsonb("sms_error").$type<{ code: string; message: string; retryAt: string | null }>(),
     attempts: integer("attempts").notNull().default(0),
     sends: integer("sends").notNull().default(0),
     resendAt: tstz("resend_at"),
@@ -210,6 +225,119 @@ export const signInThrottles = pgTable(
     lastAttemptAt: tstz("last_attempt_at").notNull(),
   },
   (t) => [index("sign_in_throttles_last_attempt_idx").on(t.lastAttemptAt)],
+);
+
+/**
+ * Authenticator app (RFC 6238). One per account: a row with confirmed_at null is a setup not yet proved by a code
+ * (a new setup replaces it). The secret is sealed with a key derived from SECRET (AES-256-GCM).
+ */
+export const totpCredentials = pgTable("totp_credentials", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  secret: bytea("secret").notNull(),
+  confirmedAt: tstz("confirmed_at"),
+  /** The last 30-second step a code was accepted for: a code is taken once, and never an older one after it. */
+  lastUsedStep: bigint("last_used_step", { mode: "number" }),
+  createdAt: tstz("created_at").notNull().defaultNow(),
+});
+
+/** Ten single-use codes per account, HMAC(SECRET, …) of the code: a dump alone cannot use or test them. */
+export const recoveryCodes = pgTable(
+  "recovery_codes",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: bytea("code_hash").notNull(),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    usedAt: tstz("used_at"),
+  },
+  (t) => [uniqueIndex("recovery_codes_user_code_key").on(t.userId, t.codeHash)],
+);
+
+/** WebAuthn credentials (passkeys and security keys). */
+export const passkeys = pgTable(
+  "passkeys",
+  {
+    /** The credential id, base64url. */
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    publicKey: bytea("public_key").notNull(),
+    counter: bigint("counter", { mode: "number" }).notNull().default(0),
+    transports: jsonb("transports").$type<string[]>(),
+    deviceType: text("device_type"),
+    backedUp: boolean("backed_up").notNull().default(false),
+    name: text("name").notNull(),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    lastUsedAt: tstz("last_used_at"),
+  },
+  (t) => [index("passkeys_user_id_idx").on(t.userId)],
+);
+
+/**
+ * A WebAuthn ceremony outside a challenge: registering a passkey (signed in) or signing in with one (no user yet).
+ * Single use; found by the challenge the authenticator signed.
+ */
+export const passkeyCeremonies = pgTable(
+  "passkey_ceremonies",
+  {
+    id: text("id").primaryKey(),
+    purpose: text("purpose", { enum: ["register", "sign_in"] }).notNull(),
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    sessionId: text("session_id"),
+    challenge: text("challenge").notNull(),
+    clientBinding: bytea("client_binding"),
+    /** register: users.credentials_version when the options were made. */
+    credentialsVersion: integer("credentials_version"),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    expiresAt: tstz("expires_at").notNull(),
+    usedAt: tstz("used_at"),
+  },
+  (t) => [uniqueIndex("passkey_ceremonies_challenge_key").on(t.challenge)],
+);
+
+/** "Don't ask again on this browser": a browser whose cookie secret hashes to secret_hash skips the second step. */
+export const trustedBrowsers = pgTable(
+  "trusted_browsers",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    secretHash: bytea("secret_hash").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    lastUsedAt: tstz("last_used_at").notNull().defaultNow(),
+    expiresAt: tstz("expires_at").notNull(),
+  },
+  (t) => [index("trusted_browsers_user_id_idx").on(t.userId)],
+);
+
+/**
+ * Lost every factor (ACCOUNT_RECOVERY=email): the emailed link was followed; after ready_at the factors are reset,
+ * unless the owner cancels it or a credential changes first (credentials_version).
+ */
+export const accountRecoveries = pgTable(
+  "account_recoveries",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    credentialsVersion: integer("credentials_version").notNull(),
+    requestedAt: tstz("requested_at").notNull().defaultNow(),
+    readyAt: tstz("ready_at").notNull(),
+    completedAt: tstz("completed_at"),
+    cancelledAt: tstz("cancelled_at"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+  },
+  (t) => [index("account_recoveries_user_id_idx").on(t.userId)],
 );
 
 /** Fixed-window counters for rate-limiter-flexible (RateLimiterDrizzle) when no REDIS_URL is set. */

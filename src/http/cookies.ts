@@ -115,3 +115,38 @@ export function setKnownDeviceCookie(c: Context, config: Config, value: string, 
 export function readKnownDeviceCookie(c: Context, config: Config): string | undefined {
   return singleCookie(c, knownDeviceCookieName(config));
 }
+
+/**
+ * The trusted-browser cookie (core/trusted-browsers.ts): `id.secret`, set when a sign-in that passed a second
+ * factor asked to trust this browser. Unlike the known-device cookie it is a credential (it stands in for the
+ * second step), so it is HttpOnly, `__Host-` over https, and lives no longer than its row (30 days). Lax, not
+ * Strict: it is only read by the sign-in POST, which the origin check already confines to our pages.
+ */
+export function trustedBrowserCookieName(config: Pick<Config, "appUrl">): string {
+  return config.appUrl.startsWith("https:") ? "__Host-twofold_trusted" : "twofold_trusted";
+}
+
+/** `now` is the flows' clock (deps.now()), as for the session cookie. */
+export function setTrustedBrowserCookie(c: Context, config: Config, token: string, expiresAt: Date, now: Date): void {
+  setCookie(c, trustedBrowserCookieName(config), token, {
+    httpOnly: true,
+    sameSite: "Lax",
+    secure: config.appUrl.startsWith("https:"),
+    path: "/",
+    expires: expiresAt,
+    maxAge: Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
+  });
+}
+
+export function readTrustedBrowserCookie(c: Context, config: Config): string | undefined {
+  return singleCookie(c, trustedBrowserCookieName(config));
+}
+
+export function clearTrustedBrowserCookie(c: Context, config: Config): void {
+  deleteCookie(c, trustedBrowserCookieName(config), {
+    path: "/",
+    secure: config.appUrl.startsWith("https:"),
+    httpOnly: true,
+    sameSite: "Lax",
+  });
+}

@@ -85,15 +85,21 @@ export const SignedIn = z.object({
   }),
 });
 
+/** SMS was a sign-in's first step and no code went out; the challenge stands for the other methods. */
+export const SmsError = z
+  .object({ code: z.string(), message: z.string(), retryAfterSeconds: z.number().int().optional() })
+  .openapi("SmsError");
+
 export const Challenge = z
   .object({
     twoFactorRequired: z.literal(true),
     challenge: z.object({
       id: z.string(),
-      methods: z.array(z.string()),
+      methods: z.array(z.enum(["passkey", "totp", "sms", "recovery_code"])),
       phoneHint: z.string().nullable(),
       expiresAt: z.string().datetime(),
       resendAt: z.string().datetime(),
+      smsError: SmsError.optional(),
     }),
   })
   .openapi("TwoFactorChallenge");

@@ -9,7 +9,7 @@ export type CspMode = "development" | "production";
  * Pages that receive one-time tokens. The token sits in the URL fragment (never sent anywhere), and
  * `no-referrer` is the second belt: nothing about these URLs leaks to any link followed from the page.
  */
-export const tokenPages = ["/verify-email", "/reset-password", "/confirm-email", "/unlock"];
+export const tokenPages = ["/verify-email", "/reset-password", "/confirm-email", "/unlock", "/account-recovery"];
 
 /** 128 bits from the CSPRNG, base64: a nonce must be unguessable and never reused (CSP3 §7.2). */
 export function createNonce(): string {

@@ -22,6 +22,7 @@ import {
   pageAlert,
   pathOf,
   ready,
+  saveRecoveryCodes,
   shot,
   smsCode,
   useBrowser,
@@ -169,7 +170,11 @@ describe("content security policy", () => {
     );
     await shot(page, "csp-profile");
 
-    // A phone number, verified with the texted code, then SMS two-factor on.
+    // On the security page: a phone number, verified with the texted code, then SMS two-factor on.
+    await (
+      await ready(page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Security" }))
+    ).click();
+    await waitForPath(page, "/profile/security");
     const phoneForm = page
       .getByRole("region", { name: "Phone number", exact: true })
       .getByRole("form", { name: "Add a phone number" });
@@ -181,12 +186,13 @@ describe("content security policy", () => {
     await waitForPath(page, "/profile/phone");
     await (await ready(codeInput(page))).fill(await smsCode(inbox, phone.e164, "phone verification"));
     await page.getByRole("main").getByRole("button", { name: "Verify", exact: true }).click();
-    await waitForPath(page, "/profile");
+    await waitForPath(page, "/profile/security");
     const twoFactor = page.getByRole("region", { name: /^Two-factor sign-in/ });
     await (await ready(twoFactor.getByRole("button", { name: "Turn on", exact: true }))).click();
     const confirm = twoFactor.getByRole("form", { name: "Turn on two-factor" });
     await confirm.getByLabel("Current password").fill(account.password);
     await (await ready(confirm.getByRole("button", { name: "Turn on two-factor" }))).click();
+    await saveRecoveryCodes(page);
     await page
       .getByRole("region", { name: "Two-factor sign-in is On" })
       .getByRole("button", { name: "Turn off", exact: true })

@@ -1,5 +1,5 @@
-// 7. Phone width (375 × 812): sign-in and profile fit without horizontal scrolling.
-import { describe, it } from "vitest";
+// 7. Phone width (375 × 812): sign-in and the account pages fit without horizontal scrolling.
+import { describe, expect, it } from "vitest";
 import {
   createVerifiedAccount,
   expectNoHorizontalScroll,
@@ -44,9 +44,20 @@ describe("phone width", () => {
 
     await signIn(page, account.email, account.password);
     await page.getByRole("heading", { level: 1, name: account.name }).waitFor();
-    await page.getByRole("region", { name: "Where you're signed in" }).getByText("This device").waitFor();
     await expectNoHorizontalScroll(page, 375);
     await shot(page, "profile-375");
+
+    // The other two account pages, through the section tabs.
+    const tabs = page.getByRole("navigation", { name: "Account" });
+    await (await ready(tabs.getByRole("link", { name: "Sessions" }))).click();
+    await page.getByRole("region", { name: "Where you're signed in" }).getByText("This device").waitFor();
+    expect(await tabs.getByRole("link", { name: "Sessions" }).getAttribute("aria-current")).toBe("page");
+    await expectNoHorizontalScroll(page, 375);
+    await shot(page, "profile-sessions-375");
+    await tabs.getByRole("link", { name: "Security" }).click();
+    await page.getByRole("region", { name: /^Two-factor sign-in/ }).waitFor();
+    await expectNoHorizontalScroll(page, 375);
+    await shot(page, "profile-security-375");
 
     await page.goto("/dev/inbox");
     await page.getByRole("list", { name: "Messages" }).waitFor();

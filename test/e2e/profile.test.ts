@@ -86,7 +86,7 @@ describe("profile", () => {
     await signIn(other, account.email, account.password);
     const newPassword = `${account.password} changed`;
 
-    await page.reload();
+    await page.goto("/profile/security");
     const section = page.getByRole("region", { name: "Password", exact: true });
     const change = await ready(section.getByRole("button", { name: "Change password" }));
 
@@ -107,7 +107,7 @@ describe("profile", () => {
     await other.reload();
     expect(pathOf(other)).toBe("/sign-in");
     await page.reload();
-    expect(pathOf(page)).toBe("/profile");
+    expect(pathOf(page)).toBe("/profile/security");
 
     await fillSignIn(other, account.email, account.password);
     await pageAlert(other).getByText("The email or password is incorrect.").waitFor();

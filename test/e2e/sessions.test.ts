@@ -16,20 +16,20 @@ function sessionRows(page: Page) {
     .filter({ has: page.getByRole("cell") });
 }
 
-async function reloadProfile(page: Page, expectedRows: number) {
-  await page.goto("/profile");
+async function openSessions(page: Page, expectedRows: number) {
+  await page.goto("/profile/sessions");
   await sessionsTable(page).waitFor();
   expect(await sessionRows(page).count()).toBe(expectedRows);
 }
 
 describe("sessions", () => {
-  it("revokes another device's session from the profile; that device is signed out", async () => {
+  it("revokes another device's session from the sessions page; that device is signed out", async () => {
     const a = await browser.page();
     const account = await createVerifiedAccount(a, "sessions");
     const b = await browser.page();
     await signIn(b, account.email, account.password);
 
-    await reloadProfile(a, 2);
+    await openSessions(a, 2);
     const mine = sessionRows(a).filter({ hasText: "This device" });
     const theirs = sessionRows(a).filter({ hasNotText: "This device" });
     expect(await mine.count()).toBe(1);
@@ -51,7 +51,7 @@ describe("sessions", () => {
     await b.reload();
     expect(pathOf(b)).toBe("/sign-in");
     await a.reload();
-    expect(pathOf(a)).toBe("/profile");
+    expect(pathOf(a)).toBe("/profile/sessions");
   });
 
   it("signs out every other device with “Sign out everywhere else”", async () => {
@@ -60,7 +60,7 @@ describe("sessions", () => {
     const others = [await browser.page(), await browser.page()];
     for (const other of others) await signIn(other, account.email, account.password);
 
-    await reloadProfile(a, 3);
+    await openSessions(a, 3);
     const everywhere = await ready(sessionsTable(a).getByRole("button", { name: "Sign out everywhere else" }));
     await everywhere.click();
     await sessionsTable(a).getByRole("status").getByText("Signed out everywhere else.").waitFor();
@@ -77,6 +77,6 @@ describe("sessions", () => {
       expect(pathOf(other)).toBe("/sign-in");
     }
     await a.reload();
-    expect(pathOf(a)).toBe("/profile");
+    expect(pathOf(a)).toBe("/profile/sessions");
   });
 });

@@ -16,6 +16,7 @@ import {
   pageAlert,
   pathOf,
   ready,
+  saveRecoveryCodes,
   shot,
   signIn,
   smsCode,
@@ -42,7 +43,7 @@ function sessionRows(page: Page) {
     .filter({ has: page.getByRole("cell") });
 }
 
-/** On /profile of `page`: adds `phone` and enters the code from the inbox; this session is credited with the factor. */
+/** On /profile/security of `page`: adds `phone` and enters the code from the inbox; this session is credited with the factor. */
 async function addAndVerifyPhone(page: Page, inbox: Page, account: Account, phone: Phone): Promise<void> {
   const form = section(page, "Phone number").getByRole("form", { name: "Add a phone number" });
   const send = await ready(form.getByRole("button", { name: "Send code" }));
@@ -54,7 +55,7 @@ async function addAndVerifyPhone(page: Page, inbox: Page, account: Account, phon
   const input = await ready(page.getByRole("main").getByLabel("Verification code"));
   await input.fill(await smsCode(inbox, phone.e164, "phone verification"));
   await page.getByRole("main").getByRole("button", { name: "Verify", exact: true }).click();
-  await waitForPath(page, "/profile");
+  await waitForPath(page, "/profile/security");
   await section(page, "Phone number").getByText("Verified", { exact: true }).waitFor();
 }
 
@@ -77,6 +78,7 @@ async function enableTwoFactor(
     .getByRole("status")
     .getByText(/^Two-factor sign-in is on\./)
     .waitFor();
+  await saveRecoveryCodes(page);
   await page
     .getByRole("region", { name: "Two-factor sign-in is On" })
     .getByRole("button", { name: "Turn off", exact: true })
@@ -96,11 +98,12 @@ async function twoFactorWithLapsedSession(label: string, lapsedOptions = {}) {
   const lapsed = await lapsedContext.newPage();
   await signIn(lapsed, account.email, account.password);
 
+  await owner.goto("/profile/security");
   const phone = newPhoneNumber();
   await addAndVerifyPhone(owner, inbox, account, phone);
   await enableTwoFactor(owner, account, { signOutOthers: false });
   // Kept: the other browser is still signed in, and its session never passed a second factor.
-  await lapsed.goto("/profile");
+  await lapsed.goto("/profile/security");
   await lapsed.getByRole("region", { name: "Two-factor sign-in is On" }).waitFor();
   expect((await sessionOf(lapsedContext)).secondFactorAt).toBeNull();
   return { account, phone, owner, inbox, lapsed, lapsedContext };
@@ -173,12 +176,13 @@ describe("step-up", () => {
     const after = await sessionOf(lapsedContext);
     expect(after.id).not.toBe(before.id);
     expect(after.secondFactorAt).not.toBeNull();
-    // The page keeps working on the new cookie: the sessions table shows this device alone, marked as such.
-    await sessionRows(lapsed).filter({ hasNotText: "This device" }).waitFor({ state: "detached" });
-    expect(await sessionRows(lapsed).count()).toBe(1);
-    await sessionRows(lapsed).filter({ hasText: "This device" }).waitFor();
-    await lapsed.getByRole("main").getByText("Confirmed a change with a code by text message").first().waitFor();
+    await lapsed.getByRole("main").getByText("Confirmed a change with a second factor").first().waitFor();
     await shot(lapsed, "step-up-password-done-390");
+    // The browser keeps working on the new cookie: the sessions page shows this device alone, marked as such.
+    await lapsed.goto("/profile/sessions");
+    await sessionRows(lapsed).filter({ hasText: "This device" }).waitFor();
+    expect(await sessionRows(lapsed).count()).toBe(1);
+    await lapsed.goto("/profile/security");
 
     // The browser that turned two-factor on was signed out by the password change.
     await owner.reload();
@@ -254,6 +258,7 @@ describe("step-up", () => {
     await signIn(other, account.email, account.password);
 
     const phone = newPhoneNumber();
+    await owner.goto("/profile/security");
     await addAndVerifyPhone(owner, inbox, account, phone);
     await owner.setViewportSize({ width: 390, height: 844 });
     await twoFactorSection(owner).scrollIntoViewIfNeeded();
@@ -264,7 +269,7 @@ describe("step-up", () => {
 
     await other.reload();
     expect(pathOf(other)).toBe("/sign-in");
-    await owner.reload();
+    await owner.goto("/profile/sessions");
     await sessionRows(owner).first().waitFor();
     expect(await sessionRows(owner).count()).toBe(1);
   });

@@ -324,6 +324,26 @@ export function headerSignOut(page: Page): Locator {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Recovery codes (shown once when the first second factor is turned on, and when new ones are made)
+
+export function recoveryCodesPanel(page: Page): Locator {
+  return page.getByRole("main").getByRole("form", { name: "Save your recovery codes" });
+}
+
+/** The panel's 10 codes, read from the page; then "I saved these codes" and Done, and the panel is gone. */
+export async function saveRecoveryCodes(page: Page): Promise<string[]> {
+  const panel = recoveryCodesPanel(page);
+  const list = panel.getByRole("list", { name: "Recovery codes" });
+  await list.waitFor();
+  const codes = (await list.getByRole("listitem").allInnerTexts()).map((code) => code.trim());
+  expect(codes).toHaveLength(10);
+  await (await ready(panel.getByRole("checkbox", { name: "I saved these codes" }))).check();
+  await panel.getByRole("button", { name: "Done", exact: true }).click();
+  await panel.waitFor({ state: "detached" });
+  return codes;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // A real PNG (the avatar upload sniffs magic bytes; the page should also be able to draw it)
 
 export function makePng(width = 96, height = 96): Buffer {

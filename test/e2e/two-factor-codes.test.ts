@@ -22,6 +22,7 @@ import {
   resendButton,
   signOutAndIn,
   startSignIn,
+  openSecurity,
   twoFactorAccount,
   verifyPhone,
   wrongCodes,
@@ -37,6 +38,7 @@ describe("SMS two-factor: wrong codes", () => {
     const inbox = await context.newPage();
     const account = await createVerifiedAccount(page, "twofactor-attempts");
     const phone = newPhoneNumber();
+    await openSecurity(page);
 
     // Phone verification: the same rules as the sign-in code.
     const verificationId = await addPhone(page, account, phone);

@@ -10,6 +10,8 @@ import {
   newPhoneNumber,
   pathOf,
   ready,
+  recoveryCodesPanel,
+  saveRecoveryCodes,
   shot,
   smsCode,
   waitForPath,
@@ -22,6 +24,12 @@ export type Phone = ReturnType<typeof newPhoneNumber>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Steps
+
+/** The account's security page (password, phone, second factors), where these steps happen. */
+export async function openSecurity(page: Page): Promise<void> {
+  await page.goto("/profile/security");
+  await page.getByRole("heading", { level: 1, name: "Security" }).waitFor();
+}
 
 export function phoneSection(page: Page) {
   return page.getByRole("region", { name: "Phone number", exact: true });
@@ -40,7 +48,7 @@ export function resendButton(page: Page) {
 }
 
 /**
- * On /profile: picks the country, types the national number and the password, sends the code; ends on
+ * On /profile/security: picks the country, types the national number and the password, sends the code; ends on
  * /profile/phone. Returns the verification id the API answered with (to check it never reaches a URL).
  */
 export async function addPhone(page: Page, account: Account, phone: Phone, screenshot?: string): Promise<string> {
@@ -64,13 +72,13 @@ export async function addPhone(page: Page, account: Account, phone: Phone, scree
   return verificationId;
 }
 
-/** On /profile/phone: the code from the inbox tab, then back on /profile with the number verified. */
+/** On /profile/phone: the code from the inbox tab, then back on /profile/security with the number verified. */
 export async function verifyPhone(page: Page, inbox: Page, phone: Phone): Promise<string> {
   const input = await ready(codeInput(page));
   const code = await smsCode(inbox, phone.e164, "phone verification");
   await input.fill(code);
   await page.getByRole("main").getByRole("button", { name: "Verify", exact: true }).click();
-  await waitForPath(page, "/profile");
+  await waitForPath(page, "/profile/security");
   await page.getByText("Your phone number is verified. You can turn on two-factor sign-in below.").waitFor();
   const section = phoneSection(page);
   await section.getByText(maskedPhone(phone), { exact: true }).waitFor();
@@ -78,7 +86,7 @@ export async function verifyPhone(page: Page, inbox: Page, phone: Phone): Promis
   return code;
 }
 
-/** On /profile: "Turn on", the password, and the card says two-factor is on. */
+/** On /profile/security: "Turn on", the password, and the card says two-factor is on. */
 export async function enableTwoFactor(page: Page, account: Account, phone: Phone): Promise<void> {
   const section = twoFactorSection(page);
   await (await ready(section.getByRole("button", { name: "Turn on", exact: true }))).click();
@@ -90,6 +98,10 @@ export async function enableTwoFactor(page: Page, account: Account, phone: Phone
     .getByRole("status")
     .getByText(`Two-factor sign-in is on. From now on we'll text a code to ${maskedPhone(phone)} when you sign in.`)
     .waitFor();
+  // The first second factor brings the recovery codes, with a word for the stronger factors; the card moves on
+  // once they are saved.
+  await recoveryCodesPanel(page).getByText("also add an authenticator app or a passkey", { exact: false }).waitFor();
+  await saveRecoveryCodes(page);
   // After the refresh the badge and the button follow.
   await page
     .getByRole("region", { name: "Two-factor sign-in is On" })
@@ -97,13 +109,14 @@ export async function enableTwoFactor(page: Page, account: Account, phone: Phone
     .waitFor();
 }
 
-/** A verified account with a verified phone and two-factor on, signed in on `page` (on /profile). */
+/** A verified account with a verified phone and two-factor on, signed in on `page` (on /profile/security). */
 export async function twoFactorAccount(
   page: Page,
   inbox: Page,
   label: string,
 ): Promise<{ account: Account; phone: Phone; secrets: string[] }> {
   const account = await createVerifiedAccount(page, label);
+  await openSecurity(page);
   const phone = newPhoneNumber();
   const verificationId = await addPhone(page, account, phone);
   const code = await verifyPhone(page, inbox, phone);
@@ -116,7 +129,7 @@ export async function twoFactorAccount(
  * the code field ready. Returns the challenge id and the binding secret from the challenge cookie.
  */
 export async function signOutAndIn(page: Page, account: Account): Promise<string[]> {
-  if (pathOf(page) === "/profile") {
+  if (pathOf(page).startsWith("/profile")) {
     await (await ready(headerSignOut(page))).click();
     await waitForPath(page, "/");
   }

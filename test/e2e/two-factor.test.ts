@@ -21,6 +21,7 @@ import {
   expectOneTimeCodeInput,
   expectOnlyMaskedNumber,
   expectResendCountdown,
+  openSecurity,
   phoneSection,
   phoneSize,
   signOutAndIn,
@@ -39,8 +40,9 @@ describe("SMS two-factor", () => {
     const inbox = await context.newPage();
     const account = await createVerifiedAccount(page, "twofactor");
     const phone = newPhoneNumber();
+    await openSecurity(page);
 
-    // Profile: no number yet, and the switch is disabled until there is a verified one.
+    // Security page: no number yet, and the switch is disabled until there is a verified one.
     const section = phoneSection(page);
     await section.getByText("No phone number yet.").waitFor();
     const switchOff = await ready(twoFactorSection(page).getByRole("button", { name: "Turn on", exact: true }));
@@ -79,13 +81,14 @@ describe("SMS two-factor", () => {
     await waitForPath(page, "/profile");
     await page.getByRole("heading", { level: 1, name: account.name }).waitFor();
     await headerSignOut(page).waitFor();
+    await openSecurity(page);
     await page.getByRole("region", { name: "Two-factor sign-in is On" }).waitFor();
 
     expectNoSecretsInUrls(
       recorded,
       phone,
       [verificationId, phoneCode, signInCode, ...challenge],
-      ["/profile", "/profile/phone", "/sign-in", "/sign-in/verify", "/dev/inbox"],
+      ["/profile", "/profile/security", "/profile/phone", "/sign-in", "/sign-in/verify", "/dev/inbox"],
     );
   });
 
@@ -96,6 +99,7 @@ describe("SMS two-factor", () => {
     const inbox = await context.newPage();
     const account = await createVerifiedAccount(page, "twofactor-narrow");
     const phone = newPhoneNumber();
+    await openSecurity(page);
 
     // The add-number form, with a country picker whose longest option is far wider than the screen.
     await ready(phoneSection(page).getByRole("button", { name: "Send code" }));

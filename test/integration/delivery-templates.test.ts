@@ -17,8 +17,15 @@ const sampleData: { [T in EmailTemplate]: MessageData<T> } = {
   phone_removed: { name: "Alice" },
   two_factor_enabled: { name: "Alice", phoneHint: "+1 ••• ••• 4567" },
   two_factor_disabled: { name: "Alice" },
+  second_factor_added: { name: "Alice", factor: "an authenticator app" },
+  second_factor_removed: { name: "Alice", factor: "an authenticator app" },
+  recovery_codes_generated: { name: "Alice" },
+  recovery_code_used: { name: "Alice", left: "9" },
   code_entry_blocked: { name: "Alice" },
   sign_in_locked: { name: "Alice", link, ip: "203.0.113.7" },
+  account_recovery_link: { name: "Alice", link },
+  account_recovery_started: { name: "Alice", ip: "203.0.113.7" },
+  account_recovery_completed: { name: "Alice" },
 };
 
 describe("email templates", () => {

@@ -1,7 +1,16 @@
 import { expect, it } from "vitest";
 import { randomId } from "../../src/core/crypto";
 import { purgeExpired } from "../../src/db/maintenance";
-import { challenges, oneTimeTokens, sessions, signInThrottles, users } from "../../src/db/schema";
+import {
+  challenges,
+  oneTimeTokens,
+  passkeyCeremonies,
+  sessions,
+  signInThrottles,
+  totpCredentials,
+  trustedBrowsers,
+  users,
+} from "../../src/db/schema";
 import { forEachDatabase } from "../helpers/databases";
 
 const HOUR = 3600 * 1000;
@@ -64,12 +73,48 @@ forEachDatabase("purgeExpired", (ctx) => {
         challenge("done", at(5 * 60_000), at(-60_000)),
       ]);
 
+    const ceremony = (id: string, expiresAt: Date, usedAt: Date | null) => ({
+      id,
+      purpose: "sign_in" as const,
+      challenge: `challenge-${id}`,
+      expiresAt,
+      usedAt,
+    });
+    await ctx.db
+      .insert(passkeyCeremonies)
+      .values([
+        ceremony("pending", at(60_000), null),
+        ceremony("lapsed", at(-1), null),
+        ceremony("spent", at(60_000), at(-1)),
+      ]);
+    const trusted = (id: string, expiresAt: Date) => ({ id, userId, secretHash: Buffer.alloc(32), expiresAt });
+    await ctx.db.insert(trustedBrowsers).values([trusted("trusted", at(DAY)), trusted("stale", at(-1))]);
+    const otherId = randomId();
+    await ctx.db.insert(users).values({ id: otherId, email: `${otherId}@example.com`, name: "Purge" });
+    await ctx.db.insert(totpCredentials).values([
+      { userId, secret: Buffer.alloc(40), createdAt: at(-2 * DAY) },
+      { userId: otherId, secret: Buffer.alloc(40), createdAt: at(-2 * DAY), confirmedAt: at(-2 * DAY) },
+    ]);
+
     expect(await purgeExpired(ctx.db, now, IDLE_SECONDS)).toEqual({
       sessions: 2,
       linkTokens: 2,
       challenges: 2,
       signInThrottles: 0,
+      passkeyCeremonies: 2,
+      trustedBrowsers: 1,
+      totpSetups: 1,
     });
+    expect((await ctx.db.select({ id: passkeyCeremonies.id }).from(passkeyCeremonies)).map((r) => r.id)).toEqual([
+      "pending",
+    ]);
+    expect((await ctx.db.select({ id: trustedBrowsers.id }).from(trustedBrowsers)).map((r) => r.id)).toEqual([
+      "trusted",
+    ]);
+    // A confirmed app is never purged, however old.
+    expect((await ctx.db.select({ id: totpCredentials.userId }).from(totpCredentials)).map((r) => r.id)).toEqual([
+      otherId,
+    ]);
     expect((await ctx.db.select({ id: sessions.id }).from(sessions)).map((r) => r.id)).toEqual(["live"]);
     expect((await ctx.db.select({ id: oneTimeTokens.id }).from(oneTimeTokens)).map((r) => r.id).sort()).toEqual([
       "fresh",
@@ -83,6 +128,9 @@ forEachDatabase("purgeExpired", (ctx) => {
       linkTokens: 0,
       challenges: 0,
       signInThrottles: 0,
+      passkeyCeremonies: 0,
+      trustedBrowsers: 0,
+      totpSetups: 0,
     });
   });
 
@@ -109,6 +157,9 @@ forEachDatabase("purgeExpired", (ctx) => {
       linkTokens: 0,
       challenges: 0,
       signInThrottles: 1,
+      passkeyCeremonies: 0,
+      trustedBrowsers: 0,
+      totpSetups: 0,
     });
     expect((await ctx.db.select({ key: signInThrottles.key }).from(signInThrottles)).map((r) => r.key).sort()).toEqual([
       "counting-recent",

@@ -51,7 +51,7 @@ forEachServer("sign-in with SMS two-factor", (ctx) => {
       twoFactorRequired: true,
       challenge: {
         id: challengeId,
-        methods: ["sms"],
+        methods: ["sms", "recovery_code"],
         phoneHint: `+1 ••• ••• ${user.phone.slice(-4)}`,
         expiresAt: expect.any(String),
         resendAt: expect.any(String),
@@ -170,7 +170,7 @@ forEachServer("sign-in with SMS two-factor", (ctx) => {
     expect(state.status).toBe(200);
     expect(state.body).toEqual({
       id: challengeId,
-      methods: ["sms"],
+      methods: ["sms", "recovery_code"],
       phoneHint: `+1 ••• ••• ${user.phone.slice(-4)}`,
       expiresAt: expect.any(String),
       codeExpiresAt: expect.any(String),

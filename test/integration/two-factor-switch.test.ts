@@ -32,7 +32,9 @@ forEachServer("the SMS two-factor switch", (ctx) => {
 
     const on = await toggle(user.client, true, user.password);
     expect(on.status).toBe(200);
-    expect(on.body.user.twoFactor).toEqual({ sms: true, totp: false, passkeys: 0, recoveryCodesLeft: 0 });
+    expect(on.body.user.twoFactor).toEqual({ sms: true, totp: false, passkeys: 0, recoveryCodesLeft: 10 });
+    // The first factor brings the recovery codes, shown this once.
+    expect(on.body.recoveryCodes).toHaveLength(10);
     expect(await eventTypes(user.client)).toContain("two_factor_enabled");
     const mail = await lastEmail(ctx.server, user.email, /Two-step sign-in is on/);
     expect(mail!.body).toContain(`+1 ••• ••• ${phone.slice(-4)}`);

@@ -33,6 +33,8 @@ const challenge: Challenge = {
   phoneNumber: "+447700900123",
   codeHash: null,
   codeExpiresAt: new Date(now.getTime() + 300_000),
+  webauthnChallenge: null,
+  smsError: null,
   attempts: 0,
   sends: 1,
   resendAt: now,

@@ -83,7 +83,8 @@ describe("password fields (ASVS 6.2.6, 6.2.7; NIST SP 800-63B 5.1.1.2)", () => {
       "app/sign-up/components.tsx",
       "app/reset-password/components.tsx",
       "app/profile/account-forms.tsx",
-      "app/profile/phone.tsx",
+      "app/profile/security/password.tsx",
+      "app/profile/security/phone.tsx",
       "app/components/PasswordConfirm.tsx",
     ]) {
       expect(filesWithFields, file).toContain(file);
@@ -126,7 +127,7 @@ describe("password fields (ASVS 6.2.6, 6.2.7; NIST SP 800-63B 5.1.1.2)", () => {
       (input) => input.attributes.get("autoComplete") === "new-password" && input.attributes.get("name") !== "confirm",
     );
     expect(choosing.map((input) => input.file).sort()).toEqual([
-      "app/profile/account-forms.tsx",
+      "app/profile/security/password.tsx",
       "app/reset-password/components.tsx",
       "app/sign-up/components.tsx",
     ]);

@@ -22,6 +22,8 @@ const sampleField: Record<string, string> = {
   phoneHint: "+1 ••• ••• 4567",
   ip: "203.0.113.7",
   code: "123456",
+  factor: "an authenticator app",
+  left: "9",
 };
 
 function fullData(type: MessageType): Record<string, string> {

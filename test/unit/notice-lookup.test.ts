@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ownEntry, profileNotice, signInNotice } from "../../app/lib/lookups";
+import { ownEntry, securityNotice, signInNotice } from "../../app/lib/lookups";
 
 /**
  * Pen test: `/sign-in?notice=toString` and `/profile?notice=constructor` answered 500: the notice table was a
@@ -24,12 +24,12 @@ describe("notice lookups", () => {
     expect(signInNotice("password-reset")).toMatch(/password was changed/);
     expect(signInNotice("signed-out")).toBe("You're signed out.");
     expect(signInNotice("sign-in-ended")).toMatch(/new code/);
-    expect(profileNotice("phone-verified")).toMatch(/phone number is verified/);
+    expect(securityNotice("phone-verified")).toMatch(/phone number is verified/);
   });
 
   it.each(inherited)("find nothing for the inherited name %s", (key) => {
     expect(signInNotice(key)).toBeUndefined();
-    expect(profileNotice(key)).toBeUndefined();
+    expect(securityNotice(key)).toBeUndefined();
   });
 
   it("find nothing for a missing, repeated or unknown key", () => {
@@ -38,7 +38,7 @@ describe("notice lookups", () => {
     }
     // Each page has its own list.
     expect(signInNotice("phone-verified")).toBeUndefined();
-    expect(profileNotice("signed-out")).toBeUndefined();
+    expect(securityNotice("signed-out")).toBeUndefined();
   });
 });
 

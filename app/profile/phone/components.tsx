@@ -16,23 +16,23 @@ export function PhoneVerification({ verification }: { verification: PendingPhone
       verify={async (code) => {
         await api.verifyPhone({ verificationId, code });
         // Replace, not push: Back must not return to a code that is already used.
-        router.replace("/profile?notice=phone-verified");
+        router.replace("/profile/security?notice=phone-verified");
         return "navigating";
       }}
       resend={() => api.resendPhoneCode({ verificationId })}
       gone={{
         title: "This code can no longer be used",
-        restart: { href: "/profile#phone", label: "Back to your profile" },
+        restart: { href: "/profile/security#phone", label: "Back to your security settings" },
         children: (
           <p>
-            It expired, or too many wrong codes were entered. To get a new code, enter your number again on your
-            profile.
+            It expired, or too many wrong codes were entered. To get a new code, enter your number again in your
+            security settings.
           </p>
         ),
       }}
       footer={
         <>
-          Wrong number? <Link href="/profile#phone">Change it on your profile</Link>
+          Wrong number? <Link href="/profile/security#phone">Change it in your security settings</Link>
         </>
       }
     />

@@ -15,11 +15,11 @@ export default async function PhoneVerificationPage() {
     return (
       <ChallengeGone
         title="No number is waiting for a code"
-        restart={{ href: "/profile#phone", label: "Back to your profile" }}
+        restart={{ href: "/profile/security#phone", label: "Back to your security settings" }}
       >
         <p>
-          The code may have expired, or the number is already verified. To get a new code, enter your number again on
-          your profile.
+          The code may have expired, or the number is already verified. To get a new code, enter your number again in
+          your security settings.
         </p>
       </ChallengeGone>
     );

@@ -125,6 +125,7 @@ async function isRightCode(deps: Deps, challenge: Challenge, code: string): Prom
 /** A code texted to the account's verified number (or, while verifying one, to the new number). */
 export const smsFactor: SecondFactor<"sms"> = {
   method: "sms",
+  backup: false,
   isEnrolled: (user: User) => Boolean(user.twoFactorSms && user.phoneVerifiedAt && user.phoneNumber),
   // Every challenge records the number its codes go to: a sign-in or step-up the account's, a phone
   // verification the new one (proving it is how SMS is enrolled).

@@ -97,6 +97,17 @@ export function challengeStore(db: Database): ChallengeStore {
         .returning();
       return row ?? null;
     },
+    async setWebauthnChallenge(id, webauthnChallenge, now) {
+      const [row] = await db
+        .update(challenges)
+        .set({ webauthnChallenge })
+        .where(and(eq(challenges.id, id), isNull(challenges.completedAt), gt(challenges.expiresAt, now)))
+        .returning();
+      return row ?? null;
+    },
+    async recordSmsError(id, smsError) {
+      await db.update(challenges).set({ smsError }).where(eq(challenges.id, id));
+    },
     async completeChallenge(id, now) {
       const done = await db
         .update(challenges)

@@ -1,12 +1,17 @@
 import type { Repository } from "../../core/repository";
 import type { Database } from "../client";
 import { enqueueMessage } from "../outbox";
+import { accountRecoveryStore } from "./account-recoveries";
 import { avatarStore } from "./avatars";
 import { challengeStore } from "./challenges";
 import { oneTimeTokenStore } from "./one-time-tokens";
+import { passkeyStore } from "./passkeys";
 import { securityEventStore } from "./security-events";
 import { sessionStore } from "./sessions";
 import { signInThrottleStore } from "./sign-in-throttles";
+import { recoveryCodeStore } from "./recovery-codes";
+import { totpStore } from "./totp";
+import { trustedBrowserStore } from "./trusted-browsers";
 import { userStore } from "./users";
 
 type Sealer = { seal(plain: string): Buffer };
@@ -21,8 +26,13 @@ export function createRepository(db: Database, sealer: Sealer): Repository {
     ...sessionStore(db),
     ...oneTimeTokenStore(db),
     ...challengeStore(db),
+    ...passkeyStore(db),
     ...signInThrottleStore(db),
     ...securityEventStore(db),
+    ...totpStore(db),
+    ...recoveryCodeStore(db),
+    ...trustedBrowserStore(db),
+    ...accountRecoveryStore(db),
     enqueue: (message) => enqueueMessage(db, sealer, message),
   };
 }

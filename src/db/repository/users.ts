@@ -109,15 +109,16 @@ export function userStore(db: Database): UserStore {
         .set({ expiresAt: now })
         .where(and(eq(challenges.userId, userId), isNull(challenges.completedAt), gt(challenges.expiresAt, now)));
       // So was every link that could still set a password or an address: a reset link, an email change started by
-      // a session that is about to be signed out, a sign-up link carrying a stranger's password. Unlock links stay
-      // (they only lift a sign-in lock and prove the inbox).
+      // a session that is about to be signed out, a sign-up link carrying a stranger's password, a "lost everything"
+      // recovery link asked for under the old credentials. Unlock links stay (they only lift a sign-in lock and prove
+      // the inbox).
       await db
         .update(oneTimeTokens)
         .set({ usedAt: now })
         .where(
           and(
             eq(oneTimeTokens.userId, userId),
-            inArray(oneTimeTokens.purpose, ["reset_password", "change_email", "verify_email"]),
+            inArray(oneTimeTokens.purpose, ["reset_password", "change_email", "verify_email", "account_recovery"]),
             isNull(oneTimeTokens.usedAt),
           ),
         );

@@ -141,6 +141,39 @@ const templates: { [T in EmailTemplate]: WriteEmail<T> } = {
     subject: `Two-step sign-in is off for ${app.appName}`,
     blocks: [greeting(data.name), `Signing in to ${app.appName} now needs only your password.`, ...resetIfNotYou(app)],
   }),
+  second_factor_added: (data, app) => ({
+    subject: `A sign-in method was added to your ${app.appName} account`,
+    blocks: [
+      greeting(data.name),
+      `You can now use ${data.factor} as the second step when you sign in to ${app.appName}.`,
+      ...resetIfNotYou(app),
+    ],
+  }),
+  second_factor_removed: (data, app) => ({
+    subject: `A sign-in method was removed from your ${app.appName} account`,
+    blocks: [
+      greeting(data.name),
+      `You can no longer use ${data.factor} to sign in to ${app.appName}. Two-step sign-in stays on with your other methods.`,
+      ...resetIfNotYou(app),
+    ],
+  }),
+  recovery_codes_generated: (data, app) => ({
+    subject: `New recovery codes for ${app.appName}`,
+    blocks: [
+      greeting(data.name),
+      `New recovery codes were made for your ${app.appName} account. The earlier ones no longer work.`,
+      ...resetIfNotYou(app),
+    ],
+  }),
+  recovery_code_used: (data, app) => ({
+    subject: `A recovery code was used on ${app.appName}`,
+    blocks: [
+      greeting(data.name),
+      `A recovery code was just used to confirm a sign-in or a change on your ${app.appName} account. Codes left: ${data.left}.`,
+      "When few are left, make new ones on your security page.",
+      ...resetIfNotYou(app),
+    ],
+  }),
   code_entry_blocked: (data, app) => ({
     subject: `Too many wrong sign-in codes on ${app.appName}`,
     blocks: [
@@ -161,6 +194,38 @@ const templates: { [T in EmailTemplate]: WriteEmail<T> } = {
       { label: "Unlock sign-in", url: appLink(data.link, app) },
       "The link is valid for 24 hours and works once. If the attempts weren't yours, your password held; choosing a new one makes it safer still:",
       { label: "Reset your password", url: appPage(app, "/forgot-password") },
+    ],
+  }),
+
+  account_recovery_link: (data, app) => ({
+    subject: `Recover your ${app.appName} account`,
+    blocks: [
+      greeting(data.name),
+      `Someone signed in to your ${app.appName} account with its password and said they can no longer use any of its second sign-in steps. ` +
+        "If that was you, follow this link to start account recovery:",
+      { label: "Start account recovery", url: appLink(data.link, app) },
+      "After a 24-hour wait, during which we tell you by email and text message, your next sign-in with your password removes every second step (text message, authenticator app, passkeys, recovery codes) so you can set them up again.",
+      "The link is valid for 1 hour and works once. If it wasn't you, someone knows your password: don't follow the link, and change your password.",
+      { label: "Reset your password", url: appPage(app, "/forgot-password") },
+    ],
+  }),
+  account_recovery_started: (data, app) => ({
+    subject: `Account recovery started on your ${app.appName} account`,
+    blocks: [
+      greeting(data.name),
+      `Account recovery was started on your ${app.appName} account (from ${data.ip}). In 24 hours, the next sign-in with your password will remove every second sign-in step: text message, authenticator app, passkeys and recovery codes.`,
+      "If this was you, there is nothing to do: sign in after the wait and set up your second step again.",
+      "If it wasn't you, cancel it now: sign in with your second step (that cancels it), or cancel it on your profile page. Then change your password, since whoever started it knows it.",
+      { label: "Sign in", url: appPage(app, "/sign-in") },
+    ],
+  }),
+  account_recovery_completed: (data, app) => ({
+    subject: `The second sign-in steps of your ${app.appName} account were removed`,
+    blocks: [
+      greeting(data.name),
+      `Account recovery finished: every second sign-in step of your ${app.appName} account was removed and every other device was signed out. Signing in now needs only your password.`,
+      "Set up a second step again on your profile page.",
+      ...resetIfNotYou(app),
     ],
   }),
 };

@@ -30,6 +30,8 @@ const texts: { [T in SmsTemplate]: WriteSms<T> } = {
     `${app.appName}: this number was replaced on your account and will no longer get sign-in codes. If you didn't do this, reset your password at ${app.appUrl}/forgot-password`,
   phone_removed_notice: (_data, app) =>
     `${app.appName}: this number was removed from your account and will no longer get sign-in codes. If you didn't do this, reset your password at ${app.appUrl}/forgot-password`,
+  account_recovery_started_notice: (_data, app) =>
+    `${app.appName}: account recovery was started on your account. In 24 hours it removes your two-step sign-in. Not you? Sign in with your second step to cancel it: ${app.appUrl}/sign-in`,
 };
 
 /** Rendered from stored data, so the data is checked again here: a message may predate a template's change. */

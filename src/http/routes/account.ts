@@ -43,7 +43,7 @@ const SessionListItem = z
   })
   .openapi("SessionListItem");
 
-function describeUserAgent(userAgent: string | null): { browser: string | null; os: string | null } {
+export function describeUserAgent(userAgent: string | null): { browser: string | null; os: string | null } {
   if (!userAgent) return { browser: null, os: null };
   const parsed = new UAParser(userAgent).getResult();
   const join = (name?: string, version?: string) =>

@@ -7,7 +7,7 @@ import { signIn } from "../../core/sign-in";
 import { unlockSignIn } from "../../core/sign-in-throttle";
 import { resendVerification, signUp } from "../../core/sign-up";
 import { verifyEmail } from "../../core/verify-email";
-import { clearSessionCookie, readKnownDeviceCookie } from "../cookies";
+import { clearSessionCookie, readKnownDeviceCookie, readTrustedBrowserCookie } from "../cookies";
 import type { AppEnv } from "../env";
 import { errorResponse, failureResponse } from "../errors";
 import { clientInfo, clientStartingChallenge } from "../middleware/session";
@@ -114,12 +114,11 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     }),
     async (c) => {
       const client = clientStartingChallenge(c);
-      const result = await signIn(
-        c.var.services.deps,
-        c.req.valid("json"),
-        client,
-        readKnownDeviceCookie(c, c.var.services.config),
-      );
+      const { config, deps } = c.var.services;
+      const result = await signIn(deps, c.req.valid("json"), client, {
+        knownDevice: readKnownDeviceCookie(c, config),
+        trustedBrowser: readTrustedBrowserCookie(c, config),
+      });
       return result.ok ? signedInResponse(c, result.result, client) : failureResponse(c, result);
     },
   )

@@ -7,7 +7,6 @@ import {
   verifyPhone,
 } from "../../core/phone";
 import { presentUser } from "../../core/present";
-import { sendStepUpCode, stepUpState, verifyStepUp } from "../../core/step-up";
 import { setSmsTwoFactor } from "../../core/two-factor";
 import type { AppEnv } from "../env";
 import { failureResponse } from "../errors";
@@ -31,16 +30,7 @@ const Verification = z
     attemptsLeft: z.number().int(),
   })
   .openapi("PhoneVerification");
-const StepUpState = z
-  .object({
-    phoneHint: z.string().nullable(),
-    expiresAt: z.string().datetime(),
-    resendAt: z.string().datetime(),
-    codeExpiresAt: z.string().datetime().nullable(),
-    attemptsLeft: z.number().int(),
-  })
-  .openapi("StepUpState");
-const sendErrors = errors(
+export const sendErrors = errors(
   [400, "invalid_phone, unsupported_country, phone_opted_out"],
   [429, "resend_too_soon or sms_limit (Retry-After)"],
   [503, "sms_unavailable: the SMS provider is misconfigured or down"],
@@ -178,72 +168,22 @@ phoneRoutes
         }),
       ),
       responses: {
-        ...userResponse,
+        200: {
+          description: "The updated user, and the recovery codes when two-factor just turned on (shown once)",
+          content: {
+            "application/json": {
+              schema: z.object({ user: User, recoveryCodes: z.array(z.string()).length(10).optional() }),
+            },
+          },
+        },
         ...errors([409, "phone_not_verified"], unauthenticated, STEP_UP_ERROR, [429, "rate_limited"]),
       },
     }),
     async (c) => {
       const { user, session } = signedIn(c);
       const switched = await setSmsTwoFactor(c.var.services.deps, user, session, c.req.valid("json"), clientInfo(c));
-      return switched.ok ? c.json({ user: presentUser(switched.user) }, 200) : failureResponse(c, switched);
-    },
-  )
-  .openapi(
-    createRoute({
-      method: "post",
-      path: "/step-up/send",
-      tags: tag,
-      summary:
-        "Step-up: text a code to the account's verified number, to confirm a security change in this session (60 s cooldown)",
-      request: jsonBody(z.object({ method: z.literal("sms") })),
-      responses: {
-        202: { description: "Code sent", content: { "application/json": { schema: StepUpState } } },
-        ...sendErrors,
-        ...errors([400, "invalid_request: two-factor is not on"], unauthenticated, [409, "credentials_changed"]),
-      },
-    }),
-    async (c) => {
-      const { user, session } = signedIn(c);
-      const sent = await sendStepUpCode(c.var.services.deps, user, session, clientInfo(c));
-      if (!sent.ok) return failureResponse(c, sent);
-      const { ok: _ok, ...state } = sent;
-      return c.json(state, 202);
-    },
-  )
-  .openapi(
-    createRoute({
-      method: "get",
-      path: "/step-up",
-      tags: tag,
-      summary: "This session's step-up in progress, if any",
-      responses: {
-        200: { description: "In progress", content: { "application/json": { schema: StepUpState } } },
-        ...errors([404, "not_found"], unauthenticated),
-      },
-    }),
-    async (c) => {
-      const state = await stepUpState(c.var.services.deps, signedIn(c).session);
-      if (!state.ok) return failureResponse(c, state);
-      const { ok: _ok, ...rest } = state;
-      return c.json(rest, 200);
-    },
-  )
-  .openapi(
-    createRoute({
-      method: "post",
-      path: "/step-up",
-      tags: tag,
-      summary: "Step-up: the code proves the second factor; this session may make security changes for 10 minutes",
-      request: jsonBody(z.object({ method: z.literal("sms"), code: Code })),
-      responses: {
-        204: { description: "This session passed a second factor now" },
-        ...errors([400, "invalid_code (with attemptsLeft)"], expired, [429, "too_many_attempts"], unauthenticated),
-      },
-    }),
-    async (c) => {
-      const { user, session } = signedIn(c);
-      const { method, code } = c.req.valid("json");
-      const verified = await verifyStepUp(c.var.services.deps, user, session, { method, code }, clientInfo(c));
-      return verified.ok ? c.body(null, 204) : failureResponse(c, verified);
+      if (!switched.ok) return failureResponse(c, switched);
+      const { recoveryCodes } = switched;
+      return c.json({ user: presentUser(switched.user), ...(recoveryCodes ? { recoveryCodes } : {}) }, 200);
     },
   );

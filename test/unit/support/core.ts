@@ -59,6 +59,7 @@ export async function openCoreHarness(): Promise<CoreHarness> {
       sessionIdleTimeoutSeconds: 7 * DAY_SECONDS,
       sessionAbsoluteTimeoutSeconds: 30 * DAY_SECONDS,
       sms: { allowedCountries: null, globalHourlyLimit: 200 },
+      accountRecovery: "off",
     },
     limiter,
     // Codes made here; delivery is the worker's business (tested in integration), so messages stay queued.

@@ -33,11 +33,19 @@ export function PhoneSettings({ user, pending, countries, defaultCountry }: Phon
   const [removing, setRemoving] = useState(false);
   const [removedNotice, setRemovedNotice] = useState<string | null>(null);
   const [, startRefresh] = useTransition();
+  // Removing the number ends SMS codes; two-factor sign-in itself ends only if they were its one factor.
+  const endsTwoFactor = user.twoFactor.sms && !user.twoFactor.totp && !Number(user.twoFactor.passkeys);
 
   async function remove(currentPassword: string) {
     await api.removePhone({ currentPassword });
     setRemoving(false);
-    setRemovedNotice(user.twoFactor.sms ? "Phone number removed. Two-factor sign-in is off." : "Phone number removed.");
+    setRemovedNotice(
+      endsTwoFactor
+        ? "Phone number removed. Two-factor sign-in is off."
+        : user.twoFactor.sms
+          ? "Phone number removed. Sign-ins no longer offer a texted code."
+          : "Phone number removed.",
+    );
     setEditing(true);
     // The two-factor card below reads the same user: it must show "off" now.
     startRefresh(() => router.refresh());
@@ -79,8 +87,8 @@ export function PhoneSettings({ user, pending, countries, defaultCountry }: Phon
             onCancel={() => setRemoving(false)}
             stepUpPurpose="remove this number"
           >
-            <p className="small" style={{ margin: 0 }}>
-              {user.twoFactor.sms
+            <p className="small flush">
+              {endsTwoFactor
                 ? "Two-factor sign-in will be turned off: after this, your password alone signs you in."
                 : "We'll stop texting this number."}{" "}
               Enter your password to confirm.
@@ -173,7 +181,7 @@ function NewPhoneForm({ countries, defaultCountry, replacing, autoFocus, onCance
       <form method="post" onSubmit={onSubmit} aria-label={replacing ? "Change phone number" : "Add a phone number"}>
         <FormError error={form.error} ref={form.errorRef} fieldIds={fieldIds} message={smsErrorText(form.error)} />
         {replacing && (
-          <p className="muted small" style={{ margin: 0 }}>
+          <p className="muted small flush">
             Your current number stays in use until you enter the code we text to the new one.
           </p>
         )}

@@ -56,9 +56,7 @@ export function SessionsTable({ sessions }: { sessions: Session[] }) {
       <div className="section-head">
         <div>
           <h2 id="sessions-title">Where you&apos;re signed in</h2>
-          <p className="muted small" style={{ margin: 0 }}>
-            Don&apos;t recognise a device? Sign it out and change your password.
-          </p>
+          <p className="muted small flush">Don&apos;t recognise a device? Sign it out and change your password.</p>
         </div>
         <Button
           variant="danger"
@@ -73,7 +71,7 @@ export function SessionsTable({ sessions }: { sessions: Session[] }) {
       </div>
       <FormError error={form.error} ref={form.errorRef} />
       <Notice>{notice && <p>{notice}</p>}</Notice>
-      {stepUp.prompt && <div style={{ marginBottom: "1rem" }}>{stepUp.prompt}</div>}
+      {stepUp.prompt && <div className="prompt-gap">{stepUp.prompt}</div>}
       <table className="table">
         <thead>
           <tr>

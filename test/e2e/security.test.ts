@@ -246,7 +246,7 @@ describe("security page", () => {
     await saveRecoveryCodes(owner);
     await trustedCard(owner).getByText("None.", { exact: false }).waitFor();
 
-    // Another browser signs in with a code from the app and ticks "Trust this browser" (through the API: the
+    // Another browser signs in with a code from the app and ticks "Don't ask again on this browser" (through the API: the
     // sign-in page has its own tests).
     const laptop = await browser.context();
     const signIn = await apiJson(laptop, "POST", "/api/auth/sign-in", {

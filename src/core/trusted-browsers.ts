@@ -9,10 +9,9 @@ import type { ClientInfo, TrustedBrowser, User } from "./types";
  * "Don't ask again on this browser": after a sign-in that passed a second factor, the browser may keep a cookie
  * (`id.secret`, only SHA-256(secret) stored) that stands in for the second step at its next sign-ins, for 30 days
  * from that sign-in (the window GitHub and Google use; NIST SP 800-63B sets none). The password is still needed
- * every time, and the session it gives is at level 2
- * without a recent second factor, so security changes still ask for one (step-up). A stolen cookie is worth one
- * factor, and only together with the password. Every row of a user dies with a password change or reset, an
- * email change, and two-factor turning off.
+ * every time, and the session it gives is at level 2 without a recent second factor, so security changes still
+ * ask for one (step-up). A stolen cookie is worth one factor, and only together with the password. Every row of a
+ * user dies with a password change or reset, an email change, and two-factor turning off.
  */
 export const TRUSTED_BROWSER_LIFETIME_SECONDS = 30 * 24 * 3600;
 

@@ -51,7 +51,8 @@ export function TrustedBrowsers({ browsers }: { browsers: TrustedBrowser[] }) {
         {stepUp.prompt}
         {sorted.length === 0 ? (
           <p className="muted flush">
-            None. When you sign in with a second step, tick “Don’t ask again on this browser for 30 days” to skip it there next time.
+            None. When you sign in with a second step, tick “Don’t ask again on this browser for 30 days” to skip it
+            there next time.
           </p>
         ) : (
           <ul className="item-list" aria-label="Trusted browsers">

@@ -13,6 +13,12 @@ const nextConfig: NextConfig = {
     "rate-limiter-flexible",
   ],
   poweredByHeader: false,
+  // `next dev` logs every request it serves; the API logs its own (src/http/app.ts requestLog, with the status and
+  // without the query string), so Next logs the pages only and each request appears once.
+  logging: { incomingRequests: { ignore: [/^(?:https?:\/\/[^/]+)?\/api(?:\/|\?|$)/] } },
+  // `npm start` builds the pages for people trying Twofold (scripts/server.mjs) and skips the type check, half the
+  // build: `npm run typecheck`, `npm test` and CI run it, and `npm run build` keeps it.
+  typescript: { ignoreBuildErrors: process.env.TWOFOLD_BUILD_TYPECHECK === "0" },
   // Lets a second dev server (tests, screenshots) run beside `npm start`: `next dev` locks its dist dir.
   // Use a sibling such as `.next-e2e`, not a folder inside `.next`: Turbopack would watch its logs and reload forever.
   distDir: process.env.NEXT_DIST_DIR || ".next",

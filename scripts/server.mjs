@@ -1,17 +1,26 @@
 #!/usr/bin/env node
-// The HTTP server in front of Next.js, for `npm start` (development) and `npm run serve` (production).
+// The HTTP server in front of Next.js, for `npm start` (a build of the pages, made when the sources changed),
+// `npm run dev` (next dev: compiles on request, reloads on edits) and `npm run serve` (production).
 //
 // Why not plain `next dev`/`next start`: Next records the TCP peer in X-Forwarded-For only when the client
 // sent no such header (base-server `??=`), so a client could pick the address our per-IP rate limits see.
 // Here the peer is always appended as the nearest hop; the API then believes the rest only as far as
 // TRUST_PROXY says.
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import next from "next";
 
 const dev = process.argv.includes("--dev");
+// `npm start`: the pages built once (`next build`, again only when the sources change) and served like production,
+// with NODE_ENV left as it is, so the dev inbox stays on. Served from a build, a page answers at once and the
+// whole server holds a fraction of what `next dev` does (bench/startup.mjs; README "Start-up and memory").
+const local = process.argv.includes("--local");
 // A self-hosted auth server does not phone home; set NEXT_TELEMETRY_DISABLED=0 to opt in.
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
-if (!dev) process.env.NODE_ENV ??= "production";
+if (!dev && !local) process.env.NODE_ENV ??= "production";
 const port = Number(process.env.PORT || 3000);
 // Development (and any non-production run, where config.ts may put a channel in the dev outbox) listens on
 // loopback only unless HOST says otherwise: its dev inbox shows every code and reset link. Production refuses
@@ -19,13 +28,144 @@ const port = Number(process.env.PORT || 3000);
 const production = !dev && process.env.NODE_ENV === "production";
 const hostname = process.env.HOST || (production ? "0.0.0.0" : "127.0.0.1");
 const appUrl = process.env.APP_URL || `http://localhost:${port}`;
+const mode = dev ? "development" : local ? "local build, dev inbox on" : process.env.NODE_ENV || "production";
+// The environment as launched, for the API's configuration (src/server.ts getServer): serving a build, Next.js sets
+// NODE_ENV=production in process.env, which would make `npm start` a production server without SMTP or Twilio.
+globalThis[Symbol.for("twofold.launchEnv")] = { ...process.env };
 // Tells the API (src/server.ts hostBindingsFromForwardedFor) that the last X-Forwarded-For hop is the TCP peer,
 // appended below: only then may it count as proof that a request came from this machine.
 globalThis[Symbol.for("twofold.peerAppended")] = true;
 
-const app = next({ dev, port, hostname: "localhost" });
-const handle = app.getRequestHandler();
-await app.prepare();
+const root = process.cwd();
+const distDir = process.env.NEXT_DIST_DIR || ".next";
+/** What a build is made from: a change to any of these makes `npm start` build again (as test/e2e/global-setup.ts). */
+const buildInputs = ["app", "src", "proxy.ts", "next.config.ts", "package-lock.json", "tsconfig.json"];
+const stampFile = path.join(root, distDir, "twofold-sources");
+
+/** A hash of every build input's path and content (a few hundred small files: milliseconds). */
+function sourceStamp() {
+  const hash = createHash("sha256");
+  const add = (relative) => {
+    const full = path.join(root, relative);
+    if (!existsSync(full)) return;
+    const entries = readdirSync(full, { withFileTypes: true, recursive: false });
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const child = path.join(relative, entry.name);
+      if (entry.isDirectory()) add(child);
+      else if (entry.isFile())
+        hash
+          .update(child)
+          .update("\0")
+          .update(readFileSync(path.join(root, child)));
+    }
+  };
+  for (const input of buildInputs) {
+    const full = path.join(root, input);
+    if (!existsSync(full)) continue;
+    if (readdirSafe(full)) add(input);
+    else hash.update(input).update("\0").update(readFileSync(full));
+  }
+  return hash.digest("hex");
+}
+const readdirSafe = (dir) => {
+  try {
+    readdirSync(dir);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** `next build` in a child process, so the compiler's memory goes back to the system when it is done. */
+function buildPages(stamp) {
+  const tsconfigPath = path.join(root, "tsconfig.json");
+  const tsconfigBefore = readFileSync(tsconfigPath, "utf8");
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const child = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
+      cwd: root,
+      // The type check (half the build) is for people changing the code: `npm run typecheck` and CI run it.
+      env: { ...process.env, NODE_ENV: "production", NEXT_DIST_DIR: distDir, TWOFOLD_BUILD_TYPECHECK: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const keep = (chunk) => {
+      output = (output + chunk.toString()).slice(-20_000);
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      // `next build` lists its dist dir's types in tsconfig.json: not a change anyone made, so it is undone.
+      const now = readFileSync(tsconfigPath, "utf8");
+      const ours = new RegExp(
+        `,\\s*"${distDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/(?:dev/)?types/\\*\\*/\\*\\.ts"`,
+        "g",
+      );
+      if (now !== tsconfigBefore && now.replace(ours, "") === tsconfigBefore)
+        writeFileSync(tsconfigPath, tsconfigBefore);
+      if (code !== 0) return reject(new Error(`next build failed (exit ${code}):\n${output}`));
+      writeFileSync(stampFile, stamp);
+      resolve();
+    });
+  });
+}
+
+/**
+ * While the first build runs (a fresh clone, or after a code change): every page says so and reloads itself, the
+ * API answers 503 with Retry-After, as during any outage. Nothing else is loaded yet.
+ */
+function whileBuilding(req, res) {
+  const headers = {
+    "Cache-Control": "no-store",
+    "Retry-After": "5",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  };
+  if (req.url?.startsWith("/api/")) {
+    res.writeHead(503, { ...headers, "Content-Type": "application/json" });
+    res.end(
+      JSON.stringify({
+        error: { code: "service_unavailable", message: "Twofold is starting. Try again in a few seconds." },
+      }),
+    );
+    return;
+  }
+  res.writeHead(503, { ...headers, "Content-Type": "text/html; charset=utf-8" });
+  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<meta http-equiv="refresh" content="3"><title>Twofold is starting</title></head>
+<body style="font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem">
+<h1 style="font-size:1.5rem">Twofold is starting</h1>
+<p>The pages are being built: this happens on the first start and after the code changes, and takes about half
+a minute. This page reloads itself when they are ready.</p></body></html>`);
+}
+
+let handle;
+let app;
+const loadApp = async (isDev) => {
+  app = next({ dev: isDev, port, hostname: "localhost" });
+  await app.prepare();
+  handle = app.getRequestHandler();
+};
+let building;
+if (local) {
+  const stamp = sourceStamp();
+  const built = existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp;
+  if (built) await loadApp(false);
+  else {
+    handle = whileBuilding;
+    console.log("Building the pages (first start, or the sources changed): about half a minute…");
+    const started = performance.now();
+    building = buildPages(stamp)
+      .then(() => loadApp(false))
+      .then(() => console.log(`Pages built in ${((performance.now() - started) / 1000).toFixed(0)} s.`))
+      .catch((error) => {
+        console.error(error.message);
+        process.exit(1);
+      });
+  }
+} else await loadApp(dev);
 
 const server = http.createServer((req, res) => {
   const peer = req.socket.remoteAddress ?? "";
@@ -37,6 +177,11 @@ server.listen(port, hostname, async () => {
   // Open the database (and apply migrations) and, in development, compile the home page before announcing
   // the URL, not on the first visitor's request: a first run creates the embedded database.
   try {
+    // A first start answers at once, with a page saying the pages are on their way.
+    if (building) {
+      console.log(`Twofold is starting on ${appUrl}: the pages follow when built.`);
+      await building;
+    }
     const response = await fetch(`http://127.0.0.1:${port}/api/health`);
     if (!response.ok) console.error(`database not ready: HTTP ${response.status}`);
     if (dev) await fetch(`http://127.0.0.1:${port}/`).then((r) => r.arrayBuffer());
@@ -44,7 +189,7 @@ server.listen(port, hostname, async () => {
     console.error(`not ready: ${error.message}`);
   }
   console.log(
-    `Twofold (${dev ? "development" : "production"}) ready on ${appUrl}, listening on ${hostname}:${port}${process.env.HOST ? "" : hostname === "127.0.0.1" ? " (this machine only; set HOST to listen elsewhere)" : ""}`,
+    `Twofold (${mode}) ready on ${appUrl}, listening on ${hostname}:${port}${process.env.HOST ? "" : hostname === "127.0.0.1" ? " (this machine only; set HOST to listen elsewhere)" : ""}`,
   );
   // The API's own configuration decides (config.ts devOutbox), the same way as `npm run api`: read it back.
   const twofold = await globalThis[Symbol.for("twofold.server")]?.catch(() => undefined);
@@ -84,7 +229,7 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
     Promise.all([requestsDone, twofold?.then((t) => t.worker.stop())])
       .then(async () => {
         if (twofold) await (await twofold).close();
-        await app.close?.();
+        await app?.close?.();
       })
       .then(
         () => process.exit(0),

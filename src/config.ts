@@ -123,7 +123,9 @@ function logLevel(env: NodeJS.ProcessEnv): LogLevel {
  * The absolute path of an existing file or directory, named by `name` or else the default (from the working directory).
  */
 function existingPath(env: NodeJS.ProcessEnv, name: string, fallback: string, kind: "file" | "directory"): string {
-  const resolved = path.resolve(env[name] || fallback);
+  // A path read at run time, not a file of the build: the ignore comment keeps Turbopack from tracing (and watching)
+  // the whole project for it.
+  const resolved = path.resolve(/* turbopackIgnore: true */ env[name] || fallback);
   // Checked here rather than at first use: a missing list would otherwise surface as a failed sign-up.
   const stats = statSync(resolved, { throwIfNoEntry: false });
   const found = kind === "file" ? stats?.isFile() : stats?.isDirectory();
@@ -304,7 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean)
       .map((o) => originOf(o, "TRUSTED_ORIGINS")),
   ];
-  const dataDir = path.resolve(env.DATA_DIR || "./data");
+  const dataDir = path.resolve(/* turbopackIgnore: true */ env.DATA_DIR || "./data");
   const smtpUrl = env.SMTP_URL || undefined;
   if (production && !smtpUrl) throw new ConfigError("SMTP_URL is required in production (no dev outbox there)");
   // Cookies, codes and passwords over plain http can be read on the wire; a local trial of production mode

@@ -179,9 +179,17 @@ function backgroundTasks(logger: Logger, jitterMs: number) {
 const globalKey = Symbol.for("twofold.server");
 type GlobalWithServer = typeof globalThis & { [globalKey]?: Promise<TwofoldServer> };
 
+/**
+ * The environment as the user launched the process. scripts/server.mjs keeps a copy before Next.js starts: serving
+ * a build, Next sets NODE_ENV=production in process.env, and `npm start` (a local build with the dev inbox) must
+ * not be mistaken for a production deployment that lacks SMTP_URL and Twilio.
+ */
+const launchEnvKey = Symbol.for("twofold.launchEnv");
+
 export function getServer(): Promise<TwofoldServer> {
   const holder = globalThis as GlobalWithServer;
-  holder[globalKey] ??= createTwofoldServer().catch((error) => {
+  const env = (globalThis as { [launchEnvKey]?: NodeJS.ProcessEnv })[launchEnvKey] ?? process.env;
+  holder[globalKey] ??= createTwofoldServer({ env }).catch((error) => {
     delete holder[globalKey];
     throw error;
   });

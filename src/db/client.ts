@@ -1,5 +1,6 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { mkdirSync } from "node:fs";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { DEFAULT_DATABASE_POOL_SIZE, DEFAULT_MIGRATIONS_DIR } from "../config";
 import * as schema from "./schema";
@@ -66,7 +67,7 @@ export interface OpenDatabaseOptions {
 
 /** PostgreSQL when a URL is given, else embedded PGlite in `dataDir`; migrations applied before returning. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
-  const migrationsFolder = path.resolve(options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR);
+  const migrationsFolder = path.resolve(/* turbopackIgnore: true */ options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR);
   if (options.databaseUrl) {
     const { Pool } = await import("pg");
     const { drizzle } = await import("drizzle-orm/node-postgres");
@@ -93,11 +94,47 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const { migrate } = await import("drizzle-orm/pglite/migrator");
   let dir: string | undefined;
   if (!options.inMemory) {
-    dir = path.join(path.resolve(options.dataDir ?? "./data"), "pglite");
+    dir = path.join(path.resolve(/* turbopackIgnore: true */ options.dataDir ?? "./data"), "pglite");
     mkdirSync(dir, { recursive: true });
+    await initDataDir(dir);
   }
-  const client = dir ? new PGlite(dir) : new PGlite(options.inMemoryFrom ? { loadDataDir: options.inMemoryFrom } : {});
+  const settings = { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] };
+  const client = dir
+    ? new PGlite(dir, settings)
+    : new PGlite(options.inMemoryFrom ? { ...settings, loadDataDir: options.inMemoryFrom } : settings);
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder });
   return { db: db as unknown as Database, kind: "pglite", close: () => client.close() };
+}
+
+/**
+ * PostgreSQL's defaults size its shared memory for a server with many clients: 128 MB of shared buffers, most of it
+ * touched sooner or later, inside PGlite's WebAssembly heap, which never shrinks. One embedded client with a small
+ * database needs a fraction of that (`npm run bench:startup`: about 110 MB less resident memory).
+ */
+const PGLITE_SETTINGS = ["-c", "shared_buffers=16MB", "-c", "temp_buffers=2MB"];
+
+/**
+ * Creates the embedded database (initdb) in a short-lived child process when `dir` holds none yet. initdb grows
+ * the WebAssembly heap to about 700 MB, and a WebAssembly heap is never given back: done in the server itself, that
+ * memory would stay with it until it exits. The child's is returned to the system when it exits.
+ */
+async function initDataDir(dir: string): Promise<void> {
+  if (existsSync(path.join(dir, "PG_VERSION"))) return;
+  const script = `import { PGlite } from "@electric-sql/pglite";
+const db = new PGlite(process.argv[1]);
+await db.waitReady;
+await db.close();`;
+  await new Promise<void>((resolve, reject) => {
+    // From the working directory, where node_modules is (config.ts resolves the migrations from there too).
+    execFile(
+      process.execPath,
+      ["--input-type=module", "-e", script, dir],
+      { cwd: process.cwd() },
+      (error, _out, err) =>
+        error
+          ? reject(new Error(`creating the embedded database in ${dir} failed: ${err || error.message}`))
+          : resolve(),
+    );
+  });
 }

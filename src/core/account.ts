@@ -8,6 +8,8 @@ import { forgetTrustedBrowsers } from "./trusted-browsers";
 import { eventClient } from "./present";
 import type { ClientInfo, Session, User } from "./types";
 import { checkCurrentPassword } from "./reauthenticate";
+import { normaliseAvatar } from "./avatar-image";
+import { AVATAR_MAX_BYTES, avatarMessages, type AvatarType } from "./avatar-rules";
 
 export async function updateProfile(
   deps: Deps,
@@ -67,10 +69,8 @@ export async function changePassword(
   return ok({ ...rotated, knownDevice: issueKnownDevice(deps, user.id, newHash) });
 }
 
-export const AVATAR_MAX_BYTES = 1024 * 1024;
-
 /** The type comes from the file's magic bytes: a declared Content-Type is attacker-controlled. */
-export function sniffImageType(bytes: Buffer): "image/png" | "image/jpeg" | "image/webp" | null {
+export function sniffImageType(bytes: Buffer): AvatarType | null {
   if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
     return "image/png";
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "image/jpeg";
@@ -81,18 +81,25 @@ export function sniffImageType(bytes: Buffer): "image/png" | "image/jpeg" | "ima
 
 export type AvatarFailure = { ok: false; code: "unsupported_media_type" | "payload_too_large"; message: string };
 
+/**
+ * Only PNG, JPEG and WebP reach the decoder (sniffed first: libvips reads SVG, TIFF, PDF and more, each a parser we
+ * do not want facing the internet); what is stored is the re-encoded square, never the uploaded bytes.
+ */
 export async function setAvatar(
   deps: Deps,
   user: User,
   bytes: Buffer,
   client: ClientInfo,
 ): Promise<{ ok: true; user: User } | AvatarFailure> {
-  if (bytes.length > AVATAR_MAX_BYTES)
-    return { ok: false, code: "payload_too_large", message: "The image must be 1 MiB or smaller." };
-  const contentType = sniffImageType(bytes);
-  if (!contentType) return { ok: false, code: "unsupported_media_type", message: "Upload a PNG, JPEG or WebP image." };
+  if (bytes.length > AVATAR_MAX_BYTES) return { ok: false, code: "payload_too_large", message: avatarMessages.rule };
+  if (!sniffImageType(bytes)) return { ok: false, code: "unsupported_media_type", message: avatarMessages.rule };
+  const image = await normaliseAvatar(bytes);
+  if (!image.ok)
+    return image.reason === "too_many_pixels"
+      ? { ok: false, code: "payload_too_large", message: avatarMessages.tooManyPixels }
+      : { ok: false, code: "unsupported_media_type", message: avatarMessages.unreadable };
   const updated = await deps.repo.transaction(async (repo) => {
-    const next = await repo.setAvatar(user.id, contentType, bytes);
+    const next = await repo.setAvatar(user.id, image.contentType, image.bytes);
     await repo.recordEvent({ userId: user.id, type: "avatar_changed", ...eventClient(client) });
     return next;
   });

@@ -1,5 +1,8 @@
 // 6. Profile: change the name, upload and remove a picture, change the password (other sessions end).
+import type { Page } from "playwright-core";
+import sharp from "sharp";
 import { describe, expect, it } from "vitest";
+import { AVATAR_MAX_BYTES, avatarMessages } from "../../src/core/avatar-rules";
 import {
   createVerifiedAccount,
   fillSignIn,
@@ -13,6 +16,41 @@ import {
 } from "./support";
 
 const browser = useBrowser();
+
+/**
+ * Form controls without an accessible name (axe's "label" rule, critical): a <label>, aria-label or
+ * aria-labelledby naming something non-empty, or a title. Hidden inputs (type=hidden) are not controls.
+ */
+function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [
+      ...document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>(
+        "input, select, textarea",
+      ),
+    ]
+      .filter((control) => control.type !== "hidden")
+      .filter((control) => {
+        const byLabel = [...(control.labels ?? [])].some((label) => label.textContent?.trim());
+        const byAria = control.getAttribute("aria-label")?.trim();
+        const byIds = (control.getAttribute("aria-labelledby") ?? "")
+          .split(/\s+/)
+          .some((id) => id && document.getElementById(id)?.textContent?.trim());
+        return !byLabel && !byAria && !byIds && !control.title.trim();
+      })
+      .map((control) => control.outerHTML.slice(0, 120)),
+  );
+}
+
+/** A camera-sized JPEG: noise does not compress, so 4000×3000 weighs several MB, as a phone photo does. */
+async function phonePhoto(): Promise<Buffer> {
+  const [width, height] = [4000, 3000];
+  const noise = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < noise.length; i += 4) noise.writeUInt32LE((Math.random() * 0xffffffff) >>> 0, i);
+  return sharp(noise, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 85 })
+    .withExif({ IFD3: { GPSLatitudeRef: "N", GPSLatitude: "48/1 51/1 2400/100" } })
+    .toBuffer();
+}
 
 describe("profile", () => {
   it("changes the name; the heading and the header follow", async () => {
@@ -76,7 +114,69 @@ describe("profile", () => {
     await page
       .locator("#avatar-file")
       .setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
-    await identity.getByRole("alert").getByText("Choose a PNG, JPEG or WebP image.").waitFor();
+    await identity.getByRole("alert").getByText(avatarMessages.rule).waitFor();
+  });
+
+  it("labels the hidden file input in every state (no picture, a picture)", async () => {
+    const page = await browser.page();
+    const account = await createVerifiedAccount(page, "avatarlabel");
+    const identity = page.getByRole("region", { name: account.name });
+    await ready(identity.getByRole("button", { name: "Upload picture" }));
+    expect(await unlabelledControls(page)).toEqual([]);
+    expect(await page.getByLabel("Picture file", { exact: true }).getAttribute("type")).toBe("file");
+    expect(await page.getByRole("button", { name: "Upload picture" }).count()).toBe(1);
+
+    await page.locator("#avatar-file").setInputFiles({ name: "a.png", mimeType: "image/png", buffer: makePng() });
+    await identity.getByRole("status").getByText("Profile picture updated.").waitFor();
+    await ready(identity.getByRole("button", { name: "Change picture" }));
+    expect(await unlabelledControls(page)).toEqual([]);
+    expect(await page.getByLabel("Picture file", { exact: true }).getAttribute("type")).toBe("file");
+    expect(await page.getByRole("button", { name: "Change picture" }).count()).toBe(1);
+  });
+
+  it("takes a phone photo of several MB, shows a small square, and states the same rule as the API", async () => {
+    const page = await browser.page();
+    const account = await createVerifiedAccount(page, "bigphoto");
+    const identity = page.getByRole("region", { name: account.name });
+    await ready(identity.getByRole("button", { name: "Upload picture" }));
+    await identity.getByText(avatarMessages.hint).waitFor();
+
+    const photo = await phonePhoto();
+    expect(photo.length).toBeGreaterThan(2 * 1024 * 1024);
+    await page.locator("#avatar-file").setInputFiles({ name: "IMG_0001.jpg", mimeType: "image/jpeg", buffer: photo });
+    await identity.getByRole("status").getByText("Profile picture updated.").waitFor({ timeout: 30_000 });
+    const picture = identity.locator("img.avatar");
+    await page.waitForFunction(
+      (img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0,
+      await picture.elementHandle(),
+    );
+    // Stored as a 256 px square, whatever the photo's size and shape.
+    expect(await picture.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([
+      256, 256,
+    ]);
+    await shot(page, "profile-avatar-photo");
+
+    // Over 10 MB: refused at once, in the API's words, without sending it.
+    const uploads: string[] = [];
+    page.on("request", (request) => {
+      if (request.url().endsWith("/api/account/avatar")) uploads.push(request.method());
+    });
+    await page.locator("#avatar-file").setInputFiles({
+      name: "huge.jpg",
+      mimeType: "image/jpeg",
+      buffer: Buffer.concat([photo, Buffer.alloc(AVATAR_MAX_BYTES + 1 - photo.length)]),
+    });
+    await identity.getByRole("alert").getByText(avatarMessages.rule).waitFor();
+    expect(uploads).toEqual([]);
+
+    // A file that only looks like an image is sent, and the server's refusal is shown as it words it.
+    await page.locator("#avatar-file").setInputFiles({
+      name: "broken.png",
+      mimeType: "image/png",
+      buffer: Buffer.concat([makePng().subarray(0, 8), Buffer.from("not really a picture")]),
+    });
+    await identity.getByRole("alert").getByText(avatarMessages.unreadable).waitFor();
+    expect(uploads).toEqual(["PUT"]);
   });
 
   it("changes the password: other sessions are signed out, this one stays", async () => {
@@ -94,8 +194,8 @@ describe("profile", () => {
     await section.getByLabel("Current password").fill("not my password");
     await section.getByLabel("New password").fill(newPassword);
     await change.click();
-    await section.getByRole("alert").waitFor();
     await section.getByText("The current password is incorrect.").first().waitFor();
+    expect(await section.getByLabel("Current password").getAttribute("aria-invalid")).toBe("true");
 
     await section.getByLabel("Current password").fill(account.password);
     await section.getByLabel("New password").fill(newPassword);

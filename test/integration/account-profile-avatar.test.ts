@@ -1,6 +1,8 @@
 import { crc32, deflateSync } from "node:zlib";
+import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { APP_URL, forEachServer, signedUpUser, type TestClient } from "../helpers/harness";
+import { AVATAR_STORED_SIZE, avatarMessages } from "../../src/core/avatar-rules";
+import { APP_URL, forEachServer, type ServerContext, signedUpUser, type TestClient } from "../helpers/harness";
 
 /** A real, decodable 1×1 PNG: signature, IHDR, one zlib-compressed scanline, IEND, with correct CRCs. */
 function pngBytes(rgb: [number, number, number] = [255, 0, 0]): Buffer {
@@ -25,13 +27,31 @@ function pngBytes(rgb: [number, number, number] = [255, 0, 0]): Buffer {
   ]);
 }
 
-// A 1×1 progressive greyscale JPEG (SOI, JFIF APP0, DQT, SOF2, DHT, SOS, EOI) and a 1×1 lossless WebP (RIFF/WEBP/VP8L).
-const JPEG = Buffer.from(
-  "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=",
-  "base64",
-);
-const WEBP = Buffer.from("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==", "base64");
+// Real, decodable JPEG and WebP files, made here so each test says what is in them.
+const JPEG = await sharp({ create: { width: 40, height: 30, channels: 3, background: "#2a6" } })
+  .jpeg()
+  .toBuffer();
+const WEBP = await sharp({ create: { width: 30, height: 40, channels: 4, background: "#36c8" } })
+  .webp({ lossless: true })
+  .toBuffer();
 const MiB = 1024 * 1024;
+
+/** What the API stored: decoded back, with its metadata. */
+async function storedAvatar(ctx: ServerContext, url: string) {
+  const image = await ctx.server.app.request(`http://localhost:3000${url}`);
+  const bytes = Buffer.from(await image.arrayBuffer());
+  return { response: image, bytes, metadata: await sharp(bytes).metadata() };
+}
+
+/** The RGB of one pixel of an encoded image. */
+async function pixel(bytes: Buffer, x: number, y: number): Promise<[number, number, number]> {
+  const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const at = (y * info.width + x) * info.channels;
+  return [data[at]!, data[at + 1]!, data[at + 2]!];
+}
+
+const isRed = ([r, g, b]: number[]) => r! > 200 && g! < 60 && b! < 60;
+const isBlue = ([r, g, b]: number[]) => r! < 60 && g! < 60 && b! > 200;
 
 function upload(
   client: TestClient,
@@ -123,34 +143,104 @@ forEachServer("account profile and avatar", (ctx) => {
       expect(res.body.error.code).toBe("not_found");
     });
 
-    it("stores a PNG and serves the same bytes as image/png with nosniff, to anyone", async () => {
+    it("stores a PNG re-encoded as a small WebP square, served with nosniff, to anyone", async () => {
       const png = pngBytes([0, 128, 255]);
       const res = await upload(owner.client, png);
       expect(res.status).toBe(200);
       expect(res.body.user.avatarUrl).toMatch(new RegExp(`^/api/users/${owner.user.id}/avatar\\?v=\\d+$`));
-      const image = await ctx.server.app.request(`http://localhost:3000${res.body.user.avatarUrl}`);
-      expect(image.status).toBe(200);
-      expect(image.headers.get("content-type")).toBe("image/png");
-      expect(image.headers.get("x-content-type-options")).toBe("nosniff");
-      expect(image.headers.get("content-security-policy")).toContain("sandbox");
-      expect(Buffer.from(await image.arrayBuffer()).equals(png)).toBe(true);
+      const { response, bytes, metadata } = await storedAvatar(ctx, res.body.user.avatarUrl);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("image/webp");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(response.headers.get("content-security-policy")).toContain("sandbox");
+      expect(bytes.equals(png)).toBe(false);
+      expect(metadata).toMatchObject({ format: "webp", width: AVATAR_STORED_SIZE, height: AVATAR_STORED_SIZE });
+      // Still the uploaded colour (lossy, so near it), edge to edge.
+      for (const [x, y] of [
+        [0, 0],
+        [128, 128],
+        [255, 255],
+      ] as const) {
+        const rgb = await pixel(bytes, x, y);
+        expect(
+          rgb.every((value, i) => Math.abs(value - [0, 128, 255][i]!) < 16),
+          `${rgb} at ${x},${y}`,
+        ).toBe(true);
+      }
       expect((await owner.client.get("/api/auth/session")).body.user.avatarUrl).toBe(res.body.user.avatarUrl);
     });
 
-    it("sniffs the type from the bytes: a PNG labelled image/jpeg is stored as image/png", async () => {
+    it("sniffs the type from the bytes: a PNG labelled image/jpeg is accepted", async () => {
       expect((await upload(owner.client, pngBytes(), "image/jpeg")).status).toBe(200);
       const image = await ctx.client().get(`/api/users/${owner.user.id}/avatar`);
-      expect(image.headers.get("content-type")).toBe("image/png");
+      expect(image.headers.get("content-type")).toBe("image/webp");
     });
 
     it.each([
-      ["JPEG", JPEG, "image/jpeg"],
-      ["WebP", WEBP, "image/webp"],
-    ])("accepts a %s (labelled application/octet-stream) and serves it as %s", async (_kind, bytes, type) => {
-      expect((await upload(owner.client, bytes, "application/octet-stream")).status).toBe(200);
-      const image = await ctx.server.app.request(`http://localhost:3000/api/users/${owner.user.id}/avatar`);
-      expect(image.headers.get("content-type")).toBe(type);
-      expect(Buffer.from(await image.arrayBuffer()).equals(bytes)).toBe(true);
+      ["JPEG", JPEG],
+      ["WebP", WEBP],
+    ])("accepts a %s (labelled application/octet-stream) and stores a square WebP", async (_kind, bytes) => {
+      const res = await upload(owner.client, bytes, "application/octet-stream");
+      expect(res.status).toBe(200);
+      const stored = await storedAvatar(ctx, res.body.user.avatarUrl);
+      expect(stored.response.headers.get("content-type")).toBe("image/webp");
+      expect(stored.metadata).toMatchObject({ format: "webp", width: AVATAR_STORED_SIZE, height: AVATAR_STORED_SIZE });
+    });
+
+    it("strips every metadata: a phone JPEG's EXIF (GPS position, camera) is gone from what is served", async () => {
+      const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: "#c84" } })
+        .jpeg()
+        .withExif({
+          IFD0: { Make: "TwofoldTestCam", Model: "Leaky 1", Copyright: "Owner Name" },
+          IFD3: {
+            GPSLatitudeRef: "N",
+            GPSLatitude: "51/1 30/1 2634/100",
+            GPSLongitudeRef: "W",
+            GPSLongitude: "0/1 7/1 3996/100",
+          },
+        })
+        .toBuffer();
+      // The fixture really carries the position (else this test could not fail).
+      const before = await sharp(photo).metadata();
+      expect(before.exif?.length).toBeGreaterThan(0);
+      expect(photo.includes("TwofoldTestCam")).toBe(true);
+
+      const res = await upload(owner.client, photo, "image/jpeg");
+      expect(res.status).toBe(200);
+      const { bytes, metadata } = await storedAvatar(ctx, res.body.user.avatarUrl);
+      expect(metadata.exif).toBeUndefined();
+      expect(metadata.xmp).toBeUndefined();
+      expect(metadata.icc).toBeUndefined();
+      expect(metadata.iptc).toBeUndefined();
+      for (const text of ["TwofoldTestCam", "Leaky 1", "Owner Name", "Exif", "GPS"])
+        expect(bytes.includes(text)).toBe(false);
+    });
+
+    it("turns a photo upright by its EXIF orientation, then crops the centre square", async () => {
+      // 200×100 stored sideways: red left half, blue right half; orientation 6 means "rotate 90° clockwise to view",
+      // so upright it is 100×200 with red on top. Ignoring the tag would give red left, blue right instead.
+      const halves = await sharp({ create: { width: 200, height: 100, channels: 3, background: "#00f" } })
+        .composite([
+          {
+            input: await sharp({ create: { width: 100, height: 100, channels: 3, background: "#f00" } })
+              .png()
+              .toBuffer(),
+            left: 0,
+            top: 0,
+          },
+        ])
+        .jpeg({ quality: 95 })
+        .withMetadata({ orientation: 6 })
+        .toBuffer();
+      expect((await sharp(halves).metadata()).orientation).toBe(6);
+      const res = await upload(owner.client, halves, "image/jpeg");
+      expect(res.status).toBe(200);
+      const { bytes, metadata } = await storedAvatar(ctx, res.body.user.avatarUrl);
+      expect(metadata.orientation).toBeUndefined();
+      expect(isRed(await pixel(bytes, 10, 10))).toBe(true);
+      expect(isRed(await pixel(bytes, 245, 10))).toBe(true);
+      expect(isBlue(await pixel(bytes, 10, 245))).toBe(true);
+      expect(isBlue(await pixel(bytes, 245, 245))).toBe(true);
     });
 
     it("gives every upload a new version, so the immutable URL never serves an old image", async () => {
@@ -162,31 +252,75 @@ forEachServer("account profile and avatar", (ctx) => {
     });
 
     it.each([
-      ["HTML", "<!doctype html><script>alert(document.cookie)</script>"],
-      ["SVG", '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="1" height="1"/></svg>'],
-      ["plain text", "hello, I am not an image"],
-      ["GIF", Buffer.from("GIF89a\x01\x00\x01\x00\x00\x00\x00;", "latin1")],
-      ["an empty body", ""],
-      ["a truncated PNG signature", Buffer.from([0x89, 0x50, 0x4e, 0x47])],
-    ])("refuses %s labelled image/png with 415 and keeps the old avatar", async (_kind, body) => {
+      ["HTML", "<!doctype html><script>alert(document.cookie)</script>", avatarMessages.rule],
+      [
+        "SVG",
+        '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="1" height="1"/></svg>',
+        avatarMessages.rule,
+      ],
+      ["plain text", "hello, I am not an image", avatarMessages.rule],
+      ["GIF", Buffer.from("GIF89a\x01\x00\x01\x00\x00\x00\x00;", "latin1"), avatarMessages.rule],
+      ["an empty body", "", avatarMessages.rule],
+      ["a truncated PNG signature", Buffer.from([0x89, 0x50, 0x4e, 0x47]), avatarMessages.rule],
+      [
+        "a PNG signature followed by garbage",
+        Buffer.concat([pngBytes().subarray(0, 8), Buffer.from("not really a picture")]),
+        avatarMessages.unreadable,
+      ],
+      ["a JPEG cut in half", JPEG.subarray(0, Math.floor(JPEG.length / 2)), avatarMessages.unreadable],
+    ])("refuses %s labelled image/png with 415 and keeps the old avatar", async (_kind, body, message) => {
       const before = (await owner.client.get("/api/auth/session")).body.user.avatarUrl;
       const res = await upload(owner.client, body);
       expect(res.status).toBe(415);
-      expect(res.body.error.code).toBe("unsupported_media_type");
+      expect(res.body.error).toEqual({ code: "unsupported_media_type", message });
       expect((await owner.client.get("/api/auth/session")).body.user.avatarUrl).toBe(before);
       const image = await ctx.client().get(`/api/users/${owner.user.id}/avatar`);
       expect(image.headers.get("content-type")).toMatch(/^image\/(png|jpeg|webp)$/);
       expect(image.text).not.toContain("<");
     });
 
-    it("accepts exactly 1 MiB and refuses 1 MiB + 1 byte with 413, by Content-Length and when streamed", async () => {
-      const padded = (size: number) => Buffer.concat([pngBytes(), Buffer.alloc(size - pngBytes().length)]);
-      expect((await upload(owner.client, padded(MiB))).status).toBe(200);
+    it("refuses a decompression bomb (too many pixels) with 413 before decoding it", async () => {
+      // A valid PNG header declaring 9000×8000 = 72 megapixels (over the 64 MP cap, 216 MB once decoded) in a
+      // file of a few dozen bytes: only reading the header before decoding can refuse it this cheaply.
+      const bomb = pngBytes();
+      bomb.writeUInt32BE(9000, 16);
+      bomb.writeUInt32BE(8000, 20);
+      bomb.writeUInt32BE(crc32(bomb.subarray(12, 29)), 29);
+      const before = (await owner.client.get("/api/auth/session")).body.user.avatarUrl;
+      const started = performance.now();
+      const res = await upload(owner.client, bomb);
+      expect(res.status).toBe(413);
+      expect(res.body.error).toEqual({ code: "payload_too_large", message: avatarMessages.tooManyPixels });
+      // Refused from the header: decoding 72 MP would take far longer.
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect((await owner.client.get("/api/auth/session")).body.user.avatarUrl).toBe(before);
+    });
 
-      const tooBig = padded(MiB + 1);
+    it("accepts a phone-sized photo (a 12 MP JPEG of several MB)", async () => {
+      // Noise does not compress: a 4000×3000 JPEG of it weighs what a camera's does.
+      const width = 4000;
+      const height = 3000;
+      const noise = Buffer.alloc(width * height * 3);
+      for (let i = 0; i < noise.length; i += 4) noise.writeUInt32LE((Math.random() * 0xffffffff) >>> 0, i);
+      const photo = await sharp(noise, { raw: { width, height, channels: 3 } })
+        .jpeg({ quality: 80 })
+        .toBuffer();
+      expect(photo.length).toBeGreaterThan(2 * MiB);
+      expect(photo.length).toBeLessThan(10 * MiB);
+      const res = await upload(owner.client, photo, "image/jpeg");
+      expect(res.status).toBe(200);
+      const { metadata } = await storedAvatar(ctx, res.body.user.avatarUrl);
+      expect(metadata).toMatchObject({ width: AVATAR_STORED_SIZE, height: AVATAR_STORED_SIZE });
+    });
+
+    it("accepts exactly 10 MiB and refuses 10 MiB + 1 byte with 413, by Content-Length and when streamed", async () => {
+      const padded = (size: number) => Buffer.concat([pngBytes(), Buffer.alloc(size - pngBytes().length)]);
+      expect((await upload(owner.client, padded(10 * MiB))).status).toBe(200);
+
+      const tooBig = padded(10 * MiB + 1);
       const declared = await upload(owner.client, tooBig, "image/png", { "content-length": String(tooBig.length) });
       expect(declared.status).toBe(413);
-      expect(declared.body.error.code).toBe("payload_too_large");
+      expect(declared.body.error).toEqual({ code: "payload_too_large", message: avatarMessages.rule });
 
       const stream = new ReadableStream<Uint8Array>({
         start(controller) {
@@ -205,6 +339,14 @@ forEachServer("account profile and avatar", (ctx) => {
       const streamed = await ctx.server.app.request(request, undefined, { remoteAddress: owner.client.ip });
       expect(streamed.status).toBe(413);
       expect(((await streamed.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
+    });
+
+    it("keeps the JSON routes at 64 KiB: only the avatar route takes large bodies", async () => {
+      const res = await owner.client.request("PATCH", "/api/account/profile", {
+        body: JSON.stringify({ name: "Ada", padding: "x".repeat(70 * 1024) }),
+        headers: { "content-type": "application/json" },
+      });
+      expect(res.status).toBe(413);
     });
 
     it("DELETE removes it: 204, avatarUrl null, image 404; the next upload continues the version count", async () => {

@@ -2,6 +2,7 @@ import { request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AVATAR_MAX_BYTES } from "../../src/core/avatar-rules";
 import {
   APP_URL,
   forEachServer,
@@ -297,11 +298,11 @@ forEachServer("request bodies, errors and headers", (ctx) => {
       );
     });
 
-    it("refuses a chunked avatar over 1 MiB with 413 and takes the client IP from the socket", async () => {
+    it("refuses a chunked avatar over 10 MiB with 413 and takes the client IP from the socket", async () => {
       const user = await signedUpUser(ctx);
       const headers = { "content-type": "image/png", cookie: `twofold_session=${user.client.cookie}` };
       const png = "\x89PNG\r\n\x1a\n";
-      const big = Array.from({ length: 257 }, (_, i) =>
+      const big = Array.from({ length: AVATAR_MAX_BYTES / 4096 + 1 }, (_, i) =>
         i === 0 ? png + "x".repeat(4096 - png.length) : "x".repeat(4096),
       );
       const res = await new Promise<{ status: number; headers: Headers; text: string }>((resolve, reject) => {

@@ -2,7 +2,6 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { UAParser } from "ua-parser-js";
 import {
-  AVATAR_MAX_BYTES,
   changePassword,
   listSessions,
   removeAvatar,
@@ -11,6 +10,7 @@ import {
   setAvatar,
   updateProfile,
 } from "../../core/account";
+import { AVATAR_MAX_BYTES, AVATAR_STORED_SIZE, avatarMessages } from "../../core/avatar-rules";
 import { requestEmailChange } from "../../core/email-change";
 import { presentUser } from "../../core/present";
 import { sessionCookieExpiresAt } from "../../core/sessions";
@@ -75,7 +75,10 @@ accountRoutes
       method: "put",
       path: "/avatar",
       tags: tag,
-      summary: "Upload an avatar (PNG, JPEG or WebP, at most 1 MiB, raw image body)",
+      summary: "Upload an avatar (PNG, JPEG or WebP, at most 10 MiB, raw image body)",
+      description:
+        `Stored re-encoded as a ${AVATAR_STORED_SIZE}×${AVATAR_STORED_SIZE} WebP (centre crop, upright): no metadata ` +
+        "(EXIF, GPS, ICC) survives. The type is sniffed from the bytes; images over 64 megapixels are refused.",
       request: {
         body: {
           content: {
@@ -89,14 +92,14 @@ accountRoutes
       middleware: [
         bodyLimit({
           maxSize: AVATAR_MAX_BYTES,
-          onError: (c) => errorResponse(c, "payload_too_large", "The image must be 1 MiB or smaller."),
+          onError: (c) => errorResponse(c, "payload_too_large", avatarMessages.rule),
         }),
       ],
       responses: {
         ...userResponse,
         ...errors(
-          [413, "payload_too_large"],
-          [415, "unsupported_media_type: the bytes are not PNG, JPEG or WebP"],
+          [413, "payload_too_large: over 10 MiB, or over 64 megapixels decoded"],
+          [415, "unsupported_media_type: the bytes are not PNG, JPEG or WebP, or the image cannot be decoded"],
           unauthenticated,
         ),
       },

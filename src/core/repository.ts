@@ -72,6 +72,12 @@ export interface UserStore {
 
   /** Pauses code entry until `until`; true only for the call that started the pause. */
   blockCodeEntry(userId: string, until: Date, now: Date): Promise<boolean>;
+  /**
+   * Deletes the user row (everything of the account cascades) and the outbox messages addressed to the account's
+   * email, and to its phone number when no other account has that number. The deleted row, or null when another
+   * request deleted it first.
+   */
+  deleteUser(userId: string): Promise<User | null>;
 }
 
 export interface AvatarStore {

@@ -26,6 +26,7 @@ const sampleData: { [T in EmailTemplate]: MessageData<T> } = {
   account_recovery_link: { name: "Alice", link },
   account_recovery_started: { name: "Alice", ip: "203.0.113.7" },
   account_recovery_completed: { name: "Alice" },
+  account_deleted: { name: "Alice" },
 };
 
 describe("email templates", () => {

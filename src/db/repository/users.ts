@@ -3,7 +3,7 @@ import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { UserStore } from "../../core/repository";
 import type { User } from "../../core/types";
 import type { Database } from "../client";
-import { challenges, oneTimeTokens, passwordCredentials, users } from "../schema";
+import { challenges, oneTimeTokens, outboxMessages, passwordCredentials, users } from "../schema";
 
 function isUniqueViolation(error: unknown): boolean {
   // node-postgres and PGlite both surface SQLSTATE 23505, sometimes wrapped by drizzle in `cause`.
@@ -156,6 +156,23 @@ export function userStore(db: Database): UserStore {
         )
         .returning({ id: users.id });
       return blocked.length === 1;
+    },
+    async deleteUser(userId) {
+      // Every table holding the user's data references users(id) ON DELETE CASCADE (migration-checked in
+      // test/integration/account-deletion.test.ts); the outbox addresses people, not accounts, so it is cleared
+      // by recipient: the email address is the account's alone, a phone number only if no other account has it.
+      const [deleted] = await db.delete(users).where(eq(users.id, userId)).returning();
+      if (!deleted) return null;
+      const recipients = [eq(outboxMessages.recipient, deleted.email)];
+      if (deleted.phoneNumber)
+        recipients.push(
+          and(
+            eq(outboxMessages.recipient, deleted.phoneNumber),
+            sql`not exists (select 1 from ${users} where ${users.phoneNumber} = ${deleted.phoneNumber})`,
+          ) as ReturnType<typeof eq>,
+        );
+      await db.delete(outboxMessages).where(or(...recipients));
+      return deleted;
     },
   };
 }

@@ -228,6 +228,16 @@ const templates: { [T in EmailTemplate]: WriteEmail<T> } = {
       ...resetIfNotYou(app),
     ],
   }),
+
+  account_deleted: (data, app) => ({
+    subject: `Your ${app.appName} account was deleted`,
+    blocks: [
+      greeting(data.name),
+      `Your ${app.appName} account was deleted, as asked: your profile, sessions and sign-in settings are gone, and this is the last email about it.`,
+      "If it wasn't you, someone knew your password: change it wherever else you use it. You can make a new account at any time:",
+      { label: "Create an account", url: appPage(app, "/sign-up") },
+    ],
+  }),
 };
 
 /** Rendered from stored data, so the data is checked again here: a message may predate a template's change. */

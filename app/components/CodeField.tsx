@@ -16,9 +16,22 @@ interface CodeFieldProps {
 }
 
 /**
- * The one-time code input: numeric keypad on phones, SMS autofill (`one-time-code`), digits only. Pasting
- * "123 456" or "Your code: 123456" keeps the digits: with `maxlength` the browser would otherwise cut the
- * pasted text before we could clean it.
+ * The code in whatever reached the field: typed digits, "123 456" or "123-456" pasted, or a whole SMS ("Your
+ * Twofold code is 123456. It expires in 5 minutes." — other numbers in it included). A group of six digits wins;
+ * otherwise the digits, at most six.
+ * Runs on every change, so typing digit by digit works as usual.
+ */
+export function codeFromText(text: string): string {
+  // Six digits in a row first: in "for +1 555 123 4567: 123456" the spaced "555 123" is not the code.
+  const run = text.match(/(?<!\d)\d{6}(?!\d)/) ?? text.match(/(?<!\d[ \u00a0-]?)\d{3}[ \u00a0-]\d{3}(?![ \u00a0-]?\d)/);
+  if (run) return run[0].replace(/\D/g, "");
+  return text.replace(/\D/g, "").slice(0, codeLength);
+}
+
+/**
+ * The one-time code input: numeric keypad on phones, SMS autofill (`one-time-code`), digits only. No `maxlength`:
+ * the browser would cut a pasted, dropped or autofilled "123 456" or SMS text before we could clean it; the
+ * value is cleaned on every change instead.
  */
 export function CodeField({
   id,
@@ -31,11 +44,10 @@ export function CodeField({
   ref,
 }: CodeFieldProps) {
   const describedBy = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(" ") || undefined;
-  const digits = (text: string) => text.replace(/\D/g, "").slice(0, codeLength);
-
   function onPaste(event: ClipboardEvent<HTMLInputElement>) {
+    // The pasted text alone, not merged into what was already typed: a whole SMS replaces the field.
     event.preventDefault();
-    onChange(digits(event.clipboardData.getData("text")));
+    onChange(codeFromText(event.clipboardData.getData("text")));
   }
 
   return (
@@ -54,7 +66,6 @@ export function CodeField({
         className="code-input"
         inputMode="numeric"
         pattern="[0-9]*"
-        maxLength={codeLength}
         autoComplete="one-time-code"
         // The page exists to take this code: put the cursor there, as the other forms do with their first field.
         // biome-ignore lint/a11y/noAutofocus: the code is the page's only task (see above)
@@ -62,7 +73,7 @@ export function CodeField({
         spellCheck={false}
         required
         value={value}
-        onChange={(event) => onChange(digits(event.target.value))}
+        onChange={(event) => onChange(codeFromText(event.target.value))}
         onPaste={onPaste}
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy}

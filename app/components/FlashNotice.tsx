@@ -1,12 +1,13 @@
 "use client";
 import { useEffect } from "react";
+import type { ComponentProps } from "react";
 import { Notice } from "./Notice";
 
 /**
  * A notice picked by `?notice=key` (e.g. after a redirect). Once shown, the key leaves the address bar, so the
  * next refresh of the page (after any later change on it) does not repeat news that may no longer be true.
  */
-export function FlashNotice({ children }: { children: string }) {
+export function FlashNotice({ children, tone }: { children: string; tone?: ComponentProps<typeof Notice>["tone"] }) {
   useEffect(() => {
     const url = new URL(window.location.href);
     if (!url.searchParams.has("notice")) return;
@@ -15,5 +16,5 @@ export function FlashNotice({ children }: { children: string }) {
     // marker updates the router's idea of the URL, which router.refresh() asks the server for.
     window.history.replaceState(null, "", url.pathname + url.search + url.hash);
   }, []);
-  return <Notice>{children}</Notice>;
+  return <Notice tone={tone}>{children}</Notice>;
 }

@@ -2,7 +2,7 @@
 import type { FormEvent, ReactNode } from "react";
 import { smsErrorText } from "@/app/lib/messages";
 import { useForm } from "@/app/lib/use-form";
-import { Field } from "./Field";
+import { PasswordField } from "./PasswordField";
 import { FormError } from "./FormError";
 import { StepUpSubmit, useStepUp } from "./StepUp";
 
@@ -55,10 +55,9 @@ export function PasswordConfirm({
           message={smsErrorText(form.error)}
         />
         {children}
-        <Field
+        <PasswordField
           id={passwordId}
           name="currentPassword"
-          type="password"
           label="Current password"
           autoComplete="current-password"
           required

@@ -3,7 +3,10 @@ import { useState } from "react";
 import { api } from "@/app/lib/api";
 import { Button } from "./Button";
 
-/** POSTs sign-out, then loads the home page fresh so no signed-in UI lingers in the router cache. */
+/**
+ * POSTs sign-out, then loads the home page fresh so no signed-in UI lingers in the router cache; the home page
+ * confirms it (`?notice=signed-out`, a key from app/lib/lookups.ts).
+ */
 export function SignOutButton({
   variant = "secondary",
   size = "small",
@@ -21,7 +24,7 @@ export function SignOutButton({
     } catch {
       // Already signed out (or the session expired): the result the user wanted either way.
     }
-    window.location.assign("/");
+    window.location.assign("/?notice=signed-out");
   }
   return (
     <Button

@@ -8,7 +8,8 @@ import { Card } from "@/app/components/Card";
 import { Field } from "@/app/components/Field";
 import { FormError } from "@/app/components/FormError";
 
-export function ForgotPasswordForm() {
+/** `devInbox`: emails land in the dev inbox (and this browser may read it), so the sent state points there. */
+export function ForgotPasswordForm({ devInbox }: { devInbox: boolean }) {
   const form = useForm();
   const [sentTo, setSentTo] = useState<string | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -29,7 +30,19 @@ export function ForgotPasswordForm() {
   if (sentTo) {
     // Same words whether or not the account exists: the page must not reveal who has an account.
     return (
-      <Card narrow footer={<Link href="/sign-in">Back to sign in</Link>}>
+      <Card
+        narrow
+        footer={
+          <>
+            <Link href="/sign-in">Back to sign in</Link>
+            {devInbox && (
+              <>
+                {" · "}Developing locally? Read the email in the <Link href="/dev/inbox">dev inbox</Link>.
+              </>
+            )}
+          </>
+        }
+      >
         <h1 ref={headingRef} tabIndex={-1}>
           Check your email
         </h1>

@@ -11,6 +11,9 @@ export function ownEntry<V>(table: Readonly<Record<string, V>>, key: unknown): V
 const signInNotices: Readonly<Record<string, string>> = {
   "password-reset": "Your password was changed and every session was signed out. Sign in with your new password.",
   "signed-out": "You're signed out.",
+  // After a page found this browser's session gone (app/sign-out/ended): what ended it is not known here.
+  "session-ended":
+    "You were signed out: this session was ended from another device, by a password change, or it expired. Sign in again to continue.",
   "sign-in-ended":
     "Your last sign-in ended before a code was accepted. Enter your email and password again and we'll text you a new code.",
 };
@@ -19,8 +22,23 @@ const securityNotices: Readonly<Record<string, string>> = {
   "phone-verified": "Your phone number is verified. You can turn on two-factor sign-in below.",
 };
 
+const homeNotices: Readonly<Record<string, string>> = {
+  "signed-out": "You're signed out.",
+  "account-deleted": "Your account was deleted. A last email confirming it is on its way to you.",
+};
+
+const profileNotices: Readonly<Record<string, string>> = {
+  "email-verified": "Your email address is verified, and you're signed in.",
+};
+
 /** The sentence for /sign-in?notice=…; undefined for a missing, repeated (an array) or unknown key. */
 export const signInNotice = (key: unknown): string | undefined => ownEntry(signInNotices, key);
 
 /** The sentence for /profile/security?notice=…. */
 export const securityNotice = (key: unknown): string | undefined => ownEntry(securityNotices, key);
+
+/** The sentence for /?notice=… (the home page a sign-out lands on). */
+export const homeNotice = (key: unknown): string | undefined => ownEntry(homeNotices, key);
+
+/** The sentence for /profile?notice=… (where a verification link lands). */
+export const profileNotice = (key: unknown): string | undefined => ownEntry(profileNotices, key);

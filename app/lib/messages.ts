@@ -1,4 +1,4 @@
-import { TwofoldError } from "@/src/client";
+import { TwofoldError } from "../../src/client";
 
 /** "45 seconds", "3 minutes", "2 hours" — rounded up, because "try again in 0 minutes" is a lie. */
 export function formatWait(seconds: number): string {

@@ -60,6 +60,11 @@ export function formatPreview(country: CountryCode, typed: string): string | nul
   return e164 ? (parsePhoneNumberFromString(e164)?.formatInternational() ?? e164) : null;
 }
 
+/** A stored E.164 number as its owner reads it: `+44 7700 900123`. */
+export function formatPhoneNumber(e164: string): string {
+  return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
+}
+
 /** The country a full international number belongs to, for moving the picker when one is pasted. */
 export function countryOf(typed: string): CountryCode | null {
   const trimmed = typed.trim();

@@ -5,6 +5,7 @@ import { api } from "@/app/lib/api";
 import { useForm } from "@/app/lib/use-form";
 import { Button } from "@/app/components/Button";
 import { Field } from "@/app/components/Field";
+import { PasswordField } from "@/app/components/PasswordField";
 import { FormError } from "@/app/components/FormError";
 import { Notice } from "@/app/components/Notice";
 import { StepUpSubmit, useStepUp } from "@/app/components/StepUp";
@@ -32,6 +33,7 @@ export function NameForm({ name }: { name: string }) {
   return (
     <form method="post" onSubmit={onSubmit}>
       <FormError error={form.error} ref={form.errorRef} fieldIds={{ name: "profile-name" }} />
+      {/* No maxLength: the browser would cut a pasted name silently; the API refuses a long one, in words. */}
       <Field
         id="profile-name"
         name="name"
@@ -39,7 +41,7 @@ export function NameForm({ name }: { name: string }) {
         defaultValue={name}
         autoComplete="name"
         required
-        maxLength={100}
+        hint="Up to 100 characters."
         error={form.fieldError("name")}
       />
       <div>
@@ -90,10 +92,9 @@ export function ChangeEmailForm() {
           spellCheck={false}
           error={form.fieldError("newEmail")}
         />
-        <Field
+        <PasswordField
           id="email-current-password"
           name="currentPassword"
-          type="password"
           label="Current password"
           autoComplete="current-password"
           required

@@ -3,17 +3,56 @@ import Link from "next/link";
 import type { FormEvent } from "react";
 import { TwofoldError } from "@/src/client";
 import { api } from "@/app/lib/api";
-import { useFragmentToken } from "@/app/lib/fragment-token";
+import { errorText } from "@/app/lib/messages";
 import { useForm } from "@/app/lib/use-form";
+import { useLinkToken } from "@/app/lib/use-link-token";
 import { Button } from "@/app/components/Button";
 import { Card } from "@/app/components/Card";
-import { Field } from "@/app/components/Field";
+import { PasswordField } from "@/app/components/PasswordField";
 import { FormError } from "@/app/components/FormError";
+import { LinkLanding } from "@/app/components/LinkLanding";
 
 const fieldIds = { password: "reset-password", confirm: "reset-confirm" };
 
-export function ResetPasswordForm() {
-  const token = useFragmentToken();
+/**
+ * The reset link's landing: the link is checked (not used) as the page opens, so a used or expired one says so at
+ * once instead of after the new password was typed twice. The form takes the checked token.
+ */
+export function ResetPassword() {
+  const link = useLinkToken(async ({ token }) => {
+    await api.checkResetToken({ token });
+    return token;
+  });
+
+  if (link.kind === "checking")
+    return <LinkLanding title="Checking your link…" message="One moment while we check your reset link." />;
+  if (link.kind === "invalid") {
+    return (
+      <LinkLanding
+        title="This link is invalid or expired"
+        outcome="error"
+        message="Reset links work once and expire after 30 minutes."
+        actions={
+          <Link href="/forgot-password" className="button">
+            Send a new link
+          </Link>
+        }
+      />
+    );
+  }
+  if (link.kind === "failed") {
+    return (
+      <LinkLanding title="We couldn't check your link" outcome="error" message={errorText(link.error)}>
+        <p className="muted small" style={{ marginTop: "1rem" }}>
+          Open the link from your email again to retry, or <Link href="/forgot-password">ask for a new one</Link>.
+        </p>
+      </LinkLanding>
+    );
+  }
+  return <ResetPasswordForm token={link.result} />;
+}
+
+function ResetPasswordForm({ token }: { token: string }) {
   const form = useForm({ codeFields: { weak_password: "password" } });
   const tokenRejected = form.error?.code === "invalid_token";
 
@@ -30,29 +69,13 @@ export function ResetPasswordForm() {
           fields: { confirm: "Enter the same password twice." },
         });
       }
-      await api.resetPassword({ token: token ?? "", password });
+      await api.resetPassword({ token, password });
       // Full load: every session (maybe this one too) was just revoked, so the header must re-read it.
       window.location.assign("/sign-in?notice=password-reset");
       return "navigating";
     });
   }
 
-  if (token === undefined) {
-    return <Card narrow title="Choose a new password" description="Loading…" />;
-  }
-  if (token === null) {
-    return (
-      <Card
-        narrow
-        title="This link is invalid or expired"
-        description="Reset links work once and expire after a while."
-      >
-        <Link href="/forgot-password" className="button">
-          Send a new link
-        </Link>
-      </Card>
-    );
-  }
   return (
     <Card
       narrow
@@ -72,23 +95,22 @@ export function ResetPasswordForm() {
             </p>
           )}
         </FormError>
-        <Field
+        <PasswordField
           id={fieldIds.password}
           name="password"
-          type="password"
           label="New password"
           hint="8–128 characters."
           autoComplete="new-password"
+          strengthHint
           required
           minLength={8}
           maxLength={128}
           autoFocus
           error={form.fieldError("password")}
         />
-        <Field
+        <PasswordField
           id={fieldIds.confirm}
           name="confirm"
-          type="password"
           label="Confirm new password"
           autoComplete="new-password"
           required

@@ -8,8 +8,9 @@ import { useForm } from "@/app/lib/use-form";
 import { Button } from "@/app/components/Button";
 import { Card } from "@/app/components/Card";
 import { Field } from "@/app/components/Field";
+import { PasswordField } from "@/app/components/PasswordField";
 import { FormError } from "@/app/components/FormError";
-import { Notice } from "@/app/components/Notice";
+import { FlashNotice } from "@/app/components/FlashNotice";
 import { ResendVerification } from "@/app/components/ResendVerification";
 import { PasskeySignIn } from "./passkey";
 
@@ -45,7 +46,7 @@ export function SignInForm({ notice }: { notice?: string }) {
         </>
       }
     >
-      {notice && !form.error && <Notice tone="info">{notice}</Notice>}
+      {notice && !form.error && <FlashNotice tone="info">{notice}</FlashNotice>}
       {/* Outside the sign-in form: the resend button is a form of its own, and forms cannot nest. */}
       <FormError
         error={form.error}
@@ -84,10 +85,9 @@ export function SignInForm({ notice }: { notice?: string }) {
           spellCheck={false}
           error={form.fieldError("email")}
         />
-        <Field
+        <PasswordField
           id={fieldIds.password}
           name="password"
-          type="password"
           label="Password"
           autoComplete="current-password"
           required

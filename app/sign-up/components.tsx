@@ -8,6 +8,7 @@ import { useForm } from "@/app/lib/use-form";
 import { Button } from "@/app/components/Button";
 import { Card } from "@/app/components/Card";
 import { Field } from "@/app/components/Field";
+import { PasswordField } from "@/app/components/PasswordField";
 import { FormError } from "@/app/components/FormError";
 
 const fieldIds = { name: "sign-up-name", email: "sign-up-email", password: "sign-up-password" };
@@ -45,13 +46,14 @@ export function SignUpForm() {
     >
       <form method="post" onSubmit={onSubmit}>
         <FormError error={form.error} ref={form.errorRef} fieldIds={fieldIds} />
+        {/* No maxLength: the browser would cut a pasted name silently; the API refuses a long one, in words. */}
         <Field
           id={fieldIds.name}
           name="name"
           label="Name"
           autoComplete="name"
           required
-          maxLength={100}
+          hint="Up to 100 characters."
           autoFocus
           error={form.fieldError("name")}
         />
@@ -65,13 +67,13 @@ export function SignUpForm() {
           spellCheck={false}
           error={form.fieldError("email")}
         />
-        <Field
+        <PasswordField
           id={fieldIds.password}
           name="password"
-          type="password"
           label="Password"
           hint="8–128 characters. A passphrase of a few words is easiest to remember."
           autoComplete="new-password"
+          strengthHint
           required
           minLength={8}
           maxLength={128}

@@ -4,14 +4,16 @@ import { isTwoFactorRequired } from "@/src/client";
 import { api } from "@/app/lib/api";
 import { errorText, smsErrorText } from "@/app/lib/messages";
 import { useLinkToken } from "@/app/lib/use-link-token";
+import { EmailAddress } from "@/app/components/EmailAddress";
 import { LinkLanding } from "@/app/components/LinkLanding";
 import { ResendVerification } from "@/app/components/ResendVerification";
 
-export function VerifyEmail() {
+/** `verifiedEmail`: the signed-in user's address when it is verified, to word a link opened again. */
+export function VerifyEmail({ verifiedEmail }: { verifiedEmail: string | null }) {
   const state = useLinkToken(async (input: { token: string }) => {
     const result = await api.verifyEmail(input);
     // A full load, not a client navigation: the header and every cached page must see the new session.
-    window.location.replace(isTwoFactorRequired(result) ? "/sign-in/verify" : "/profile");
+    window.location.replace(isTwoFactorRequired(result) ? "/sign-in/verify" : "/profile?notice=email-verified");
     return result;
   });
 
@@ -20,6 +22,29 @@ export function VerifyEmail() {
   // No outcome yet: the page is on its way to the profile (or the sign-in code).
   if (state.kind === "done")
     return <LinkLanding title="Email verified" message="You're signed in. Taking you to your profile…" />;
+  // A spent link under a signed-in header: the link did its work before, so say what is true now.
+  if (state.kind === "invalid" && verifiedEmail) {
+    return (
+      <LinkLanding
+        title="Your email is already verified"
+        outcome="success"
+        message={
+          <>
+            You&apos;re signed in as{" "}
+            <strong>
+              <EmailAddress email={verifiedEmail} />
+            </strong>
+            , and that address is verified. Verification links work once, so this one has nothing left to do.
+          </>
+        }
+        actions={
+          <Link href="/profile" className="button">
+            Go to your profile
+          </Link>
+        }
+      />
+    );
+  }
   if (state.kind === "invalid") {
     return (
       <LinkLanding title="This link is invalid or expired" outcome="error">

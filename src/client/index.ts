@@ -100,6 +100,8 @@ export function createTwofoldClient(options: TwofoldClientOptions = {}) {
     getSession: () => json<SignedIn>("GET", "/api/auth/session"),
     forgotPassword: (input: { email: string }) => empty("POST", "/api/auth/forgot-password", input),
     resetPassword: (input: { token: string; password: string }) => empty("POST", "/api/auth/reset-password", input),
+    /** Whether a reset link still works (resolves) or is used or expired (`invalid_token`), without using it. */
+    checkResetToken: (input: { token: string }) => empty("POST", "/api/auth/reset-password/check", input),
     confirmEmailChange: (input: { token: string }) =>
       json<{ user: User }>("POST", "/api/auth/confirm-email-change", input),
     /** The link emailed after 100 failed sign-ins in a row; it lifts the lock, it does not sign in. */
@@ -161,6 +163,8 @@ export function createTwofoldClient(options: TwofoldClientOptions = {}) {
       return { token: response.headers.get("x-session-token") };
     },
     changeEmail: (input: { currentPassword: string; newEmail: string }) => empty("POST", "/api/account/email", input),
+    /** Deletes the signed-in account for good (every session ends; 403 second_factor_required → step up first). */
+    deleteAccount: (input: { currentPassword: string }) => empty("DELETE", "/api/account", input),
     listSessions: () => json<{ sessions: Session[] }>("GET", "/api/account/sessions"),
     revokeSession: (id: string) => empty("DELETE", `/api/account/sessions/${encodeURIComponent(id)}`),
     revokeOtherSessions: () => empty("POST", "/api/account/sessions/revoke-others"),

@@ -15,8 +15,10 @@ export interface User {
   name: string;
   /** Absolute path or URL of the current avatar, `null` when the user has none. */
   avatarUrl: string | null;
-  /** Masked (`+1 ••• ••• 4567`) except to its verified owner. */
+  /** Masked (`+1 ••• ••• 4567`), for showing where others may look. */
   phoneNumber: string | null;
+  /** The same number in full (E.164), to its signed-in owner: every answer carrying a `User` goes to its owner. */
+  phoneNumberFull: string | null;
   phoneVerified: boolean;
   twoFactor: TwoFactorState;
   createdAt: string;
@@ -102,6 +104,8 @@ export interface PhoneVerification extends CodeSent {
   verificationId: string;
   /** Masked, e.g. `+1 ••• ••• 4567`. */
   phoneHint: string;
+  /** The number being verified in full (E.164), so its owner can spot a typo. */
+  phoneNumber: string;
 }
 
 /** `GET /api/account/phone/verification`: the pending verification, with its remaining wrong-code budget. */

@@ -69,6 +69,8 @@ export const MESSAGES = {
   account_recovery_link: email("link"),
   account_recovery_started: email("ip"),
   account_recovery_completed: email(),
+  // The account is gone (core/delete-account.ts): the last email to the address. Greets by the deleted name.
+  account_deleted: email(),
 
   sign_in_code: smsCode(),
   step_up_code: smsCode(),

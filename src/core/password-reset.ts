@@ -44,6 +44,18 @@ async function sendResetLink(deps: Deps, email: string, client: ClientInfo): Pro
 }
 
 /**
+ * Whether a reset link still works, without spending it: the page asks on arrival, so a used or expired link says
+ * so before anyone types a new password twice. Same per-IP budget as every route that takes a link's token.
+ */
+export async function checkResetLink(deps: Deps, input: { token: string }, client: ClientInfo): Promise<Done> {
+  const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, ipKey(client.ip)]]);
+  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
+  const peeked = await peekLinkToken(deps, deps.repo, "reset_password", input.token);
+  if (!peeked || !(await deps.repo.findUserById(peeked.userId))) return fail("invalid_token", INVALID_LINK);
+  return ok({});
+}
+
+/**
  * Sets a new password from an emailed link and revokes every session: whoever held the old password (or a
  * stolen cookie) is out. It never signs in, so a reset cannot bypass a second factor.
  */

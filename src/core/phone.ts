@@ -15,6 +15,8 @@ function presentVerification(challenge: Challenge) {
   return {
     verificationId: challenge.id,
     phoneHint: maskPhoneNumber(challenge.phoneNumber!),
+    // In full for the signed-in owner who just typed it, so a typo shows on the code page.
+    phoneNumber: challenge.phoneNumber!,
     ...describeChallenge(challenge),
   };
 }

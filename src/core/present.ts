@@ -29,8 +29,12 @@ export function greetingName(
   return user.emailVerifiedAt !== null && recipient === user.email ? { name: user.name } : {};
 }
 
-/** The public shape of a user (API.md `user`). */
-export function presentUser(user: User) {
+/**
+ * The public shape of a user (API.md `user`). `audience` says who reads it: the user's own signed-in session sees
+ * their number in full (so a typo can be spotted); an answer to a bare emailed link does not, since whoever holds
+ * the link has not proved they own the account.
+ */
+export function presentUser(user: User, audience: "owner" | "link-holder" = "owner") {
   return {
     id: user.id,
     email: user.email,
@@ -38,6 +42,8 @@ export function presentUser(user: User) {
     name: user.name,
     avatarUrl: user.avatarVersion > 0 ? `/api/users/${user.id}/avatar?v=${user.avatarVersion}` : null,
     phoneNumber: user.phoneNumber ? maskPhoneNumber(user.phoneNumber) : null,
+    // Emails, texts, logs and the sign-in challenge (before the second factor) keep the masked form.
+    phoneNumberFull: audience === "owner" ? user.phoneNumber : null,
     phoneVerified: user.phoneVerifiedAt !== null,
     twoFactor: {
       sms: user.twoFactorSms && user.phoneVerifiedAt !== null,

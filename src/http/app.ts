@@ -14,6 +14,7 @@ import { originCheck } from "./middleware/origin-check";
 import { securityHeaders, withApiSecurityHeaders, withScriptNonce } from "./middleware/security-headers";
 import { loadSession } from "./middleware/session";
 import { accountRoutes } from "./routes/account";
+import { deleteAccountRoutes } from "./routes/delete-account";
 import { accountRecoveryRoutes, authAccountRecoveryRoutes } from "./routes/account-recovery";
 import { authRoutes } from "./routes/auth";
 import { opsRoutes } from "./routes/ops";
@@ -48,15 +49,27 @@ const requireJsonBody = (): MiddlewareHandler<AppEnv> =>
     return next();
   };
 
+const isInboxPoll = (method: string, path: string) => method === "GET" && path === "/api/dev/outbox";
+
+/**
+ * One line per API request. Under `npm run dev`, Next.js logs the pages and leaves /api to this line
+ * (next.config.ts logging.incomingRequests), so each request is logged once.
+ */
 const requestLog = (): MiddlewareHandler<AppEnv> =>
   async function requestLog(c, next) {
     const started = performance.now();
     await next();
     // Path only: no query string, body or headers, which is where tokens would be.
-    c.var.services.logger.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
-      "request",
-    );
+    const line = {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    };
+    // The open dev inbox reads the outbox every 2 s: at info level that buried every other line. Its failures
+    // (a 404 off loopback, a 500) are still worth a line.
+    if (isInboxPoll(c.req.method, c.req.path) && c.res.status === 200) c.var.services.logger.debug(line, "request");
+    else c.var.services.logger.info(line, "request");
   };
 
 export function createApp(services: AppServices) {
@@ -121,6 +134,7 @@ export function createApp(services: AppServices) {
   app.route("/account", accountRoutes);
   app.route("/account", phoneRoutes);
   app.route("/account", secondFactorRoutes);
+  app.route("/account", deleteAccountRoutes);
   app.route("/account/passkeys", accountPasskeyRoutes);
   app.route("/account/trusted-browsers", trustedBrowserRoutes);
   app.route("/auth/account-recovery", authAccountRecoveryRoutes);
@@ -148,22 +162,36 @@ export function createApp(services: AppServices) {
       "Cache-Control": "public, max-age=3600",
     }),
   );
+  // The page's icon, named in its <head>: without one the browser asks for /favicon.ico, a 404 in the console and log.
+  const icon = path.resolve("app/icon.svg");
+  app.get("/docs/icon.svg", async (c) =>
+    c.body(await readFile(icon, "utf8"), 200, {
+      "Content-Type": "image/svg+xml",
+      "Cache-Control": "public, max-age=3600",
+    }),
+  );
+  const scalar = Scalar({
+    url: "/api/openapi.json",
+    cdn: "/api/docs/scalar.js",
+    pageTitle: "Twofold API",
+    // A self-hosted auth server's docs page calls nobody: no font CDN, no telemetry, no hosted AI or sharing.
+    // (Not `showToolbar`: Scalar deprecated it for showDeveloperTools and warns in the console when it is set.)
+    withDefaultFonts: false,
+    telemetry: false,
+    showDeveloperTools: "never",
+    agent: { disabled: true },
+  } as Parameters<typeof Scalar>[0]);
   // Scalar renders two <script> tags (the bundle and its start-up call): each gets a per-request nonce.
   app.get(
     "/docs",
-    withScriptNonce(
-      Scalar({
-        url: "/api/openapi.json",
-        cdn: "/api/docs/scalar.js",
-        pageTitle: "Twofold API",
-        // A self-hosted auth server's docs page calls nobody: no font CDN, no telemetry, no hosted AI or sharing.
-        withDefaultFonts: false,
-        telemetry: false,
-        showToolbar: "never",
-        showDeveloperTools: "never",
-        agent: { disabled: true },
-      } as Parameters<typeof Scalar>[0]),
-    ),
+    withScriptNonce(async (c, next) => {
+      const rendered = await scalar(c, next);
+      if (!(rendered instanceof Response) || !rendered.ok) return rendered as Response;
+      const html = await rendered.text();
+      return c.html(
+        html.replace("</head>", '  <link rel="icon" type="image/svg+xml" href="/api/docs/icon.svg" />\n  </head>'),
+      );
+    }),
   );
   return app;
 }

@@ -51,6 +51,10 @@ export const User = z
     name: z.string(),
     avatarUrl: z.string().nullable(),
     phoneNumber: z.string().nullable().openapi({ description: "Masked, e.g. +1 ••• ••• 4567" }),
+    phoneNumberFull: z
+      .string()
+      .nullable()
+      .openapi({ description: "The same number in full (E.164), for its signed-in owner", example: "+14155550123" }),
     phoneVerified: z.boolean(),
     twoFactor: z.object({
       sms: z.boolean(),

@@ -40,6 +40,12 @@ describe("email change", () => {
       .filter({ hasText: account.email })
       .filter({ hasText: "email address is being changed" });
     await notice.first().waitFor();
+    // In the HTML (the inbox shows it in a frame: wait for its text, so an unloaded frame cannot pass) and the text.
+    const html = notice.first().frameLocator("iframe");
+    await html.getByText("Someone asked to change the email address").waitFor();
+    expect(await html.getByRole("link").filter({ hasText: "/confirm-email" }).count()).toBe(0);
+    await notice.first().getByRole("tab", { name: "Text" }).click();
+    await notice.first().locator(".body").waitFor();
     expect(
       await notice
         .first()

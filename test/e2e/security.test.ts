@@ -87,7 +87,8 @@ async function enableTotp(page: Page, account: Account, screenshots?: string) {
   const right = totp.generate({ timestamp: Date.now() - 30_000 });
   await field.fill(String((Number(right) + 500_000) % 1_000_000).padStart(6, "0"));
   await card.getByRole("button", { name: "Turn on", exact: true }).click();
-  await card.getByRole("alert").waitFor();
+  // One field error: said at the field (which it describes), with no summary box (app/components/FormError.tsx).
+  await card.locator(".field-error").waitFor();
   expect(await field.getAttribute("aria-invalid")).toBe("true");
 
   await field.fill(right);

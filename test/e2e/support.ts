@@ -151,20 +151,32 @@ export async function expectNoHorizontalScroll(page: Page, width: number): Promi
 // ---------------------------------------------------------------------------------------------------------
 // Dev inbox
 
-/** The newest message in /dev/inbox addressed to `to` whose link goes to `linkPath`: the link locator. */
+/**
+ * The newest email in /dev/inbox addressed to `to` whose link goes to `linkPath`: the link locator, inside the
+ * email's HTML as the recipient sees it (the inbox's default tab, a sandboxed frame).
+ */
 export async function inboxLink(page: Page, to: string, linkPath: string): Promise<Locator> {
   if (pathOf(page) !== "/dev/inbox") await page.goto("/dev/inbox");
   const prefix = `${baseURL}${linkPath}#token=`;
-  const link = page
-    .getByRole("list", { name: "Messages" })
-    .getByRole("listitem")
-    .filter({ hasText: to })
-    .getByRole("link")
-    .filter({ hasText: prefix })
-    .first();
+  const emails = page.getByRole("list", { name: "Messages" }).getByRole("listitem").filter({ hasText: to });
+  const linkIn = (message: Locator) =>
+    message.frameLocator("iframe").getByRole("link").filter({ hasText: prefix }).first();
   // The page polls the outbox every 2 s and delivery is a queue, so the message may take a moment to appear.
-  await link.waitFor({ state: "visible", timeout: 60_000 });
-  return link;
+  // Locators cannot filter by what is inside a frame: look in each email, newest first, until one has the link.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ids = await emails.evaluateAll((items) => items.map((item) => item.getAttribute("data-message-id")));
+    for (const id of ids) {
+      // By id, not position: a message arriving later is listed first and would shift the positions.
+      const link = linkIn(page.locator(`li[data-message-id="${id}"]`));
+      if ((await link.count()) > 0) {
+        await link.waitFor({ state: "visible" });
+        return link;
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no email to ${to} with a ${linkPath} link in the dev inbox`);
+    await page.waitForTimeout(250);
+  }
 }
 
 /** Clicks that link, in this page, as a person reading the dev inbox would. */
@@ -206,6 +218,11 @@ export function newPhoneNumber(): { e164: string; national: string; last4: strin
 /** How the API shows a number: `+1 ••• ••• 1234`. */
 export function maskedPhone(phone: { last4: string }): string {
   return `+1 ••• ••• ${phone.last4}`;
+}
+
+/** How the owner's own pages show their number, in full: `+1 415 555 1234`. */
+export function fullPhone(phone: { last4: string }): string {
+  return `+1 415 555 ${phone.last4}`;
 }
 
 /** How each code text names its code (src/delivery/sms/templates.ts). */

@@ -92,6 +92,8 @@ describe("token hygiene", () => {
     // The verify page's address when it was left: the path without the fragment.
     const left = await departures(page);
     expect(left).toEqual([`${baseURL}/verify-email`]);
+    // The confirmation's key (?notice=email-verified) leaves the address bar once shown.
+    await page.waitForFunction(() => !window.location.search);
     expect(page.url()).toBe(`${baseURL}/profile`);
 
     // Nothing sent from the token page carried a Referer (and fragments are never sent anyway).

@@ -5,6 +5,7 @@ import { expect } from "vitest";
 import {
   createVerifiedAccount,
   fillSignIn,
+  fullPhone,
   headerSignOut,
   maskedPhone,
   newPhoneNumber,
@@ -81,7 +82,8 @@ export async function verifyPhone(page: Page, inbox: Page, phone: Phone): Promis
   await waitForPath(page, "/profile/security");
   await page.getByText("Your phone number is verified. You can turn on two-factor sign-in below.").waitFor();
   const section = phoneSection(page);
-  await section.getByText(maskedPhone(phone), { exact: true }).waitFor();
+  // The owner's own page shows the number in full, so a typo can be spotted.
+  await section.getByText(fullPhone(phone), { exact: true }).waitFor();
   await section.getByText("Verified", { exact: true }).waitFor();
   return code;
 }
@@ -91,12 +93,12 @@ export async function enableTwoFactor(page: Page, account: Account, phone: Phone
   const section = twoFactorSection(page);
   await (await ready(section.getByRole("button", { name: "Turn on", exact: true }))).click();
   const confirm = section.getByRole("form", { name: "Turn on two-factor" });
-  await confirm.getByText(maskedPhone(phone)).waitFor();
+  await confirm.getByText(fullPhone(phone)).waitFor();
   await confirm.getByLabel("Current password").fill(account.password);
   await (await ready(confirm.getByRole("button", { name: "Turn on two-factor" }))).click();
   await section
     .getByRole("status")
-    .getByText(`Two-factor sign-in is on. From now on we'll text a code to ${maskedPhone(phone)} when you sign in.`)
+    .getByText(`Two-factor sign-in is on. From now on we'll text a code to ${fullPhone(phone)} when you sign in.`)
     .waitFor();
   // The first second factor brings the recovery codes, with a word for the stronger factors; the card moves on
   // once they are saved.

@@ -161,6 +161,43 @@ forEachServer("forgot-password, reset-password", (ctx) => {
     expect((await ctx.client().post("/api/auth/verify-email", { token: verifyToken })).status).toBe(200);
   });
 
+  it("checks a link without using it (204), and says invalid_token once it is used, expired or tampered", async () => {
+    const email = await account();
+    const token = await forgot(ctx, email);
+    const check = (candidate: string, client = ctx.client()) =>
+      client.post("/api/auth/reset-password/check", { token: candidate });
+    // Checked twice, still good: the page's check on arrival must not spend the link.
+    expect((await check(token)).status).toBe(204);
+    expect((await check(token)).status).toBe(204);
+    const [id, secret] = token.split(".") as [string, string];
+    const tampered = await check(`${id}.${secret.slice(0, -1)}${secret.endsWith("A") ? "B" : "A"}`);
+    expect(tampered.status).toBe(400);
+    expect(tampered.body.error.code).toBe("invalid_token");
+    const verifyToken = (await lastEmail(ctx.server, email, /^Confirm your email/))!.token!;
+    expect((await check(verifyToken)).body.error.code).toBe("invalid_token");
+    expect((await check("")).body.error.code).toBe("invalid_request");
+
+    expect((await reset(token)).status).toBe(204);
+    const used = await check(token);
+    expect(used.status).toBe(400);
+    expect(used.body.error.code).toBe("invalid_token");
+
+    const expiring = await forgot(ctx, email);
+    ctx.clock.advance(30 * 60 + 1);
+    expect((await check(expiring)).body.error.code).toBe("invalid_token");
+  });
+
+  it("limits link checks per IP like every route that takes a link's token", async () => {
+    const token = await forgot(ctx, await account());
+    const client = ctx.client();
+    for (let i = 0; i < 30; i++)
+      expect((await client.post("/api/auth/reset-password/check", { token })).status).toBe(204);
+    const limited = await client.post("/api/auth/reset-password/check", { token });
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe("rate_limited");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
   it("answers invalid_request with fields for missing input", async () => {
     const missing = await ctx.client().post("/api/auth/reset-password", {});
     expect(missing.status).toBe(400);

@@ -58,6 +58,7 @@ forEachServer("sessions, sign-out", (ctx) => {
         name: alice.name,
         avatarUrl: null,
         phoneNumber: null,
+        phoneNumberFull: null,
         phoneVerified: false,
         twoFactor: { sms: false, totp: false, passkeys: 0, recoveryCodesLeft: 0 },
         createdAt: expect.any(String),

@@ -98,3 +98,52 @@ forEachServer(
   },
   { env: { SMTP_URL: smtp.url } },
 );
+
+// Issue 12: the open dev inbox reads GET /api/dev/outbox every 2 s, and each poll added log lines; in development
+// Next.js also logged every API request the API logs itself.
+forEachServer("one log line per request, none for the dev inbox's polls", (ctx) => {
+  /** The info-or-louder "request" lines (pino levels: 20 debug, 30 info). */
+  const requestLines = (from: number) =>
+    ctx.log.lines
+      .slice(from)
+      .map((line) => JSON.parse(line) as { level: number; msg: string; path?: string; status?: number })
+      .filter((line) => line.msg === "request" && line.level >= 30);
+
+  it("logs each API request once, at info", async () => {
+    const from = ctx.log.lines.length;
+    expect((await ctx.client().get("/api/health")).status).toBe(200);
+    expect((await ctx.client().get("/api/auth/session")).status).toBe(401);
+    expect(requestLines(from).map((line) => `${line.path} ${line.status}`)).toEqual([
+      "/api/health 200",
+      "/api/auth/session 401",
+    ]);
+  });
+
+  it("keeps the inbox's successful polls out of the info log, but not a refused one", async () => {
+    const from = ctx.log.lines.length;
+    const loopback = { remoteAddress: "127.0.0.1" };
+    for (let i = 0; i < 3; i++)
+      expect((await ctx.server.app.request("http://localhost:3000/api/dev/outbox", {}, loopback)).status).toBe(200);
+    expect(requestLines(from)).toEqual([]);
+    // Still there for whoever turns LOG_LEVEL=debug on.
+    expect(ctx.log.text().slice(ctx.log.lines.slice(0, from).join("").length)).toContain('"path":"/api/dev/outbox"');
+    // Asked from elsewhere, the outbox is a 404: that one is worth a line.
+    const refused = await ctx.server.app.request(
+      "http://localhost:3000/api/dev/outbox",
+      {},
+      { remoteAddress: "10.1.2.3" },
+    );
+    expect(refused.status).toBe(404);
+    expect(requestLines(from).map((line) => `${line.path} ${line.status}`)).toEqual(["/api/dev/outbox 404"]);
+  });
+
+  it("leaves /api requests to that line under next dev, and logs the pages", async () => {
+    const { default: nextConfig } = await import("../../next.config");
+    const ignore = (nextConfig.logging as { incomingRequests: { ignore: RegExp[] } }).incomingRequests;
+    const ignored = (url: string) => ignore.ignore.some((pattern) => pattern.test(url));
+    for (const url of ["/api/dev/outbox", "/api/auth/session?x=1", "http://localhost:3000/api/health", "/api"])
+      expect(ignored(url), url).toBe(true);
+    for (const url of ["/", "/dev/inbox", "/sign-in?next=/api/x", "/apiary", "http://localhost:3000/profile"])
+      expect(ignored(url), url).toBe(false);
+  });
+});

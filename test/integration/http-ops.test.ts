@@ -124,6 +124,19 @@ forEachServer("operations endpoints", (ctx) => {
     expect((await script.text()).length).toBeGreaterThan(10_000);
   });
 
+  it("GET /api/docs names its icon (no /favicon.ico 404) and sets no deprecated Scalar option", async () => {
+    const docs = await ctx.client().get("/api/docs");
+    const icon = /<link rel="icon" type="image\/svg\+xml" href="([^"]+)"/.exec(docs.text)?.[1];
+    expect(icon).toBe("/api/docs/icon.svg");
+    const served = await get(ctx.server.app, icon!);
+    expect(served.status).toBe(200);
+    expect(served.headers.get("content-type")).toBe("image/svg+xml");
+    expect(await served.text()).toContain("<svg");
+    // Scalar logs "[DEPRECATED] You're using the deprecated 'showToolbar' attribute" in the browser when it is set.
+    expect(docs.text).not.toContain("showToolbar");
+    expect(docs.text).toContain('"showDeveloperTools": "never"');
+  });
+
   it("GET /api/dev/outbox lists messages newest first with channel, to, subject, body and createdAt", async () => {
     const email = uniqueEmail("outbox");
     await ctx.client().post("/api/auth/sign-up", { email, password: STRONG_PASSWORD, name: "Outbox" });

@@ -34,7 +34,10 @@ interface JsxInput {
   attributes: Map<string, string>;
 }
 
-/** Every <input> and <Field> element (the labelled input of app/components/Field.tsx) in the page sources. */
+/**
+ * Every <input>, <Field> and <PasswordField> element (the labelled inputs of app/components/Field.tsx and
+ * PasswordField.tsx) in the page sources.
+ */
 function inputs(): JsxInput[] {
   const found: JsxInput[] = [];
   for (const { file, text } of files.filter(({ file }) => file.endsWith(".tsx"))) {
@@ -42,7 +45,7 @@ function inputs(): JsxInput[] {
     const visit = (node: ts.Node) => {
       if (ts.isJsxSelfClosingElement(node) || ts.isJsxOpeningElement(node)) {
         const tag = node.tagName.getText(source);
-        if (tag === "input" || tag === "Field") {
+        if (tag === "input" || tag === "Field" || tag === "PasswordField") {
           const attributes = new Map<string, string>();
           for (const attribute of node.attributes.properties) {
             if (!ts.isJsxAttribute(attribute)) continue;
@@ -92,11 +95,24 @@ describe("password fields (ASVS 6.2.6, 6.2.7; NIST SP 800-63B 5.1.1.2)", () => {
     expect(passwordFields.length).toBeGreaterThanOrEqual(9);
   });
 
-  it("masks every one with type=password, and no password goes into a field of another type", () => {
-    for (const input of passwordFields) expect(input.attributes.get("type"), where(input)).toBe("password");
+  it("masks every one: each is a PasswordField, masked unless its owner presses Show password", () => {
+    for (const input of passwordFields) {
+      expect(input.tag, where(input)).toBe("PasswordField");
+      // The component owns the type: a `type` here would be ignored at best, a plain-text password at worst.
+      expect(input.attributes.has("type"), where(input)).toBe(false);
+    }
+    const passwordField = readFileSync(path.join(root, "app/components/PasswordField.tsx"), "utf8");
+    // Masked by default; only the toggle button (aria-pressed, aria-controls the input) unmasks it.
+    expect(passwordField).toMatch(/useState\(false\)/);
+    expect(passwordField).toMatch(/type=\{visible \? "text" : "password"\}/);
+    expect(passwordField).toMatch(/aria-pressed=\{visible\}/);
+    expect(passwordField).toMatch(/aria-controls=\{id\}/);
     // Field passes `type` through to its <input>; were it to drop it, every field above would be plain text.
     const field = readFileSync(path.join(root, "app/components/Field.tsx"), "utf8");
     expect(field).toMatch(/<input[^>]*\btype=\{type\}/);
+    // No page makes a password input of its own, bypassing the component.
+    for (const input of inputs().filter((input) => input.tag !== "PasswordField"))
+      expect(input.attributes.get("type"), where(input)).not.toBe("password");
   });
 
   it("tells password managers what each field is: current-password to sign in and confirm, new-password to choose", () => {
@@ -122,7 +138,7 @@ describe("password fields (ASVS 6.2.6, 6.2.7; NIST SP 800-63B 5.1.1.2)", () => {
     expect(onPaste).toEqual(["app/components/CodeField.tsx"]);
   });
 
-  it("puts the length rule under every field that chooses a new password (sign-up, reset, change)", () => {
+  it("puts the length rule and the strength hint under every field that chooses a new password (sign-up, reset, change)", () => {
     const choosing = passwordFields.filter(
       (input) => input.attributes.get("autoComplete") === "new-password" && input.attributes.get("name") !== "confirm",
     );
@@ -131,14 +147,18 @@ describe("password fields (ASVS 6.2.6, 6.2.7; NIST SP 800-63B 5.1.1.2)", () => {
       "app/reset-password/components.tsx",
       "app/sign-up/components.tsx",
     ]);
-    for (const input of choosing) expect(input.attributes.get("hint"), where(input)).toMatch(/^8–128 characters\./);
+    for (const input of choosing) {
+      expect(input.attributes.get("hint"), where(input)).toMatch(/^8–128 characters\./);
+      // And the live hint that says what would make it weak (app/lib/password-hint.ts).
+      expect(input.attributes.has("strengthHint"), where(input)).toBe(true);
+    }
   });
 });
 
 describe("text is rendered as text (ASVS 3.2.2)", () => {
   it("no page writes raw HTML or runs strings as code", () => {
     const rawHtml =
-      /dangerouslySetInnerHTML|\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write|createContextualFragment|\beval\(|new Function\(/;
+      /dangerouslySetInnerHTML|\.innerHTML\b|\.outerHTML\s*=[^=]|insertAdjacentHTML|document\.write|createContextualFragment|\beval\(|new Function\(/;
     expect(files.length).toBeGreaterThan(40);
     for (const { file, text } of files) expect(text, file).not.toMatch(rawHtml);
   });

@@ -64,6 +64,7 @@ describe("presentUser", () => {
       name: "Ada Lovelace",
       avatarUrl: null,
       phoneNumber: null,
+      phoneNumberFull: null,
       phoneVerified: false,
       twoFactor: { sms: false, totp: false, passkeys: 0, recoveryCodesLeft: 0 },
       createdAt: "2030-01-01T12:00:00.000Z",
@@ -83,11 +84,16 @@ describe("presentUser", () => {
     expect(presentUser(user({ avatarVersion: 4 })).avatarUrl).toBe("/api/users/user_123/avatar?v=4");
   });
 
-  it("masks the phone number", () => {
-    const presented = presentUser(user({ phoneNumber: "+14155554567", phoneVerifiedAt: new Date() }));
-    expect(presented.phoneNumber).toBe("+1 ••• ••• 4567");
-    expect(presented.phoneVerified).toBe(true);
-    expect(JSON.stringify(presented)).not.toContain("4155554567");
+  it("masks the phone number, and gives it in full only to its signed-in owner", () => {
+    const owner = presentUser(user({ phoneNumber: "+14155554567", phoneVerifiedAt: new Date() }));
+    expect(owner.phoneNumber).toBe("+1 ••• ••• 4567");
+    expect(owner.phoneNumberFull).toBe("+14155554567");
+    expect(owner.phoneVerified).toBe(true);
+
+    const linkHolder = presentUser(user({ phoneNumber: "+14155554567", phoneVerifiedAt: new Date() }), "link-holder");
+    expect(linkHolder.phoneNumber).toBe("+1 ••• ••• 4567");
+    expect(linkHolder.phoneNumberFull).toBeNull();
+    expect(JSON.stringify(linkHolder)).not.toContain("4155554567");
   });
 
   it("reports SMS two-factor only with a verified phone", () => {

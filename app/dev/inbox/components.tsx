@@ -1,5 +1,5 @@
 "use client";
-import { Fragment, useEffect, useState, type ReactNode } from "react";
+import { Fragment, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import type { OutboxMessage } from "@/src/client";
 import { api } from "@/app/lib/api";
 import { errorText, toTwofoldError } from "@/app/lib/messages";
@@ -63,7 +63,7 @@ export function Inbox({ channels }: { channels: Array<"email" | "sms"> }) {
       {messages && messages.length > 0 && (
         <ul className="inbox" aria-label="Messages">
           {messages.map((message) => (
-            <li key={message.id} className="card message">
+            <li key={message.id} className="card message" data-message-id={message.id}>
               <header>
                 <div>
                   <h2>{message.subject || (message.channel === "sms" ? "Text message" : "(no subject)")}</h2>
@@ -79,13 +79,124 @@ export function Inbox({ channels }: { channels: Array<"email" | "sms"> }) {
                   <LocalTime iso={message.createdAt} />
                 </div>
               </header>
-              <p className="body">{linkify(message.body)}</p>
+              {message.html ? (
+                <EmailViews html={message.html} text={message.body} subject={message.subject} />
+              ) : (
+                <p className="body">{linkify(message.body)}</p>
+              )}
             </li>
           ))}
         </ul>
       )}
     </div>
   );
+}
+
+type View = "html" | "text";
+const views: Array<{ view: View; label: string }> = [
+  { view: "html", label: "HTML" },
+  { view: "text", label: "Text" },
+];
+
+/**
+ * An email as the recipient's mail client shows it (HTML, the default, as Mailpit does) or its text part: two tabs
+ * (WAI-ARIA tabs pattern: arrow keys move between them, one Tab stop).
+ */
+function EmailViews({ html, text, subject }: { html: string; text: string; subject: string | null }) {
+  const [view, setView] = useState<View>("html");
+  const id = useId();
+  const tabs = useRef<Array<HTMLButtonElement | null>>([]);
+
+  function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
+    const index = views.findIndex((entry) => entry.view === view);
+    const next =
+      event.key === "ArrowRight" || event.key === "ArrowDown"
+        ? (index + 1) % views.length
+        : event.key === "ArrowLeft" || event.key === "ArrowUp"
+          ? (index - 1 + views.length) % views.length
+          : event.key === "Home"
+            ? 0
+            : event.key === "End"
+              ? views.length - 1
+              : null;
+    if (next === null) return;
+    event.preventDefault();
+    setView(views[next]!.view);
+    tabs.current[next]?.focus();
+  }
+
+  return (
+    <div className="message-views">
+      <div role="tablist" aria-label="Show the email as" className="message-tabs" onKeyDown={onKeyDown}>
+        {views.map((entry, index) => (
+          <button
+            key={entry.view}
+            ref={(element) => {
+              tabs.current[index] = element;
+            }}
+            type="button"
+            role="tab"
+            id={`${id}-${entry.view}-tab`}
+            aria-selected={view === entry.view}
+            aria-controls={`${id}-${entry.view}-panel`}
+            tabIndex={view === entry.view ? 0 : -1}
+            onClick={() => setView(entry.view)}
+          >
+            {entry.label}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={`${id}-${view}-panel`} aria-labelledby={`${id}-${view}-tab`}>
+        {view === "html" ? (
+          <EmailHtml html={html} title={`The email “${subject ?? "(no subject)"}” as HTML`} />
+        ) : (
+          <p className="body">{linkify(text)}</p>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/**
+ * The HTML part in a sandboxed frame: `sandbox` without allow-scripts runs no script whatever the markup says, and
+ * gives the document an opaque origin (no cookies, no access to this page). The only permission is top-level
+ * navigation on a click, so the email's own button opens the verify or reset page in this tab, as the text tab's
+ * links do; without it a click would load our page inside the frame, which our frame-ancestors 'none' refuses.
+ */
+function EmailHtml({ html, title }: { html: string; title: string }) {
+  const srcDoc = useMemo(() => framedEmail(html), [html]);
+  return (
+    <iframe
+      className="message-html"
+      title={title}
+      sandbox="allow-top-navigation-by-user-activation"
+      referrerPolicy="no-referrer"
+      srcDoc={srcDoc}
+    />
+  );
+}
+
+/**
+ * No remote loads (a tracking pixel, a web font) and nothing but inline styles and data: images: a policy of its
+ * own at the top of the document, on top of the page's, which a srcdoc frame inherits.
+ */
+const emailFrameCsp =
+  "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+
+/** The email's markup with that policy first in <head>, and its links made to leave the frame (http(s) only). */
+function framedEmail(html: string): string {
+  // DOMParser builds an inert document: nothing in it loads or runs while we edit it.
+  const doc = new DOMParser().parseFromString(html, "text/html");
+  for (const element of doc.querySelectorAll("script, meta[http-equiv], base")) element.remove();
+  const csp = doc.createElement("meta");
+  csp.httpEquiv = "Content-Security-Policy";
+  csp.content = emailFrameCsp;
+  doc.head.prepend(csp);
+  for (const link of doc.querySelectorAll("a[href]")) {
+    if (/^https?:\/\//i.test(link.getAttribute("href") ?? "")) link.setAttribute("target", "_top");
+    else link.removeAttribute("href");
+  }
+  return `<!doctype html>\n${doc.documentElement.outerHTML}`;
 }
 
 // http(s) only: a message body must never become a javascript: link.

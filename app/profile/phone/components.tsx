@@ -3,6 +3,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import type { PendingPhoneVerification } from "@/src/client";
 import { api } from "@/app/lib/api";
+import { formatPhoneNumber } from "@/app/lib/phone";
 import { CodeChallenge } from "@/app/components/CodeChallenge";
 
 export function PhoneVerification({ verification }: { verification: PendingPhoneVerification }) {
@@ -12,7 +13,8 @@ export function PhoneVerification({ verification }: { verification: PendingPhone
     <CodeChallenge
       idPrefix="phone-verify"
       title="Verify your phone number"
-      challenge={verification}
+      // The owner just typed this number: shown in full, so a typo can be spotted before waiting for a text.
+      challenge={{ ...verification, phoneHint: formatPhoneNumber(verification.phoneNumber) }}
       verify={async (code) => {
         await api.verifyPhone({ verificationId, code });
         // Replace, not push: Back must not return to a code that is already used.

@@ -12,6 +12,7 @@ import { FlashNotice } from "@/app/components/FlashNotice";
 import { ProfileNav } from "../section-nav";
 import { SecurityEvents } from "./events";
 import { Passkeys } from "./passkeys";
+import { DeleteAccount } from "./delete-account";
 import { ChangePasswordForm } from "./password";
 import { PhoneSettings } from "./phone";
 import { RecoveryCodes } from "./recovery-codes";
@@ -53,7 +54,7 @@ export default async function SecurityPage({
       </Card>
       <PhoneSettings
         user={user}
-        pending={pending && { phoneHint: pending.phoneHint }}
+        pending={pending && { phoneNumber: pending.phoneNumber }}
         countries={countryOptions()}
         defaultCountry={defaultCountry(acceptLanguage)}
       />
@@ -78,6 +79,7 @@ export default async function SecurityPage({
       </section>
       {(twoFactorOn || trustedBrowsers.length > 0) && <TrustedBrowsers browsers={trustedBrowsers} />}
       <SecurityEvents events={events} />
+      <DeleteAccount />
     </div>
   );
 }

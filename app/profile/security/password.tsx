@@ -3,7 +3,7 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition, type FormEvent } from "react";
 import { api } from "@/app/lib/api";
 import { useForm } from "@/app/lib/use-form";
-import { Field } from "@/app/components/Field";
+import { PasswordField } from "@/app/components/PasswordField";
 import { FormError } from "@/app/components/FormError";
 import { Notice } from "@/app/components/Notice";
 import { StepUpSubmit, useStepUp } from "@/app/components/StepUp";
@@ -45,22 +45,21 @@ export function ChangePasswordForm() {
           ref={form.errorRef}
           fieldIds={{ currentPassword: "password-current", newPassword: "password-new" }}
         />
-        <Field
+        <PasswordField
           id="password-current"
           name="currentPassword"
-          type="password"
           label="Current password"
           autoComplete="current-password"
           required
           error={form.fieldError("currentPassword")}
         />
-        <Field
+        <PasswordField
           id="password-new"
           name="newPassword"
-          type="password"
           label="New password"
           hint="8–128 characters."
           autoComplete="new-password"
+          strengthHint
           required
           minLength={8}
           maxLength={128}

@@ -6,10 +6,10 @@ import type { CountryCode } from "libphonenumber-js/min";
 import { TwofoldError, type PendingPhoneVerification, type User } from "@/src/client";
 import { api } from "@/app/lib/api";
 import { smsErrorText } from "@/app/lib/messages";
-import { toE164, type CountryOption } from "@/app/lib/phone";
+import { formatPhoneNumber, toE164, type CountryOption } from "@/app/lib/phone";
 import { useForm } from "@/app/lib/use-form";
 import { Button } from "@/app/components/Button";
-import { Field } from "@/app/components/Field";
+import { PasswordField } from "@/app/components/PasswordField";
 import { FormError } from "@/app/components/FormError";
 import { Notice } from "@/app/components/Notice";
 import { PasswordConfirm } from "@/app/components/PasswordConfirm";
@@ -17,9 +17,9 @@ import { PhoneNumberField } from "@/app/components/PhoneNumberField";
 import { StepUpSubmit, useStepUp } from "@/app/components/StepUp";
 
 interface PhoneSettingsProps {
-  user: Pick<User, "phoneNumber" | "phoneVerified" | "twoFactor">;
+  user: Pick<User, "phoneNumber" | "phoneNumberFull" | "phoneVerified" | "twoFactor">;
   /** A number that was sent a code and still waits for it (`GET /api/account/phone/verification`). */
-  pending: Pick<PendingPhoneVerification, "phoneHint"> | null;
+  pending: Pick<PendingPhoneVerification, "phoneNumber"> | null;
   countries: CountryOption[];
   defaultCountry: CountryCode;
 }
@@ -61,7 +61,8 @@ export function PhoneSettings({ user, pending, countries, defaultCountry }: Phon
         <div className="status-row">
           {user.phoneNumber ? (
             <p>
-              <span className="nowrap strong">{user.phoneNumber}</span>{" "}
+              {/* The owner's own page: the number in full (the masked form is for emails and texts). */}
+              <span className="nowrap strong">{formatPhoneNumber(user.phoneNumberFull ?? user.phoneNumber)}</span>{" "}
               {user.phoneVerified ? (
                 <span className="badge success">Verified</span>
               ) : (
@@ -99,7 +100,8 @@ export function PhoneSettings({ user, pending, countries, defaultCountry }: Phon
         {pending && (
           <div className="alert alert-info">
             <p>
-              A code is waiting to be entered for <span className="nowrap strong">{pending.phoneHint}</span>.{" "}
+              A code is waiting to be entered for{" "}
+              <span className="nowrap strong">{formatPhoneNumber(pending.phoneNumber)}</span>.{" "}
               <Link href="/profile/phone">Enter the code</Link>
             </p>
           </div>
@@ -192,10 +194,9 @@ function NewPhoneForm({ countries, defaultCountry, replacing, autoFocus, onCance
           autoFocus={autoFocus}
           error={phoneError && (smsErrorText(form.error) ?? phoneError)}
         />
-        <Field
+        <PasswordField
           id={fieldIds.currentPassword}
           name="currentPassword"
-          type="password"
           label="Current password"
           autoComplete="current-password"
           required

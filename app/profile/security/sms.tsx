@@ -3,12 +3,13 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition, type ReactNode } from "react";
 import type { User } from "@/src/client";
 import { api } from "@/app/lib/api";
+import { formatPhoneNumber } from "@/app/lib/phone";
 import { Button } from "@/app/components/Button";
 import { Notice } from "@/app/components/Notice";
 import { PasswordConfirm } from "@/app/components/PasswordConfirm";
 import { RecoveryCodesPanel } from "./recovery-codes";
 
-type SmsUser = Pick<User, "email" | "phoneNumber" | "phoneVerified" | "twoFactor">;
+type SmsUser = Pick<User, "email" | "phoneNumber" | "phoneNumberFull" | "phoneVerified" | "twoFactor">;
 
 /**
  * The text-message method inside the two-factor card. It stays off (and disabled) until the phone is verified,
@@ -31,7 +32,9 @@ export function SmsTwoFactor({ user }: { user: SmsUser }) {
   const onlyFactor = !user.twoFactor.totp && !Number(user.twoFactor.passkeys);
   // Turning off must stay possible even if the number somehow became unverified.
   const canSwitch = on || user.phoneVerified;
-  const phone = <span className="nowrap">{user.phoneNumber ?? "your phone"}</span>;
+  // The owner's own page: their number in full (masked only where others may see it: emails, texts, sign-in).
+  const number = user.phoneNumberFull ? formatPhoneNumber(user.phoneNumberFull) : user.phoneNumber;
+  const phone = <span className="nowrap">{number ?? "your phone"}</span>;
 
   async function confirm(currentPassword: string) {
     const result = await api.setSmsTwoFactor(
@@ -124,7 +127,7 @@ export function SmsTwoFactor({ user }: { user: SmsUser }) {
             ) : (
               <>
                 Sign-ins will {onlyFactor ? "ask" : "be able to ask"} for a code sent to{" "}
-                <span className="nowrap strong">{user.phoneNumber}</span>.
+                <span className="nowrap strong">{number}</span>.
               </>
             )}{" "}
             Enter your password to confirm.

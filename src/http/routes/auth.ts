@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { presentSession, presentUser } from "../../core/present";
 import { confirmEmailChange } from "../../core/email-change";
-import { forgotPassword, resetPassword } from "../../core/password-reset";
+import { checkResetLink, forgotPassword, resetPassword } from "../../core/password-reset";
 import { sessionCookieExpiresAt, invalidateSession } from "../../core/sessions";
 import { signIn } from "../../core/sign-in";
 import { unlockSignIn } from "../../core/sign-in-throttle";
@@ -200,6 +200,21 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
   .openapi(
     createRoute({
       method: "post",
+      path: "/reset-password/check",
+      tags: tag,
+      summary: "Whether a reset token still works, without using it",
+      description: "For the reset page to tell a used or expired link at once. The token stays valid.",
+      request: jsonBody(z.object({ token: Token })),
+      responses: { ...noContent, ...errors([400, "invalid_token"], rateLimited) },
+    }),
+    async (c) => {
+      const result = await checkResetLink(c.var.services.deps, c.req.valid("json"), clientInfo(c));
+      return result.ok ? c.body(null, 204) : failureResponse(c, result);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
       path: "/confirm-email-change",
       tags: tag,
       summary: "Switch to the new email address with the token sent there",
@@ -211,7 +226,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     }),
     async (c) => {
       const result = await confirmEmailChange(c.var.services.deps, c.req.valid("json"), clientInfo(c));
-      return result.ok ? c.json({ user: presentUser(result.user) }, 200) : failureResponse(c, result);
+      return result.ok ? c.json({ user: presentUser(result.user, "link-holder") }, 200) : failureResponse(c, result);
     },
   )
   .openapi(

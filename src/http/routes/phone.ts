@@ -24,6 +24,7 @@ const Verification = z
   .object({
     verificationId: z.string(),
     phoneHint: z.string(),
+    phoneNumber: z.string().openapi({ description: "The number being verified, in full (E.164)" }),
     expiresAt: z.string().datetime(),
     resendAt: z.string().datetime(),
     codeExpiresAt: z.string().datetime().nullable(),

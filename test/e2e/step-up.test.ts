@@ -238,8 +238,8 @@ describe("step-up", () => {
     await lapsed.getByRole("region", { name: "Two-factor sign-in is Off" }).waitFor();
     await shot(lapsed, "step-up-two-factor-off-done");
 
-    // Only one text went out for the step-up: the second prompt reused it.
-    await inbox.reload();
+    // Only one text went out for the step-up: the second prompt reused it (counted on the inbox page).
+    await inbox.goto("/dev/inbox");
     const texts = inbox
       .getByRole("list", { name: "Messages" })
       .getByRole("listitem")

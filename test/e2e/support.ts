@@ -98,7 +98,16 @@ export function pathOf(page: Page): string {
 
 /** Waits for a navigation that ends on `pathname` (query and fragment ignored). */
 export async function waitForPath(page: Page, pathname: string): Promise<void> {
-  await page.waitForURL((url) => url.pathname === pathname);
+  try {
+    await page.waitForURL((url) => url.pathname === pathname);
+  } catch (error) {
+    // Where the page is instead, and what it says: a timeout alone tells nothing.
+    const said = await page
+      .locator("main")
+      .innerText({ timeout: 2000 })
+      .catch(() => "(no main)");
+    throw new Error(`expected ${pathname}, still on ${page.url()} saying: ${said.slice(0, 400)}`, { cause: error });
+  }
 }
 
 /**
@@ -151,24 +160,70 @@ export async function expectNoHorizontalScroll(page: Page, width: number): Promi
 // ---------------------------------------------------------------------------------------------------------
 // Dev inbox
 
+interface OutboxEntry {
+  id: string;
+  channel: "email" | "sms";
+  to: string;
+  body: string;
+}
+
 /**
- * The newest email in /dev/inbox addressed to `to` whose link goes to `linkPath`: the link locator, inside the
- * email's HTML as the recipient sees it (the inbox's default tab, a sandboxed frame).
+ * The dev outbox as the inbox page reads it (`GET /api/dev/outbox`, newest first), polled until `pick` finds
+ * something: delivery is a queue, so a message may take a moment. Reading the JSON instead of loading the inbox
+ * page for every link and code keeps the suite light; the page itself is tested in dev-inbox.test.ts and
+ * sign-up.test.ts.
+ */
+async function fromOutbox<T>(context: BrowserContext, pick: (messages: OutboxEntry[]) => T | undefined): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const response = await context.request.get("/api/dev/outbox", { headers: { "x-forwarded-for": ipOf(context) } });
+    const messages = response.ok() ? ((await response.json()) as { messages: OutboxEntry[] }).messages : [];
+    await response.dispose();
+    const found = pick(messages);
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error("the dev outbox never held the message looked for");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The link to `linkPath` in the newest email to `to`, read from the dev outbox. */
+export async function inboxHref(page: Page, to: string, linkPath: string): Promise<string> {
+  const pattern = new RegExp(`${baseURL.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}${linkPath}#token=[A-Za-z0-9_.-]+`);
+  return fromOutbox(page.context(), (messages) => {
+    for (const message of messages)
+      if (message.channel === "email" && message.to === to) {
+        const link = pattern.exec(message.body)?.[0];
+        if (link) return link;
+      }
+    return undefined;
+  });
+}
+
+/** Opens that link in `page`, as following it from a mail client does. */
+export async function clickInboxLink(page: Page, to: string, linkPath: string): Promise<string> {
+  const href = await inboxHref(page, to, linkPath);
+  await page.goto(href);
+  return href;
+}
+
+/**
+ * On the /dev/inbox page itself: the newest email to `to` whose link goes to `linkPath`, found in the email's HTML
+ * (the default view of the newest emails, a sandboxed frame), returned as the link of its text part (the Text tab,
+ * opened here): a plain link in the page.
  */
 export async function inboxLink(page: Page, to: string, linkPath: string): Promise<Locator> {
   if (pathOf(page) !== "/dev/inbox") await page.goto("/dev/inbox");
   const prefix = `${baseURL}${linkPath}#token=`;
   const emails = page.getByRole("list", { name: "Messages" }).getByRole("listitem").filter({ hasText: to });
-  const linkIn = (message: Locator) =>
-    message.frameLocator("iframe").getByRole("link").filter({ hasText: prefix }).first();
-  // The page polls the outbox every 2 s and delivery is a queue, so the message may take a moment to appear.
-  // Locators cannot filter by what is inside a frame: look in each email, newest first, until one has the link.
   const deadline = Date.now() + 60_000;
   for (;;) {
     const ids = await emails.evaluateAll((items) => items.map((item) => item.getAttribute("data-message-id")));
     for (const id of ids) {
       // By id, not position: a message arriving later is listed first and would shift the positions.
-      const link = linkIn(page.locator(`li[data-message-id="${id}"]`));
+      const message = page.locator(`li[data-message-id="${id}"]`);
+      const inFrame = message.frameLocator("iframe").getByRole("link").filter({ hasText: prefix });
+      if ((await inFrame.count()) > 0) await message.getByRole("tab", { name: "Text" }).click();
+      const link = message.getByRole("tabpanel").getByRole("link").filter({ hasText: prefix }).first();
       if ((await link.count()) > 0) {
         await link.waitFor({ state: "visible" });
         return link;
@@ -177,22 +232,6 @@ export async function inboxLink(page: Page, to: string, linkPath: string): Promi
     if (Date.now() > deadline) throw new Error(`no email to ${to} with a ${linkPath} link in the dev inbox`);
     await page.waitForTimeout(250);
   }
-}
-
-/** Clicks that link, in this page, as a person reading the dev inbox would. */
-export async function clickInboxLink(page: Page, to: string, linkPath: string): Promise<string> {
-  const link = await inboxLink(page, to, linkPath);
-  const href = await link.getAttribute("href");
-  if (!href) throw new Error("inbox link without href");
-  await link.click();
-  return href;
-}
-
-/** Reads the link's address from the inbox without following it. */
-export async function inboxHref(page: Page, to: string, linkPath: string): Promise<string> {
-  const href = await (await inboxLink(page, to, linkPath)).getAttribute("href");
-  if (!href) throw new Error("inbox link without href");
-  return href;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -233,22 +272,19 @@ const codePhrases = {
 } as const;
 
 /**
- * The code in the newest text to `to` (E.164) that says "… is your <phrase of the purpose>", read from /dev/inbox in
- * `inbox` (a second tab, so the page under test keeps its state). Waits until at least `count` such texts
+ * The code in the newest text to `to` (E.164) that says "… is your <phrase of the purpose>", read from the dev
+ * outbox with `inbox`'s context (the page under test keeps its state). Waits until at least `count` such texts
  * exist: pass 2 to wait for the second code after a restart or a resend.
  */
 export async function smsCode(inbox: Page, to: string, purpose: keyof typeof codePhrases, count = 1): Promise<string> {
-  // A fresh load lists every message queued so far at once; a tab left open would show a new text only at its
-  // next poll, up to 2 s later, on every code a test reads.
-  await inbox.goto("/dev/inbox");
-  const texts = inbox
-    .getByRole("list", { name: "Messages" })
-    .getByRole("listitem")
-    .filter({ hasText: `To ${to}` })
-    .filter({ hasText: `is your ${codePhrases[purpose]}` });
-  // Newest first; the page polls the outbox every 2 s.
-  await texts.nth(count - 1).waitFor({ state: "visible", timeout: 60_000 });
-  const body = await texts.first().locator(".body").innerText();
+  const phrase = `is your ${codePhrases[purpose]}`;
+  // Newest first: the code of the newest text, once `count` of them have arrived.
+  const body = await fromOutbox(inbox.context(), (messages) => {
+    const texts = messages.filter(
+      (message) => message.channel === "sms" && message.to === to && message.body.includes(phrase),
+    );
+    return texts.length >= count ? texts[0]!.body : undefined;
+  });
   const code = /^Twofold: (\d{6}) is your /.exec(body)?.[1];
   if (!code) throw new Error(`no code in the text to ${to}: ${body}`);
   return code;

@@ -93,7 +93,7 @@ describe("SMS two-factor", () => {
       recorded,
       phone,
       [verificationId, phoneCode, signInCode, ...challenge],
-      ["/profile", "/profile/security", "/profile/phone", "/sign-in", "/sign-in/verify", "/dev/inbox"],
+      ["/profile", "/profile/security", "/profile/phone", "/sign-in", "/sign-in/verify"],
     );
   });
 

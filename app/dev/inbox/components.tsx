@@ -7,6 +7,13 @@ import { LocalTime } from "@/app/components/LocalTime";
 
 const refreshMilliseconds = 2000;
 
+/**
+ * The newest messages open as HTML, the rest as text (a tab away from their HTML): each HTML view is a frame, a
+ * whole document, and fifty of them made the page slow to load and to scroll. A view keeps its tab as newer mail
+ * pushes it down the list.
+ */
+const htmlByDefault = 8;
+
 const channelNames = { email: "Emails", sms: "Text messages" } as const;
 
 export function Inbox({ channels }: { channels: Array<"email" | "sms"> }) {
@@ -62,7 +69,7 @@ export function Inbox({ channels }: { channels: Array<"email" | "sms"> }) {
       )}
       {messages && messages.length > 0 && (
         <ul className="inbox" aria-label="Messages">
-          {messages.map((message) => (
+          {messages.map((message, index) => (
             <li key={message.id} className="card message" data-message-id={message.id}>
               <header>
                 <div>
@@ -80,7 +87,12 @@ export function Inbox({ channels }: { channels: Array<"email" | "sms"> }) {
                 </div>
               </header>
               {message.html ? (
-                <EmailViews html={message.html} text={message.body} subject={message.subject} />
+                <EmailViews
+                  html={message.html}
+                  text={message.body}
+                  subject={message.subject}
+                  initialView={index < htmlByDefault ? "html" : "text"}
+                />
               ) : (
                 <p className="body">{linkify(message.body)}</p>
               )}
@@ -99,11 +111,21 @@ const views: Array<{ view: View; label: string }> = [
 ];
 
 /**
- * An email as the recipient's mail client shows it (HTML, the default, as Mailpit does) or its text part: two tabs
+ * An email as the recipient's mail client shows it (HTML, the newest messages' default, as Mailpit) or its text part: two tabs
  * (WAI-ARIA tabs pattern: arrow keys move between them, one Tab stop).
  */
-function EmailViews({ html, text, subject }: { html: string; text: string; subject: string | null }) {
-  const [view, setView] = useState<View>("html");
+function EmailViews({
+  html,
+  text,
+  subject,
+  initialView,
+}: {
+  html: string;
+  text: string;
+  subject: string | null;
+  initialView: View;
+}) {
+  const [view, setView] = useState<View>(initialView);
   const id = useId();
   const tabs = useRef<Array<HTMLButtonElement | null>>([]);
 
@@ -170,6 +192,7 @@ function EmailHtml({ html, title }: { html: string; title: string }) {
       className="message-html"
       title={title}
       sandbox="allow-top-navigation-by-user-activation"
+      loading="lazy"
       referrerPolicy="no-referrer"
       srcDoc={srcDoc}
     />

@@ -186,10 +186,14 @@ type GlobalWithServer = typeof globalThis & { [globalKey]?: Promise<TwofoldServe
  */
 const launchEnvKey = Symbol.for("twofold.launchEnv");
 
+/** The environment the configuration is read from: as launched when scripts/server.mjs kept it, else process.env. */
+export function launchEnv(): NodeJS.ProcessEnv {
+  return (globalThis as { [launchEnvKey]?: NodeJS.ProcessEnv })[launchEnvKey] ?? process.env;
+}
+
 export function getServer(): Promise<TwofoldServer> {
   const holder = globalThis as GlobalWithServer;
-  const env = (globalThis as { [launchEnvKey]?: NodeJS.ProcessEnv })[launchEnvKey] ?? process.env;
-  holder[globalKey] ??= createTwofoldServer({ env }).catch((error) => {
+  holder[globalKey] ??= createTwofoldServer({ env: launchEnv() }).catch((error) => {
     delete holder[globalKey];
     throw error;
   });

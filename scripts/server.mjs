@@ -8,7 +8,7 @@
 // TRUST_PROXY says.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import next from "next";
@@ -148,6 +148,35 @@ const loadApp = async (isDev) => {
   await app.prepare();
   handle = app.getRequestHandler();
 };
+/**
+ * A first start on a clean clone also has to create the embedded database (initdb, about 3 s): done beside the
+ * build rather than after it, by the same script the API would run (src/db/client.ts). A failure here is only
+ * logged: the API tries again when it opens the database, and says why if it cannot.
+ */
+function createEmbeddedDatabase() {
+  if (process.env.DATABASE_URL) return Promise.resolve();
+  const dir = path.join(path.resolve(root, process.env.DATA_DIR || "./data"), "pglite");
+  mkdirSync(path.dirname(dir), { recursive: true });
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(root, "scripts/pglite-init.mjs"), dir], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let errors = "";
+    child.stderr.on("data", (chunk) => {
+      errors = (errors + chunk.toString()).slice(-4000);
+    });
+    child.on("error", (error) => {
+      console.error(`creating the embedded database: ${error.message}`);
+      resolve();
+    });
+    child.on("exit", (code) => {
+      if (code !== 0) console.error(`creating the embedded database failed (exit ${code}): ${errors}`);
+      resolve();
+    });
+  });
+}
+
 let building;
 if (local) {
   const stamp = sourceStamp();
@@ -157,7 +186,7 @@ if (local) {
     handle = whileBuilding;
     console.log("Building the pages (first start, or the sources changed): about half a minute…");
     const started = performance.now();
-    building = buildPages(stamp)
+    building = Promise.all([buildPages(stamp), createEmbeddedDatabase()])
       .then(() => loadApp(false))
       .then(() => console.log(`Pages built in ${((performance.now() - started) / 1000).toFixed(0)} s.`))
       .catch((error) => {

@@ -114,27 +114,14 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
  */
 const PGLITE_SETTINGS = ["-c", "shared_buffers=16MB", "-c", "temp_buffers=2MB"];
 
-/**
- * Creates the embedded database (initdb) in a short-lived child process when `dir` holds none yet. initdb grows
- * the WebAssembly heap to about 700 MB, and a WebAssembly heap is never given back: done in the server itself, that
- * memory would stay with it until it exits. The child's is returned to the system when it exits.
- */
+/** Creates the embedded database in `dir` when it holds none yet, in a short-lived process (scripts/pglite-init.mjs). */
 async function initDataDir(dir: string): Promise<void> {
   if (existsSync(path.join(dir, "PG_VERSION"))) return;
-  const script = `import { PGlite } from "@electric-sql/pglite";
-const db = new PGlite(process.argv[1]);
-await db.waitReady;
-await db.close();`;
+  // From the working directory, where node_modules is (config.ts resolves the migrations from there too).
+  const script = path.resolve(/* turbopackIgnore: true */ "scripts/pglite-init.mjs");
   await new Promise<void>((resolve, reject) => {
-    // From the working directory, where node_modules is (config.ts resolves the migrations from there too).
-    execFile(
-      process.execPath,
-      ["--input-type=module", "-e", script, dir],
-      { cwd: process.cwd() },
-      (error, _out, err) =>
-        error
-          ? reject(new Error(`creating the embedded database in ${dir} failed: ${err || error.message}`))
-          : resolve(),
+    execFile(process.execPath, [script, dir], { cwd: process.cwd() }, (error, _out, err) =>
+      error ? reject(new Error(`creating the embedded database in ${dir} failed: ${err || error.message}`)) : resolve(),
     );
   });
 }

@@ -3,11 +3,11 @@ import { consumeLinkTokenLockingUser, issueLinkToken, peekLinkToken } from "./li
 import { consumeAll, ipKey, limits } from "./limits";
 import { newPasswordWeakness } from "./passwords";
 import { greetingName, normalizeEmail } from "./present";
-import { fail, ok, rateLimited, type Done } from "./result";
+import { fail, ok, rateLimited, type Done, type Result } from "./result";
 import { eventClient } from "./present";
 import { throttleKey } from "./sign-in-throttle";
 import { forgetTrustedBrowsers } from "./trusted-browsers";
-import type { ClientInfo } from "./types";
+import type { ClientInfo, User } from "./types";
 
 const INVALID_LINK = "This reset link is invalid or has expired. Ask for a new one.";
 
@@ -44,15 +44,24 @@ async function sendResetLink(deps: Deps, email: string, client: ClientInfo): Pro
 }
 
 /**
- * Whether a reset link still works, without spending it: the page asks on arrival, so a used or expired link says
- * so before anyone types a new password twice. Same per-IP budget as every route that takes a link's token.
+ * The reset link's owner, when the link still works, without spending it: the per-IP budget every route that takes
+ * a link's token spends first, then the token and its user. Shared by the page's check on arrival and the reset.
  */
-export async function checkResetLink(deps: Deps, input: { token: string }, client: ClientInfo): Promise<Done> {
+async function openResetLink(deps: Deps, token: string, client: ClientInfo): Promise<Result<{ user: User }>> {
   const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, ipKey(client.ip)]]);
   if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
-  const peeked = await peekLinkToken(deps, deps.repo, "reset_password", input.token);
-  if (!peeked || !(await deps.repo.findUserById(peeked.userId))) return fail("invalid_token", INVALID_LINK);
-  return ok({});
+  const peeked = await peekLinkToken(deps, deps.repo, "reset_password", token);
+  const user = peeked && (await deps.repo.findUserById(peeked.userId));
+  return user ? ok({ user }) : fail("invalid_token", INVALID_LINK);
+}
+
+/**
+ * Whether a reset link still works, without spending it: the page asks on arrival, so a used or expired link says
+ * so before anyone types a new password twice.
+ */
+export async function checkResetLink(deps: Deps, input: { token: string }, client: ClientInfo): Promise<Done> {
+  const opened = await openResetLink(deps, input.token, client);
+  return opened.ok ? ok({}) : opened;
 }
 
 /**
@@ -64,14 +73,10 @@ export async function resetPassword(
   input: { token: string; password: string },
   client: ClientInfo,
 ): Promise<Done> {
-  const limited = await consumeAll(deps.limiter, [[limits.tokenPerIp, ipKey(client.ip)]]);
-  if (!limited.allowed) return rateLimited(limited.retryAfterSeconds);
-
   // Checked without burning the link first, so a refused password can be corrected with the same link.
-  const peeked = await peekLinkToken(deps, deps.repo, "reset_password", input.token);
-  if (!peeked) return fail("invalid_token", INVALID_LINK);
-  const user = await deps.repo.findUserById(peeked.userId);
-  if (!user) return fail("invalid_token", INVALID_LINK);
+  const opened = await openResetLink(deps, input.token, client);
+  if (!opened.ok) return opened;
+  const { user } = opened;
   const weakness = await newPasswordWeakness(deps, input.password, { email: user.email, name: user.name });
   if (weakness) return fail("weak_password", weakness, { fields: { password: weakness } });
   const passwordHash = await deps.passwordHasher.hash(input.password);

@@ -4,7 +4,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { sessionCookieName } from "./cookies";
 import type { AppEnv, AppServices } from "./env";
 import { isDatabaseUnavailable } from "../db/client";
@@ -154,22 +154,13 @@ export function createApp(services: AppServices) {
   });
   // The reference UI is served from our own node_modules, not a CDN: works offline and under a strict CSP.
   const scalarBundle = path.resolve("node_modules/@scalar/api-reference/dist/browser/standalone.js");
-  // The one public cache entry in the API (with the avatar): the same bytes for everyone, no cookie read,
+  // The API's public cache entries (with the avatar): the same bytes for everyone, no cookie read,
   // nothing about a user; every other answer keeps the no-store set in provideServices.
-  app.get("/docs/scalar.js", async (c) =>
-    c.body(await readFile(scalarBundle, "utf8"), 200, {
-      "Content-Type": "text/javascript; charset=utf-8",
-      "Cache-Control": "public, max-age=3600",
-    }),
-  );
+  const publicFile = (file: string, contentType: string) => async (c: Context) =>
+    c.body(await readFile(file, "utf8"), 200, { "Content-Type": contentType, "Cache-Control": "public, max-age=3600" });
+  app.get("/docs/scalar.js", publicFile(scalarBundle, "text/javascript; charset=utf-8"));
   // The page's icon, named in its <head>: without one the browser asks for /favicon.ico, a 404 in the console and log.
-  const icon = path.resolve("app/icon.svg");
-  app.get("/docs/icon.svg", async (c) =>
-    c.body(await readFile(icon, "utf8"), 200, {
-      "Content-Type": "image/svg+xml",
-      "Cache-Control": "public, max-age=3600",
-    }),
-  );
+  app.get("/docs/icon.svg", publicFile(path.resolve("app/icon.svg"), "image/svg+xml"));
   const scalar = Scalar({
     url: "/api/openapi.json",
     cdn: "/api/docs/scalar.js",

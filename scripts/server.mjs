@@ -7,11 +7,11 @@
 // Here the peer is always appended as the nearest hop; the API then believes the rest only as far as
 // TRUST_PROXY says.
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import next from "next";
+import { restoreTsconfig, sourceStamp } from "./page-build.mjs";
 
 const dev = process.argv.includes("--dev");
 // `npm start`: the pages built once (`next build`, again only when the sources change) and served like production,
@@ -38,48 +38,11 @@ globalThis[Symbol.for("twofold.peerAppended")] = true;
 
 const root = process.cwd();
 const distDir = process.env.NEXT_DIST_DIR || ".next";
-/** What a build is made from: a change to any of these makes `npm start` build again (as test/e2e/global-setup.ts). */
-const buildInputs = ["app", "src", "proxy.ts", "next.config.ts", "package-lock.json", "tsconfig.json"];
 const stampFile = path.join(root, distDir, "twofold-sources");
-
-/** A hash of every build input's path and content (a few hundred small files: milliseconds). */
-function sourceStamp() {
-  const hash = createHash("sha256");
-  const add = (relative) => {
-    const full = path.join(root, relative);
-    if (!existsSync(full)) return;
-    const entries = readdirSync(full, { withFileTypes: true, recursive: false });
-    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const child = path.join(relative, entry.name);
-      if (entry.isDirectory()) add(child);
-      else if (entry.isFile())
-        hash
-          .update(child)
-          .update("\0")
-          .update(readFileSync(path.join(root, child)));
-    }
-  };
-  for (const input of buildInputs) {
-    const full = path.join(root, input);
-    if (!existsSync(full)) continue;
-    if (readdirSafe(full)) add(input);
-    else hash.update(input).update("\0").update(readFileSync(full));
-  }
-  return hash.digest("hex");
-}
-const readdirSafe = (dir) => {
-  try {
-    readdirSync(dir);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** `next build` in a child process, so the compiler's memory goes back to the system when it is done. */
 function buildPages(stamp) {
-  const tsconfigPath = path.join(root, "tsconfig.json");
-  const tsconfigBefore = readFileSync(tsconfigPath, "utf8");
+  const tsconfigBefore = readFileSync(path.join(root, "tsconfig.json"), "utf8");
   return new Promise((resolve, reject) => {
     let output = "";
     const child = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
@@ -95,14 +58,7 @@ function buildPages(stamp) {
     child.stderr.on("data", keep);
     child.on("error", reject);
     child.on("exit", (code) => {
-      // `next build` lists its dist dir's types in tsconfig.json: not a change anyone made, so it is undone.
-      const now = readFileSync(tsconfigPath, "utf8");
-      const ours = new RegExp(
-        `,\\s*"${distDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/(?:dev/)?types/\\*\\*/\\*\\.ts"`,
-        "g",
-      );
-      if (now !== tsconfigBefore && now.replace(ours, "") === tsconfigBefore)
-        writeFileSync(tsconfigPath, tsconfigBefore);
+      restoreTsconfig(root, distDir, tsconfigBefore);
       if (code !== 0) return reject(new Error(`next build failed (exit ${code}):\n${output}`));
       writeFileSync(stampFile, stamp);
       resolve();
@@ -179,7 +135,7 @@ function createEmbeddedDatabase() {
 
 let building;
 if (local) {
-  const stamp = sourceStamp();
+  const stamp = sourceStamp(root);
   const built = existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp;
   if (built) await loadApp(false);
   else {

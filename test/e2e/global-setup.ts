@@ -8,12 +8,12 @@
 // E2E_BASE_URL=http://localhost:3100 reuses a server that is already running (it must have TRUST_PROXY=1, see
 // below); E2E_PORT picks the first port to try (default 3100).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
+import { restoreTsconfig, sourceStamp } from "../../scripts/page-build.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const resultsDir = path.join(root, "test-results");
@@ -98,42 +98,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return stop;
 }
 
-/** What the build is made from: a change to any of these makes `next build` run again. */
-const buildInputs = ["app", "src", "proxy.ts", "next.config.ts", "package-lock.json", "tsconfig.json"];
-
-function sourceStamp(): string {
-  let files: string[];
-  try {
-    files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "--", ...buildInputs], {
-      cwd: root,
-      encoding: "utf8",
-    })
-      .split("\n")
-      .filter(Boolean)
-      .sort();
-  } catch {
-    // Not a git checkout (an unpacked archive): no way to tell what changed, so build every time.
-    return `unknown ${Date.now()}`;
-  }
-  const hash = createHash("sha256");
-  for (const file of files) {
-    const full = path.join(root, file);
-    hash.update(file).update("\0");
-    if (existsSync(full)) hash.update(readFileSync(full));
-  }
-  return hash.digest("hex");
-}
-
 /** `next build` into .next-e2e unless the build there was made from the same sources (~25 s cold here). */
 function buildPages(): void {
   const stampFile = path.join(root, distDir, "twofold-e2e-sources");
-  const stamp = sourceStamp();
+  const stamp = sourceStamp(root);
   if (existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return;
   const logPath = path.join(resultsDir, "e2e-build.log");
   // `next build` adds `.next-e2e/types/**` to tsconfig.json's include; that is an artefact of this run, not a
   // change anyone made, so it is undone afterwards (only if nothing else changed the file).
-  const tsconfigPath = path.join(root, "tsconfig.json");
-  const tsconfigBefore = readFileSync(tsconfigPath, "utf8");
+  const tsconfigBefore = readFileSync(path.join(root, "tsconfig.json"), "utf8");
   const logFd = openSync(logPath, "w");
   try {
     execFileSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
@@ -145,7 +118,7 @@ function buildPages(): void {
     throw new Error(`next build failed (see ${path.relative(root, logPath)})`);
   } finally {
     closeSync(logFd);
-    restoreTsconfig(tsconfigPath, tsconfigBefore);
+    restoreTsconfig(root, distDir, tsconfigBefore);
   }
   writeFileSync(stampFile, stamp);
 }
@@ -179,16 +152,6 @@ async function waitForHealth(baseURL: string, exited: Promise<string> | null, ti
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`e2e server at ${baseURL} not healthy after ${timeoutMs / 1000} s (${last})`);
-}
-
-function restoreTsconfig(file: string, before: string): void {
-  const now = readFileSync(file, "utf8");
-  if (now === before) return;
-  const withoutOurs = now.replace(
-    new RegExp(`,\\s*"${distDir.replace(".", "\\.")}/(?:dev/)?types/\\*\\*/\\*\\.ts"`, "g"),
-    "",
-  );
-  if (withoutOurs === before) writeFileSync(file, before);
 }
 
 async function stopProcessGroup(child: ChildProcess, exited: Promise<string>): Promise<void> {

@@ -1,0 +1,3 @@
+export const buildInputs: string[];
+export function sourceStamp(root: string): string;
+export function restoreTsconfig(root: string, distDir: string, before: string): void;

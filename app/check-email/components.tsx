@@ -3,6 +3,7 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import { readPendingEmail } from "@/app/lib/pending-email";
 import { Card } from "@/app/components/Card";
+import { DevInboxHint } from "@/app/components/DevInboxHint";
 import { ResendVerification } from "@/app/components/ResendVerification";
 
 export function CheckEmail({ devInbox }: { devInbox: boolean }) {
@@ -26,11 +27,7 @@ export function CheckEmail({ devInbox }: { devInbox: boolean }) {
       footer={
         <>
           Already verified? <Link href="/sign-in">Sign in</Link>
-          {devInbox && (
-            <>
-              {" · "}Developing locally? Read the email in the <Link href="/dev/inbox">dev inbox</Link>.
-            </>
-          )}
+          {devInbox && <DevInboxHint />}
         </>
       }
     >

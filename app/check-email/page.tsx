@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { devInboxChannels } from "@/app/lib/dev-inbox";
+import { emailInDevInbox } from "@/app/lib/dev-inbox";
 import { redirectIfSignedIn } from "@/app/lib/guards";
 import { CheckEmail } from "./components";
 
@@ -7,7 +7,5 @@ export const metadata: Metadata = { title: "Check your email" };
 
 export default async function CheckEmailPage() {
   await redirectIfSignedIn();
-  // The hint only where the inbox exists for this browser: email through the dev outbox, a loopback peer.
-  const channels = await devInboxChannels().catch(() => null);
-  return <CheckEmail devInbox={channels?.includes("email") ?? false} />;
+  return <CheckEmail devInbox={await emailInDevInbox()} />;
 }

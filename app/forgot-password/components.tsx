@@ -5,6 +5,7 @@ import { api } from "@/app/lib/api";
 import { useForm } from "@/app/lib/use-form";
 import { Button } from "@/app/components/Button";
 import { Card } from "@/app/components/Card";
+import { DevInboxHint } from "@/app/components/DevInboxHint";
 import { Field } from "@/app/components/Field";
 import { FormError } from "@/app/components/FormError";
 
@@ -35,11 +36,7 @@ export function ForgotPasswordForm({ devInbox }: { devInbox: boolean }) {
         footer={
           <>
             <Link href="/sign-in">Back to sign in</Link>
-            {devInbox && (
-              <>
-                {" · "}Developing locally? Read the email in the <Link href="/dev/inbox">dev inbox</Link>.
-              </>
-            )}
+            {devInbox && <DevInboxHint />}
           </>
         }
       >

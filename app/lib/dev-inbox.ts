@@ -17,3 +17,9 @@ export async function devInboxChannels(): Promise<DevChannel[] | null> {
   const peer = hostBindingsFromForwardedFor((await headers()).get("x-forwarded-for"));
   return isLoopbackPeer(peer) ? channels : null;
 }
+
+/** Whether this browser can read the emails the server sends at /dev/inbox (the "check your email" pages' hint). */
+export async function emailInDevInbox(): Promise<boolean> {
+  const channels = await devInboxChannels().catch(() => null);
+  return channels?.includes("email") ?? false;
+}

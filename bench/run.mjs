@@ -3,13 +3,13 @@
 // A benchmark, not a test: it prints figures and fails only when it cannot measure. See bench/README.md.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { freePort, memory, procTable, sleep } from "./proc.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const env = process.env;
@@ -75,18 +75,6 @@ for (const event of ["uncaughtException", "unhandledRejection"]) {
 
 // ---------------------------------------------------------------------------------------------- processes
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** Starts a process in its own process group; its output is kept (tail) for failure reports. */
 function startProcess(name, command, args, extraEnv, cwd = ROOT) {
   const childEnv = { ...process.env };
@@ -140,19 +128,6 @@ function startProcess(name, command, args, extraEnv, cwd = ROOT) {
   return handle;
 }
 
-function procTable() {
-  const table = new Map();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      table.set(Number(entry), { ppid: Number(rest[1]), utime: Number(rest[11]), stime: Number(rest[12]) });
-    } catch {}
-  }
-  return table;
-}
-
 const cmdline = (pid) => {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
@@ -172,12 +147,6 @@ function serverPid(rootPid, marker) {
   };
   walk(rootPid, 0);
   return best;
-}
-
-function memory(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
-  return { rssMb: kb("VmRSS") / 1024, hwmMb: kb("VmHWM") / 1024 };
 }
 
 function cpuTicks(pid) {
@@ -200,8 +169,6 @@ function ticksSince(before, after) {
   for (const [pid, value] of after) total += value - (before.get(pid) ?? 0);
   return total;
 }
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------- HTTP
 

@@ -9,11 +9,11 @@
 // BENCH_STARTUP_RUNS=start,again,api picks the runs; BENCH_STARTUP_KEEP=1 keeps the dist dir afterwards.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort, memory, procTable, sleep } from "./proc.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RUNS = (process.env.BENCH_STARTUP_RUNS || "start,again,api").split(",").filter(Boolean);
@@ -21,7 +21,6 @@ const PASSWORD = "bench-Kq7!vX2-mellow-otter";
 const RUN_ID = randomBytes(4).toString("hex");
 const started = performance.now();
 const log = (...args) => console.error(`[startup ${((performance.now() - started) / 1000).toFixed(1)}s]`, ...args);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const cleanups = [];
 async function cleanup() {
@@ -35,44 +34,7 @@ async function cleanup() {
 }
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => cleanup().finally(() => process.exit(130)));
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 // ---------------------------------------------------------------------------------------------- processes
-
-function procTable() {
-  const table = new Map();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      table.set(Number(name), {
-        ppid: Number(fields[1]),
-        comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
-      });
-    } catch {}
-  }
-  return table;
-}
-
-function memoryKb(pid) {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
-    return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
-  } catch {
-    return { rss: 0, hwm: 0 };
-  }
-}
 
 /**
  * Memory of everything under the launcher (`npm`): the server and any worker Next forks. npm itself is the
@@ -89,13 +51,13 @@ function treeMemory(rootPid) {
   let hwm = 0;
   const each = [];
   for (const pid of pids) {
-    const m = memoryKb(pid);
-    if (m.rss === 0) continue; // a shell waiting on its child holds a couple of MB; counted anyway below
-    rss += m.rss;
-    hwm += m.hwm;
-    each.push(`${table.get(pid).comm}:${pid}=${Math.round(m.rss / 1024)}MB`);
+    const m = memory(pid);
+    if (!(m.rssMb > 0)) continue; // gone since the table was read
+    rss += m.rssMb;
+    hwm += m.hwmMb;
+    each.push(`${table.get(pid).comm}:${pid}=${Math.round(m.rssMb)}MB`);
   }
-  return { rssMb: rss / 1024, hwmMb: hwm / 1024, launcherMb: memoryKb(rootPid).rss / 1024, each };
+  return { rssMb: rss, hwmMb: hwm, launcherMb: memory(rootPid).rssMb, each };
 }
 
 function start(name, args, env) {

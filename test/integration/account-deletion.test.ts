@@ -146,6 +146,40 @@ forEachServer("DELETE /api/account", (ctx) => {
     }
   });
 
+  it("links sent before the deletion are dead after it, even once the address signs up again", async () => {
+    const owner = await signedUpUser(ctx);
+    expect((await ctx.client().post("/api/auth/forgot-password", { email: owner.email })).status).toBe(202);
+    const reset = (await lastEmail(ctx.server, owner.email, /^Reset your/))?.token;
+    const newEmail = `moved-${owner.email}`;
+    const change = await owner.client.post("/api/account/email", { currentPassword: STRONG_PASSWORD, newEmail });
+    expect(change.status).toBe(202);
+    const confirm = (await lastEmail(ctx.server, newEmail))?.token;
+    expect(reset && confirm).toBeTruthy();
+    // Both links work up to the deletion.
+    expect((await ctx.client().post("/api/auth/reset-password/check", { token: reset })).status).toBe(204);
+
+    expect((await owner.client.delete("/api/account", { currentPassword: STRONG_PASSWORD })).status).toBe(204);
+
+    const dead = async () => {
+      for (const [path, body] of [
+        ["/api/auth/reset-password/check", { token: reset }],
+        ["/api/auth/reset-password", { token: reset, password: "another long passphrase 7" }],
+        ["/api/auth/confirm-email-change", { token: confirm }],
+      ] as const) {
+        const res = await ctx.client().post(path, body);
+        expect(res.status, path).toBe(400);
+        expect(res.body.error.code, path).toBe("invalid_token");
+      }
+    };
+    await dead();
+    // The address is free again; a new account under it does not inherit the old account's links.
+    expect(
+      (await ctx.client().post("/api/auth/sign-up", { email: owner.email, password: STRONG_PASSWORD, name: "New" }))
+        .status,
+    ).toBe(202);
+    await dead();
+  });
+
   it("two deletes at once (a double click, two tabs): one 204, the rest 401, one goodbye email", async () => {
     const owner = await signedUpUser(ctx);
     const answers = await Promise.all(

@@ -251,6 +251,23 @@ forEachServer("account profile and avatar", (ctx) => {
       expect(image.headers.get("cache-control")).toContain("immutable");
     });
 
+    it("takes 20 uploads at once (decodes queue two at a time): each answered 200 with its own version, one stored", async () => {
+      const colours = Array.from({ length: 20 }, (_, i) => [i * 12, 255 - i * 12, 7] as [number, number, number]);
+      const answers = await Promise.all(colours.map((rgb) => upload(owner.client, pngBytes(rgb))));
+      expect(answers.map((a) => a.status)).toEqual(colours.map(() => 200));
+      const versions = answers.map((a) => versionOf(a.body.user.avatarUrl));
+      expect(new Set(versions).size).toBe(20);
+      // What is served is the newest version, re-encoded like any other.
+      const newest = answers[versions.indexOf(Math.max(...versions))]!.body.user.avatarUrl;
+      expect((await owner.client.get("/api/auth/session")).body.user.avatarUrl).toBe(newest);
+      const { metadata } = await storedAvatar(ctx, newest);
+      expect([metadata.format, metadata.width, metadata.height]).toEqual([
+        "webp",
+        AVATAR_STORED_SIZE,
+        AVATAR_STORED_SIZE,
+      ]);
+    });
+
     it.each([
       ["HTML", "<!doctype html><script>alert(document.cookie)</script>", avatarMessages.rule],
       [

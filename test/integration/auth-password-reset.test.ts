@@ -198,6 +198,18 @@ forEachServer("forgot-password, reset-password", (ctx) => {
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
   });
 
+  it("50 link checks at once spend the budget exactly, and the reset shares it: no free guesses beside it", async () => {
+    const token = await forgot(ctx, await account());
+    const client = ctx.client();
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => client.post("/api/auth/reset-password/check", { token })),
+    );
+    expect(answers.filter((a) => a.status === 204)).toHaveLength(30);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(20);
+    const resetNow = await client.post("/api/auth/reset-password", { token, password: NEW_PASSWORD });
+    expect(resetNow.status).toBe(429);
+  });
+
   it("answers invalid_request with fields for missing input", async () => {
     const missing = await ctx.client().post("/api/auth/reset-password", {});
     expect(missing.status).toBe(400);

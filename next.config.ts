@@ -3,8 +3,8 @@ import { apiCsp, commonHeaders, servesHttps, tokenPages } from "./src/http/secur
 
 const nextConfig: NextConfig = {
   // Loaded by Node from node_modules, not bundled: native addons, WASM and dynamic requires that bundlers break, and
-  // the API's server-only libraries. Bundling those bought nothing at run time and cost about 4 s of every build,
-  // which is most of what a first `npm start` waits for (bench/startup.mjs).
+  // the API's server-only libraries. A build no longer compiles the API at all (scripts/api-bundle.mjs); `next dev`
+  // does, so that edits reload, and bundling these would only slow it down.
   serverExternalPackages: [
     "@electric-sql/pglite",
     "@node-rs/argon2",

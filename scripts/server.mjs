@@ -7,10 +7,10 @@
 // Here the peer is always appended as the nearest hop; the API then believes the rest only as far as
 // TRUST_PROXY says.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import next from "next";
+import { importBundled } from "./api-bundle.mjs";
 import { restoreTsconfig, sourceStamp } from "./page-build.mjs";
 
 const dev = process.argv.includes("--dev");
@@ -100,37 +100,29 @@ a minute. This page reloads itself when they are ready.</p></body></html>`);
 let handle;
 let app;
 const loadApp = async (isDev) => {
+  // Imported here, not at the top: on a first start the build needs the CPU more than Next's server does.
+  const { default: next } = await import("next");
   app = next({ dev: isDev, port, hostname: "localhost" });
   await app.prepare();
   handle = app.getRequestHandler();
 };
 /**
- * A first start on a clean clone also has to create the embedded database (initdb, about 3 s): done beside the
- * build rather than after it, by the same script the API would run (src/db/client.ts). A failure here is only
- * logged: the API tries again when it opens the database, and says why if it cannot.
+ * The API, bundled by esbuild and loaded here rather than compiled into the pages by `next build`
+ * (scripts/api-bundle.mjs), and its database opened at once: beside the build or Next's own start-up, not after them.
+ * A first start on a clean clone creates the embedded database then (initdb, about 3 s, in a child process). Under
+ * `npm run dev`, Next compiles the API with the pages instead, so that edits reload (app/lib/api-host.ts).
  */
-function createEmbeddedDatabase() {
-  if (process.env.DATABASE_URL) return Promise.resolve();
-  const dir = path.join(path.resolve(root, process.env.DATA_DIR || "./data"), "pglite");
-  mkdirSync(path.dirname(dir), { recursive: true });
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, "scripts/pglite-init.mjs"), dir], {
-      cwd: root,
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let errors = "";
-    child.stderr.on("data", (chunk) => {
-      errors = (errors + chunk.toString()).slice(-4000);
-    });
-    child.on("error", (error) => {
-      console.error(`creating the embedded database: ${error.message}`);
-      resolve();
-    });
-    child.on("exit", (code) => {
-      if (code !== 0) console.error(`creating the embedded database failed (exit ${code}): ${errors}`);
-      resolve();
-    });
-  });
+if (!dev) {
+  const apiHost = importBundled(root, "src/next-host.ts");
+  globalThis[Symbol.for("twofold.apiHost")] = apiHost;
+  // A failure to open is only logged here: the first request tries again (src/server.ts getServer) and says why.
+  apiHost.then(
+    (host) => host.getServer().catch((error) => console.error(`opening the API: ${error.message}`)),
+    (error) => {
+      console.error(`loading the API: ${error.message}`);
+      process.exit(1);
+    },
+  );
 }
 
 let building;
@@ -140,9 +132,9 @@ if (local) {
   if (built) await loadApp(false);
   else {
     handle = whileBuilding;
-    console.log("Building the pages (first start, or the sources changed): about half a minute…");
+    console.log("Building the pages (first start, or the sources changed): about ten seconds…");
     const started = performance.now();
-    building = Promise.all([buildPages(stamp), createEmbeddedDatabase()])
+    building = buildPages(stamp)
       .then(() => loadApp(false))
       .then(() => console.log(`Pages built in ${((performance.now() - started) / 1000).toFixed(0)} s.`))
       .catch((error) => {

@@ -1,8 +1,7 @@
 import "server-only";
 import { headers } from "next/headers";
-import { type DevChannel, devOutboxChannels } from "@/src/config";
-import { isLoopbackPeer } from "@/src/http/middleware/client-ip";
-import { getServer, hostBindingsFromForwardedFor } from "@/src/server";
+import type { DevChannel } from "@/src/config";
+import { apiHost } from "./api-host";
 
 /**
  * The dev channels this browser may read at /dev/inbox, or null when the page does not exist for it: the same
@@ -11,6 +10,7 @@ import { getServer, hostBindingsFromForwardedFor } from "@/src/server";
  * scripts/server.mjs appends to X-Forwarded-For, never a hop the client wrote).
  */
 export async function devInboxChannels(): Promise<DevChannel[] | null> {
+  const { getServer, devOutboxChannels, hostBindingsFromForwardedFor, isLoopbackPeer } = await apiHost();
   const { config } = await getServer();
   const channels = devOutboxChannels(config);
   if (channels.length === 0) return null;

@@ -1,7 +1,7 @@
 import "server-only";
 import { cache } from "react";
 import { cookies, headers } from "next/headers";
-import { handleApiRequest } from "@/src/server";
+import { apiHost } from "./api-host";
 import { createTwofoldClient, isTwofoldError, type Session, type TwofoldClient, type User } from "@/src/client";
 
 // Both spellings: `__Host-` over https, plain over http (API.md, "Auth").
@@ -29,7 +29,7 @@ export async function getServerClient(): Promise<TwofoldClient> {
   return createTwofoldClient({
     baseUrl: origin,
     headers,
-    fetch: async (input, init) => handleApiRequest(new Request(input, init)),
+    fetch: async (input, init) => (await apiHost()).handleApiRequest(new Request(input, init)),
   });
 }
 
@@ -39,7 +39,7 @@ export async function getServerClient(): Promise<TwofoldClient> {
  */
 export async function fetchSessionAnswer(): Promise<Response> {
   const { headers, origin } = await forwardedHeaders();
-  return handleApiRequest(new Request(`${origin}/api/auth/session`, { headers }));
+  return (await apiHost()).handleApiRequest(new Request(`${origin}/api/auth/session`, { headers }));
 }
 
 /**

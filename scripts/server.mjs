@@ -10,7 +10,8 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { importBundled } from "./api-bundle.mjs";
+import { pathToFileURL } from "node:url";
+import { apiBundleFile, importBundled, nextHostEntry } from "./api-bundle.mjs";
 import { restoreTsconfig, sourceStamp } from "./page-build.mjs";
 
 const dev = process.argv.includes("--dev");
@@ -109,11 +110,18 @@ const loadApp = async (isDev) => {
 /**
  * The API, bundled by esbuild and loaded here rather than compiled into the pages by `next build`
  * (scripts/api-bundle.mjs), and its database opened at once: beside the build or Next's own start-up, not after them.
- * A first start on a clean clone creates the embedded database then (initdb, about 3 s, in a child process). Under
- * `npm run dev`, Next compiles the API with the pages instead, so that edits reload (app/lib/api-host.ts).
+ * A first start on a clean clone creates the embedded database then (initdb, about 3 s, in a child process).
+ * - `npm start` bundles it from the sources at every start (0.1 s): it is the code as it is now.
+ * - `npm run serve` loads the bundle `npm run build` wrote beside the pages, and writes nothing itself.
+ * - `npm run dev`: Next compiles the API with the pages instead, so that edits reload (app/lib/api-host.ts).
  */
 if (!dev) {
-  const apiHost = importBundled(root, "src/next-host.ts");
+  const builtApi = apiBundleFile(root, distDir);
+  if (!local && !existsSync(builtApi)) {
+    console.error(`No build in ${distDir} (${path.relative(root, builtApi)} is missing): run \`npm run build\` first.`);
+    process.exit(1);
+  }
+  const apiHost = local ? importBundled(root, nextHostEntry) : import(pathToFileURL(builtApi).href);
   globalThis[Symbol.for("twofold.apiHost")] = apiHost;
   // A failure to open is only logged here: the first request tries again (src/server.ts getServer) and says why.
   apiHost.then(

@@ -13,6 +13,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
+import { apiBundleFile, bundleApi, nextHostEntry } from "../../scripts/api-bundle.mjs";
 import { restoreTsconfig, sourceStamp } from "../../scripts/page-build.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -46,7 +47,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
 
-  buildPages();
+  await buildPages();
 
   const port = await findFreePort(Number(process.env.E2E_PORT || 3100));
   const baseURL = `http://localhost:${port}`;
@@ -98,11 +99,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return stop;
 }
 
-/** `next build` into .next-e2e unless the build there was made from the same sources (~25 s cold here). */
-function buildPages(): void {
+/**
+ * `npm run build` into .next-e2e (`next build`, then the pages' API beside it) unless the build there was made from
+ * the same sources.
+ */
+async function buildPages(): Promise<void> {
   const stampFile = path.join(root, distDir, "twofold-e2e-sources");
+  const apiBundle = apiBundleFile(root, distDir);
   const stamp = sourceStamp(root);
-  if (existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return;
+  if (existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp && existsSync(apiBundle)) return;
   const logPath = path.join(resultsDir, "e2e-build.log");
   // `next build` adds `.next-e2e/types/**` to tsconfig.json's include; that is an artefact of this run, not a
   // change anyone made, so it is undone afterwards (only if nothing else changed the file).
@@ -120,6 +125,7 @@ function buildPages(): void {
     closeSync(logFd);
     restoreTsconfig(root, distDir, tsconfigBefore);
   }
+  await bundleApi(root, nextHostEntry, apiBundle);
   writeFileSync(stampFile, stamp);
 }
 

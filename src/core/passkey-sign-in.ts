@@ -1,8 +1,4 @@
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  type PublicKeyCredentialRequestOptionsJSON,
-} from "@simplewebauthn/server";
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { cancelOpenRecoveries } from "./account-recovery";
 import { randomId, sha256 } from "./crypto";
 import type { Deps } from "./deps";
@@ -12,6 +8,7 @@ import {
   PASSKEY_CEREMONY_LIFETIME_SECONDS,
   relyingParty,
   signedChallenge,
+  webauthn,
 } from "./factors/passkey";
 import { consumeAll, ipKey, limits } from "./limits";
 import { eventClient } from "./present";
@@ -42,6 +39,7 @@ export async function passkeySignInOptions(
 ): Promise<Result<{ options: PublicKeyCredentialRequestOptionsJSON }>> {
   const limited = await consumeAll(deps.limiter, [[limits.passkeySignInPerIp, ipKey(client.ip)]]);
   if (!limited.allowed) return rateLimited(limited.retryAfterSeconds, "Too many sign-in attempts. Try again later.");
+  const { generateAuthenticationOptions } = await webauthn();
   const options = await generateAuthenticationOptions({ rpID: relyingParty(deps).rpID, userVerification: "required" });
   const now = deps.now();
   await deps.repo.insertPasskeyCeremony({

@@ -1,14 +1,9 @@
-import {
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyRegistrationResponse,
-} from "@simplewebauthn/server";
+import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
 import { UAParser } from "ua-parser-js";
 import { randomId } from "./crypto";
 import type { Deps } from "./deps";
 import { onFactorAdded, onFactorRemoved } from "./factor-changes";
-import { PASSKEY_CEREMONY_LIFETIME_SECONDS, relyingParty, signedChallenge } from "./factors/passkey";
+import { PASSKEY_CEREMONY_LIFETIME_SECONDS, relyingParty, signedChallenge, webauthn } from "./factors/passkey";
 import { eventClient, greetingName } from "./present";
 import { checkCurrentPassword } from "./reauthenticate";
 import { fail, ok, type Done, type Failure, type Result } from "./result";
@@ -88,6 +83,7 @@ export async function passkeyRegistrationOptions(
   const current = await deps.repo.ensureWebauthnUserId(user.id, randomId(32));
   if (!current?.webauthnUserId) return fail("not_found", "This account no longer exists.");
   const existing = await deps.repo.listPasskeys(user.id);
+  const { generateRegistrationOptions } = await webauthn();
   const options = await generateRegistrationOptions({
     rpName: deps.config.appName,
     rpID: relyingParty(deps).rpID,
@@ -139,6 +135,7 @@ export async function registerPasskey(
   if (!ceremony || ceremony.credentialsVersion === null)
     return fail("challenge_expired", "This passkey request has expired or was used. Start again.");
   const { rpID, origin } = relyingParty(deps);
+  const { verifyRegistrationResponse } = await webauthn();
   let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
     verified = await verifyRegistrationResponse({

@@ -1,12 +1,20 @@
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  verifyAuthenticationResponse,
-} from "@simplewebauthn/server";
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import type { Deps } from "../deps";
 import { fail, ok } from "../result";
 import type { Passkey } from "../types";
 import type { SecondFactor } from "./factor";
+
+type WebAuthnLibrary = typeof import("@simplewebauthn/server");
+let webauthnLibrary: Promise<WebAuthnLibrary> | undefined;
+
+/**
+ * @simplewebauthn/server, loaded with the first passkey ceremony rather than at start: with its ASN.1 and COSE
+ * libraries it is about 4 MB of the API's memory from the moment it loads, and most servers' requests never need it.
+ */
+export function webauthn(): Promise<WebAuthnLibrary> {
+  webauthnLibrary ??= import("@simplewebauthn/server");
+  return webauthnLibrary;
+}
 
 /** WebAuthn's relying party: the RP ID is APP_URL's host name, and assertions must come from APP_URL's origin. */
 export function relyingParty(deps: Deps): { rpID: string; origin: string } {
@@ -46,6 +54,7 @@ export async function checkAssertion(
   input: { response: AuthenticationResponseJSON; expectedChallenge: string; requireUserVerification: boolean },
 ): Promise<boolean> {
   const { rpID, origin } = relyingParty(deps);
+  const { verifyAuthenticationResponse } = await webauthn();
   let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
   try {
     verification = await verifyAuthenticationResponse({
@@ -85,6 +94,7 @@ export const passkeyFactor: SecondFactor<"passkey"> = {
     if (challenge.completedAt || challenge.expiresAt <= now)
       return fail("challenge_expired", "This request has expired. Start again.");
     const passkeys = await deps.repo.listPasskeys(challenge.userId);
+    const { generateAuthenticationOptions } = await webauthn();
     const options = await generateAuthenticationOptions({
       rpID: relyingParty(deps).rpID,
       allowCredentials: passkeys.map((p) => ({ id: p.id, transports: p.transports ?? undefined })),

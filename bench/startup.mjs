@@ -2,9 +2,9 @@
 // holds after a walk through every page; then the same for `npm run api` on PGlite after a small load.
 // A benchmark, not a test: it prints figures and fails only when it cannot measure. See bench/README.md.
 //
-// Each `npm start` run gets a fresh DATA_DIR (a new embedded database) and, for the "clean clone" run, a fresh
-// NEXT_DIST_DIR (no build and no compiler cache: what a clone has after `npm install`). The "again" run reuses
-// that dist dir, as a second `npm start` on the same clone does.
+// The "clean clone" run gets a fresh DATA_DIR (no embedded database yet) and a fresh NEXT_DIST_DIR (no build and no
+// compiler cache): what a clone has after `npm install`. The "again" run reuses both, as a second `npm start` on the
+// same clone does.
 //
 // BENCH_STARTUP_RUNS=start,again,api picks the runs; BENCH_STARTUP_KEEP=1 keeps the dist dir afterwards.
 import { spawn } from "node:child_process";
@@ -183,11 +183,9 @@ const SIGNED_IN_PAGES = ["/profile", "/profile/security", "/profile/sessions", "
 
 // ---------------------------------------------------------------------------------------------- runs
 
-async function runStart(label, distDir) {
+async function runStart(label, distDir, dataDir) {
   const port = await freePort();
   const appUrl = `http://localhost:${port}`;
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "twofold-startup-"));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   log(`${label}: npm start on port ${port}, dist dir ${distDir}`);
   const handle = start(label, ["start"], {
     PORT: String(port),
@@ -285,8 +283,10 @@ try {
   if (process.env.BENCH_STARTUP_KEEP !== "1")
     cleanups.push(() => rmSync(path.join(ROOT, distDir), { recursive: true, force: true }));
   const results = [];
-  if (RUNS.includes("start")) results.push(await runStart("clean clone", distDir));
-  if (RUNS.includes("again")) results.push(await runStart("second start", distDir));
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "twofold-startup-"));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  if (RUNS.includes("start")) results.push(await runStart("clean clone", distDir, dataDir));
+  if (RUNS.includes("again")) results.push(await runStart("second start", distDir, dataDir));
   const api = RUNS.includes("api") ? await runApi() : undefined;
 
   console.log(

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Creates the embedded database (PGlite's initdb) in the directory given, unless it already holds one.
 //
-// A process of its own (src/db/client.ts, and scripts/server.mjs while the first build runs): initdb grows the
+// A process of its own (src/db/client.ts, beside the first build under `npm start`): initdb grows the
 // WebAssembly heap to about 700 MB, and a WebAssembly heap is never given back; this process's goes with it.
 // Built in a sibling directory and renamed into place: a start interrupted halfway (Ctrl-C on the first
 // `npm start`) leaves no half-made database that would look complete to the next start.

@@ -10,8 +10,8 @@ const script = path.resolve("scripts/pglite-init.mjs");
 const parent = mkdtempSync(path.join(os.tmpdir(), "twofold-pglite-init-"));
 afterAll(() => rmSync(parent, { recursive: true, force: true }));
 
-// scripts/pglite-init.mjs: the embedded database's initdb, in a process of its own (src/db/client.ts, and
-// scripts/server.mjs beside the first build).
+// scripts/pglite-init.mjs: the embedded database's initdb, in a process of its own (src/db/client.ts, which
+// scripts/server.mjs runs beside the first build).
 describe("scripts/pglite-init.mjs", () => {
   it("creates the database in an empty directory, leaves nothing beside it, and leaves an existing one alone", async () => {
     const dir = path.join(parent, "pglite");

@@ -94,8 +94,8 @@ function whileBuilding(req, res) {
 <meta http-equiv="refresh" content="3"><title>Twofold is starting</title></head>
 <body style="font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem">
 <h1 style="font-size:1.5rem">Twofold is starting</h1>
-<p>The pages are being built: this happens on the first start and after the code changes, and takes about half
-a minute. This page reloads itself when they are ready.</p></body></html>`);
+<p>The pages are being built: this happens on the first start and after the code changes, and usually takes
+10 to 20 seconds. This page reloads itself when they are ready.</p></body></html>`);
 }
 
 let handle;
@@ -140,7 +140,7 @@ if (local) {
   if (built) await loadApp(false);
   else {
     handle = whileBuilding;
-    console.log("Building the pages (first start, or the sources changed): about ten seconds…");
+    console.log("Building the pages (first start, or the sources changed): usually 10 to 20 seconds…");
     const started = performance.now();
     building = buildPages(stamp)
       .then(() => loadApp(false))

@@ -40,7 +40,7 @@ export async function bundleApi(root, entry, outfile) {
   await esbuild.stop();
 }
 
-/** Bundles `entry` into a file of this process's own, imports it and removes the file: for development runs. */
+/** Bundles `entry` into a file of this process's own, imports it and removes the file (`npm start`, `npm run api`). */
 export async function importBundled(root, entry) {
   // One file per process and entry: two servers started at once (tests, a benchmark) never read each other's
   // half-written bundle.

@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
@@ -8,7 +8,10 @@ import { afterAll, describe, expect, it } from "vitest";
 const run = promisify(execFile);
 const root = process.cwd();
 // Inside the project: the bundle finds its dependencies in node_modules from its own folder up.
-const scratch = mkdtempSync(path.join(root, "node_modules", ".cache", "twofold-bundle-test-"));
+const cacheDir = path.join(root, "node_modules", ".cache");
+// A clean clone has no cache folder yet.
+mkdirSync(cacheDir, { recursive: true });
+const scratch = mkdtempSync(path.join(cacheDir, "twofold-bundle-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 // The API the pages call is bundled by esbuild beside the build (`npm run build`) or at start (`npm start`), so that

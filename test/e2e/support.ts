@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { deflateSync } from "node:zlib";
 import {
+  type APIResponse,
   chromium,
   type Browser,
   type BrowserContext,
@@ -168,6 +169,24 @@ interface OutboxEntry {
 }
 
 /**
+ * `GET /api/dev/outbox`'s messages, or none for now. A kept-alive connection left idle for the server's 5 s keep-alive
+ * timeout can be closed by the server just as this GET reuses it (ECONNRESET): a browser sends an idempotent request
+ * again on a new connection, and the caller's next poll does the same.
+ */
+async function readOutbox(context: BrowserContext): Promise<OutboxEntry[]> {
+  let response: APIResponse;
+  try {
+    response = await context.request.get("/api/dev/outbox", { headers: { "x-forwarded-for": ipOf(context) } });
+  } catch (error) {
+    if (/ECONNRESET|socket hang up/.test(String(error))) return [];
+    throw error;
+  }
+  const messages = response.ok() ? ((await response.json()) as { messages: OutboxEntry[] }).messages : [];
+  await response.dispose();
+  return messages;
+}
+
+/**
  * The dev outbox as the inbox page reads it (`GET /api/dev/outbox`, newest first), polled until `pick` finds
  * something: delivery is a queue, so a message may take a moment. Reading the JSON instead of loading the inbox
  * page for every link and code keeps the suite light; the page itself is tested in dev-inbox.test.ts and
@@ -176,9 +195,7 @@ interface OutboxEntry {
 async function fromOutbox<T>(context: BrowserContext, pick: (messages: OutboxEntry[]) => T | undefined): Promise<T> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const response = await context.request.get("/api/dev/outbox", { headers: { "x-forwarded-for": ipOf(context) } });
-    const messages = response.ok() ? ((await response.json()) as { messages: OutboxEntry[] }).messages : [];
-    await response.dispose();
+    const messages = await readOutbox(context);
     const found = pick(messages);
     if (found !== undefined) return found;
     if (Date.now() > deadline) throw new Error("the dev outbox never held the message looked for");

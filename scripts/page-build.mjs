@@ -1,7 +1,8 @@
 // What `npm start` (scripts/server.mjs) and the browser tests (test/e2e/global-setup.ts) share about building the
-// pages: which files a build is made from, a stamp of them, and undoing `next build`'s edit of tsconfig.json.
+// pages: which files a build is made from, a stamp of them, running `next build` and undoing its edit of tsconfig.json.
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 /** What a build is made from: a change to any of these makes the next start or test run build again. */
@@ -37,4 +38,50 @@ export function restoreTsconfig(root, distDir, before) {
     "g",
   );
   if (now.replace(ours, "") === before) writeFileSync(file, before);
+}
+
+/** Whether `distDir` holds a build made from the sources as they are now (`stamp`, written by buildPages). */
+export function isBuiltFrom(root, distDir, stampName, stamp) {
+  const stampFile = path.join(root, distDir, stampName);
+  return existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp;
+}
+
+/**
+ * `next build` into `distDir`, in a child process so the compiler's memory goes back to the system when it is done;
+ * then tsconfig.json as it was, and the stamp that isBuiltFrom reads. Its output goes to `logFile` when given, else
+ * its last lines go into the error when it fails.
+ */
+export function buildPages(root, distDir, { env, stampName, stamp, logFile }) {
+  const tsconfigBefore = readFileSync(path.join(root, "tsconfig.json"), "utf8");
+  const logFd = logFile ? openSync(logFile, "w") : undefined;
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const child = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
+      cwd: root,
+      env: { ...env, NODE_ENV: "production", NEXT_DIST_DIR: distDir },
+      stdio: ["ignore", logFd ?? "pipe", logFd ?? "pipe"],
+    });
+    const keep = (chunk) => {
+      output = (output + chunk.toString()).slice(-20_000);
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    const closeLog = () => logFd !== undefined && closeSync(logFd);
+    child.on("error", (error) => {
+      closeLog();
+      reject(error);
+    });
+    child.on("exit", (code) => {
+      closeLog();
+      restoreTsconfig(root, distDir, tsconfigBefore);
+      if (code !== 0)
+        return reject(
+          new Error(
+            `next build failed (exit ${code})${logFile ? ` (see ${path.relative(root, logFile)})` : ""}:\n${output}`,
+          ),
+        );
+      writeFileSync(path.join(root, distDir, stampName), stamp);
+      resolve();
+    });
+  });
 }

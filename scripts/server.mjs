@@ -6,13 +6,12 @@
 // sent no such header (base-server `??=`), so a client could pick the address our per-IP rate limits see.
 // Here the peer is always appended as the nearest hop; the API then believes the rest only as far as
 // TRUST_PROXY says.
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { apiBundleFile, importBundled, nextHostEntry } from "./api-bundle.mjs";
-import { restoreTsconfig, sourceStamp } from "./page-build.mjs";
+import { buildPages, isBuiltFrom, sourceStamp } from "./page-build.mjs";
 
 const dev = process.argv.includes("--dev");
 // `npm start`: the pages built once (`next build`, again only when the sources change) and served like production,
@@ -39,33 +38,7 @@ globalThis[Symbol.for("twofold.peerAppended")] = true;
 
 const root = process.cwd();
 const distDir = process.env.NEXT_DIST_DIR || ".next";
-const stampFile = path.join(root, distDir, "twofold-sources");
-
-/** `next build` in a child process, so the compiler's memory goes back to the system when it is done. */
-function buildPages(stamp) {
-  const tsconfigBefore = readFileSync(path.join(root, "tsconfig.json"), "utf8");
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const child = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
-      cwd: root,
-      // The type check (half the build) is for people changing the code: `npm run typecheck` and CI run it.
-      env: { ...process.env, NODE_ENV: "production", NEXT_DIST_DIR: distDir, TWOFOLD_BUILD_TYPECHECK: "0" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const keep = (chunk) => {
-      output = (output + chunk.toString()).slice(-20_000);
-    };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      restoreTsconfig(root, distDir, tsconfigBefore);
-      if (code !== 0) return reject(new Error(`next build failed (exit ${code}):\n${output}`));
-      writeFileSync(stampFile, stamp);
-      resolve();
-    });
-  });
-}
+const stampName = "twofold-sources";
 
 /**
  * While the first build runs (a fresh clone, or after a code change): every page says so and reloads itself, the
@@ -136,13 +109,13 @@ if (!dev) {
 let building;
 if (local) {
   const stamp = sourceStamp(root);
-  const built = existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp;
-  if (built) await loadApp(false);
+  if (isBuiltFrom(root, distDir, stampName, stamp)) await loadApp(false);
   else {
     handle = whileBuilding;
     console.log("Building the pages (first start, or the sources changed): usually 10 to 20 seconds…");
     const started = performance.now();
-    building = buildPages(stamp)
+    // The type check (half the build) is for people changing the code: `npm run typecheck` and CI run it.
+    building = buildPages(root, distDir, { env: { ...process.env, TWOFOLD_BUILD_TYPECHECK: "0" }, stampName, stamp })
       .then(() => loadApp(false))
       .then(() => console.log(`Pages built in ${((performance.now() - started) / 1000).toFixed(0)} s.`))
       .catch((error) => {

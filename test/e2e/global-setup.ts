@@ -7,18 +7,20 @@
 //
 // E2E_BASE_URL=http://localhost:3100 reuses a server that is already running (it must have TRUST_PROXY=1, see
 // below); E2E_PORT picks the first port to try (default 3100).
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { apiBundleFile, bundleApi, nextHostEntry } from "../../scripts/api-bundle.mjs";
-import { restoreTsconfig, sourceStamp } from "../../scripts/page-build.mjs";
+import { buildPages, isBuiltFrom, sourceStamp } from "../../scripts/page-build.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const resultsDir = path.join(root, "test-results");
 const distDir = ".next-e2e";
+// The browser tests' own stamp: a build `npm start` made in this folder would be made without the type check.
+const stampName = "twofold-e2e-sources";
 
 // Variables that would point the server at shared infrastructure (a real database, Redis, SMTP, Twilio) or
 // another mode. The e2e server must only touch its own temporary directory.
@@ -47,7 +49,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
 
-  await buildPages();
+  await buildProduction();
 
   const port = await findFreePort(Number(process.env.E2E_PORT || 3100));
   const baseURL = `http://localhost:${port}`;
@@ -103,30 +105,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
  * `npm run build` into .next-e2e (`next build`, then the pages' API beside it) unless the build there was made from
  * the same sources.
  */
-async function buildPages(): Promise<void> {
-  const stampFile = path.join(root, distDir, "twofold-e2e-sources");
+async function buildProduction(): Promise<void> {
   const apiBundle = apiBundleFile(root, distDir);
   const stamp = sourceStamp(root);
-  if (existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp && existsSync(apiBundle)) return;
-  const logPath = path.join(resultsDir, "e2e-build.log");
-  // `next build` adds `.next-e2e/types/**` to tsconfig.json's include; that is an artefact of this run, not a
-  // change anyone made, so it is undone afterwards (only if nothing else changed the file).
-  const tsconfigBefore = readFileSync(path.join(root, "tsconfig.json"), "utf8");
-  const logFd = openSync(logPath, "w");
-  try {
-    execFileSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
-      cwd: root,
-      env: { ...isolatedEnv(), NODE_ENV: "production", NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
-      stdio: ["ignore", logFd, logFd],
-    });
-  } catch {
-    throw new Error(`next build failed (see ${path.relative(root, logPath)})`);
-  } finally {
-    closeSync(logFd);
-    restoreTsconfig(root, distDir, tsconfigBefore);
-  }
+  if (isBuiltFrom(root, distDir, stampName, stamp) && existsSync(apiBundle)) return;
+  const env = { ...isolatedEnv(), NEXT_TELEMETRY_DISABLED: "1" };
+  await buildPages(root, distDir, { env, stampName, stamp, logFile: path.join(resultsDir, "e2e-build.log") });
   await bundleApi(root, nextHostEntry, apiBundle);
-  writeFileSync(stampFile, stamp);
 }
 
 async function findFreePort(first: number): Promise<number> {

@@ -8,9 +8,12 @@ export function ownEntry<V>(table: Readonly<Record<string, V>>, key: unknown): V
 }
 
 // Notices are chosen from these lists by key (`?notice=key`, after a redirect); text from the URL is never rendered.
+// One sentence for both pages that take `?notice=signed-out`: home (where the Sign out button lands) and sign-in.
+const signedOut = "You're signed out.";
+
 const signInNotices: Readonly<Record<string, string>> = {
   "password-reset": "Your password was changed and every session was signed out. Sign in with your new password.",
-  "signed-out": "You're signed out.",
+  "signed-out": signedOut,
   // After a page found this browser's session gone (app/sign-out/ended): what ended it is not known here.
   "session-ended":
     "You were signed out: this session was ended from another device, by a password change, or it expired. Sign in again to continue.",
@@ -23,7 +26,7 @@ const securityNotices: Readonly<Record<string, string>> = {
 };
 
 const homeNotices: Readonly<Record<string, string>> = {
-  "signed-out": "You're signed out.",
+  "signed-out": signedOut,
   "account-deleted": "Your account was deleted. A last email confirming it is on its way to you.",
 };
 

@@ -1,6 +1,9 @@
 import type { NextConfig } from "next";
 import { apiCsp, commonHeaders, servesHttps, tokenPages } from "./src/http/security-headers";
 
+/** Set by scripts/server.mjs for `npm start`'s build. */
+const localBuild = process.env.TWOFOLD_LOCAL_BUILD === "1";
+
 const nextConfig: NextConfig = {
   // Loaded by Node from node_modules, not bundled: native addons, WASM and dynamic requires that bundlers break, and
   // the API's server-only libraries. A build no longer compiles the API at all (scripts/api-bundle.mjs); `next dev`
@@ -28,9 +31,19 @@ const nextConfig: NextConfig = {
   // `next dev` logs every request it serves; the API logs its own (src/http/app.ts requestLog, with the status and
   // without the query string), so Next logs the pages only and each request appears once.
   logging: { incomingRequests: { ignore: [/^(?:https?:\/\/[^/]+)?\/api(?:\/|\?|$)/] } },
-  // `npm start` builds the pages for people trying Twofold (scripts/server.mjs) and skips the type check, half the
-  // build: `npm run typecheck`, `npm test` and CI run it, and `npm run build` keeps it.
-  typescript: { ignoreBuildErrors: process.env.TWOFOLD_BUILD_TYPECHECK === "0" },
+  // `npm start` builds the pages for people trying Twofold on this machine (scripts/server.mjs) and skips what only a
+  // deployment or a code change needs: the type check (half the build: `npm run typecheck`, `npm test` and CI run it).
+  typescript: { ignoreBuildErrors: localBuild },
+  // ... and, measured together with it (README "Start-up and memory"), 3 to 4 s of a 2-core first start:
+  // - the compiler's on-disk cache, which only speeds up a later build and costs its dependency tracking plus 40 MB
+  //   written during this one: the pages are built again only after a code change, and people changing the code
+  //   use `npm run dev`;
+  // - server source maps, which nothing reads: scripts/server.mjs leaves Node's source maps off (22 MB);
+  // - minification, of pages served to this machine: the server holds about 5 MB more.
+  // `npm run build` and the browser tests keep all four.
+  ...(localBuild && {
+    experimental: { turbopackFileSystemCacheForBuild: false, turbopackSourceMaps: false, turbopackMinify: false },
+  }),
   // Lets a second dev server (tests, screenshots) run beside `npm start`: `next dev` locks its dist dir.
   // Use a sibling such as `.next-e2e`, not a folder inside `.next`: Turbopack would watch its logs and reload forever.
   distDir: process.env.NEXT_DIST_DIR || ".next",

@@ -3,4 +3,4 @@
 // the pages (about 4 s of every build); `npm run dev` compiles it with the pages, so edits reload (app/lib/api-host.ts).
 export { devOutboxChannels } from "./config";
 export { isLoopbackPeer } from "./http/middleware/client-ip";
-export { getServer, handleApiRequest, hostBindingsFromForwardedFor } from "./server";
+export { getConfig, getServer, handleApiRequest, hostBindingsFromForwardedFor } from "./server";

@@ -31,6 +31,10 @@ export interface TwofoldServer {
 
 export interface ServerOptions {
   env?: NodeJS.ProcessEnv;
+  /** Already read from `env` (getServer shares it with the pages through getConfig). */
+  config?: Config;
+  /** Create an embedded database that does not exist yet at the lowest CPU priority (db/client.ts initAtLowPriority). */
+  databaseInitAtLowPriority?: boolean;
   /** An already open database (tests share one per file); otherwise opened from the config. */
   database?: DatabaseHandle;
   logger?: Logger;
@@ -52,7 +56,7 @@ export function createLogger(level: LogLevel): Logger {
 
 /** Builds the whole server from configuration: database (migrated), delivery worker, HTTP app. */
 export async function createTwofoldServer(options: ServerOptions = {}): Promise<TwofoldServer> {
-  const config = loadConfig(options.env ?? process.env);
+  const config = options.config ?? loadConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger(config.logLevel);
   // Read before the database opens: an unreadable or empty list stops the start-up, not the first sign-up.
   const commonPasswords = loadCommonPasswords(config.commonPasswordsFile);
@@ -63,6 +67,7 @@ export async function createTwofoldServer(options: ServerOptions = {}): Promise<
       dataDir: config.dataDir,
       poolSize: config.databasePoolSize,
       migrationsDir: config.migrationsDir,
+      initAtLowPriority: options.databaseInitAtLowPriority,
     }));
   const payloadSealer = outboxSealer(config.secret);
   let redis: import("ioredis").Redis | undefined;
@@ -191,13 +196,31 @@ export function launchEnv(): NodeJS.ProcessEnv {
   return (globalThis as { [launchEnvKey]?: NodeJS.ProcessEnv })[launchEnvKey] ?? process.env;
 }
 
-export function getServer(): Promise<TwofoldServer> {
+/**
+ * The one server of this process, created by the first call (the options are that call's). scripts/server.mjs makes it
+ * at launch, so the database opens beside the build of the pages or Next's own start-up.
+ */
+export function getServer(options: Pick<ServerOptions, "databaseInitAtLowPriority"> = {}): Promise<TwofoldServer> {
   const holder = globalThis as GlobalWithServer;
-  holder[globalKey] ??= createTwofoldServer({ env: launchEnv() }).catch((error) => {
+  holder[globalKey] ??= (async () =>
+    createTwofoldServer({ ...options, env: launchEnv(), config: getConfig() }))().catch((error) => {
     delete holder[globalKey];
     throw error;
   });
   return holder[globalKey]!;
+}
+
+const configKey = Symbol.for("twofold.config");
+
+/**
+ * The configuration getServer uses, read once, without waiting for the database: a page that only needs to know
+ * where messages go (the dev inbox link) renders while a first start is still creating the embedded database.
+ * Throws what loadConfig throws; a later call reads the environment again.
+ */
+export function getConfig(): Config {
+  const holder = globalThis as { [configKey]?: Config };
+  holder[configKey] ??= loadConfig(launchEnv());
+  return holder[configKey];
 }
 
 /**

@@ -10,9 +10,9 @@ import { apiHost } from "./api-host";
  * scripts/server.mjs appends to X-Forwarded-For, never a hop the client wrote).
  */
 export async function devInboxChannels(): Promise<DevChannel[] | null> {
-  const { getServer, devOutboxChannels, hostBindingsFromForwardedFor, isLoopbackPeer } = await apiHost();
-  const { config } = await getServer();
-  const channels = devOutboxChannels(config);
+  const { getConfig, devOutboxChannels, hostBindingsFromForwardedFor, isLoopbackPeer } = await apiHost();
+  // The configuration only, not the server: the layout asks on every page, and a page needs no database to render.
+  const channels = devOutboxChannels(getConfig());
   if (channels.length === 0) return null;
   const peer = hostBindingsFromForwardedFor((await headers()).get("x-forwarded-for"));
   return isLoopbackPeer(peer) ? channels : null;

@@ -31,6 +31,7 @@ describe("scripts/api-bundle.mjs", () => {
     // What app/lib/api-host.ts hands to the pages and the /api route (src/next-host.ts).
     expect(Object.keys(api).sort()).toEqual([
       "devOutboxChannels",
+      "getConfig",
       "getServer",
       "handleApiRequest",
       "hostBindingsFromForwardedFor",

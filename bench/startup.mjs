@@ -195,8 +195,11 @@ async function runStart(label, distDir, dataDir) {
     NEXT_TELEMETRY_DISABLED: "1",
   });
   const firstPage = await firstAnswer(handle, port, "/");
-  log(`${label}: first page after ${firstPage.toFixed(1)} s`);
   const afterStart = treeMemory(handle.child.pid);
+  // A page renders without the database (anonymous, with no session cookie to look up); a first start may still be
+  // creating it then. The API answers once it is open and migrated.
+  const apiReady = await firstAnswer(handle, port, "/api/health");
+  log(`${label}: first page after ${firstPage.toFixed(1)} s, API ready after ${apiReady.toFixed(1)} s`);
   const user = await verifiedUser(port, appUrl, label);
   const walk = [];
   const walkStarted = performance.now();
@@ -222,6 +225,7 @@ async function runStart(label, distDir, dataDir) {
   return {
     label,
     firstPage,
+    apiReady,
     anyAnswer: handle.anyAnswer,
     walkSeconds,
     afterStart,
@@ -296,6 +300,7 @@ try {
     "run".padEnd(24),
     "first answer".padStart(13),
     "first page".padStart(11),
+    "API ready".padStart(10),
     "page walk".padStart(10),
     "RSS start".padStart(10),
     "RSS walked".padStart(11),
@@ -307,6 +312,7 @@ try {
       `npm start: ${r.label}`.padEnd(24),
       `${f(r.anyAnswer, 1)} s`.padStart(13),
       `${f(r.firstPage, 1)} s`.padStart(11),
+      `${f(r.apiReady, 1)} s`.padStart(10),
       `${f(r.walkSeconds, 1)} s`.padStart(10),
       `${f(r.afterStart.rssMb)} MB`.padStart(10),
       `${f(r.afterWalk.rssMb)} MB`.padStart(11),

@@ -63,12 +63,13 @@ function whileBuilding(req, res) {
     return;
   }
   res.writeHead(503, { ...headers, "Content-Type": "text/html; charset=utf-8" });
+  // Reloads every second (a few hundred bytes from memory), so the app shows within a second of being ready.
   res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<meta http-equiv="refresh" content="3"><title>Twofold is starting</title></head>
+<meta http-equiv="refresh" content="1"><title>Twofold is starting</title></head>
 <body style="font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem">
 <h1 style="font-size:1.5rem">Twofold is starting</h1>
 <p>The pages are being built: this happens on the first start and after the code changes, and usually takes
-10 to 20 seconds. This page reloads itself when they are ready.</p></body></html>`);
+10 to 15 seconds. This page reloads itself until they are ready.</p></body></html>`);
 }
 
 let handle;
@@ -80,10 +81,14 @@ const loadApp = async (isDev) => {
   await app.prepare();
   handle = app.getRequestHandler();
 };
+// `npm start` builds the pages first when they are missing or older than the sources.
+const stamp = local ? sourceStamp(root) : undefined;
+const mustBuild = local && !isBuiltFrom(root, distDir, stampName, stamp);
+
 /**
  * The API, bundled by esbuild and loaded here rather than compiled into the pages by `next build`
  * (scripts/api-bundle.mjs), and its database opened at once: beside the build or Next's own start-up, not after them.
- * A first start on a clean clone creates the embedded database then (initdb, about 3 s, in a child process).
+ * A first start on a clean clone creates the embedded database then (initdb, 2 to 4 s of CPU, in a child process).
  * - `npm start` bundles it from the sources at every start (0.1 s): it is the code as it is now.
  * - `npm run serve` loads the bundle `npm run build` wrote beside the pages, and writes nothing itself.
  * - `npm run dev`: Next compiles the API with the pages instead, so that edits reload (app/lib/api-host.ts).
@@ -97,8 +102,13 @@ if (!dev) {
   const apiHost = local ? importBundled(root, nextHostEntry) : import(pathToFileURL(builtApi).href);
   globalThis[Symbol.for("twofold.apiHost")] = apiHost;
   // A failure to open is only logged here: the first request tries again (src/server.ts getServer) and says why.
+  // Beside a build, a database made now takes only the CPU the build leaves: the first page waits for the build, not
+  // for the database (a page reads it only for a signed-in visitor).
   apiHost.then(
-    (host) => host.getServer().catch((error) => console.error(`opening the API: ${error.message}`)),
+    (host) =>
+      host
+        .getServer({ databaseInitAtLowPriority: mustBuild })
+        .catch((error) => console.error(`opening the API: ${error.message}`)),
     (error) => {
       console.error(`loading the API: ${error.message}`);
       process.exit(1);
@@ -108,14 +118,13 @@ if (!dev) {
 
 let building;
 if (local) {
-  const stamp = sourceStamp(root);
-  if (isBuiltFrom(root, distDir, stampName, stamp)) await loadApp(false);
+  if (!mustBuild) await loadApp(false);
   else {
     handle = whileBuilding;
-    console.log("Building the pages (first start, or the sources changed): usually 10 to 20 seconds…");
+    console.log("Building the pages (first start, or the sources changed): usually 10 to 15 seconds…");
     const started = performance.now();
-    // The type check (half the build) is for people changing the code: `npm run typecheck` and CI run it.
-    building = buildPages(root, distDir, { env: { ...process.env, TWOFOLD_BUILD_TYPECHECK: "0" }, stampName, stamp })
+    // A build for this machine only: no type check, compiler cache, server source maps or minification (next.config.ts).
+    building = buildPages(root, distDir, { env: { ...process.env, TWOFOLD_LOCAL_BUILD: "1" }, stampName, stamp })
       .then(() => loadApp(false))
       .then(() => console.log(`Pages built in ${((performance.now() - started) / 1000).toFixed(0)} s.`))
       .catch((error) => {

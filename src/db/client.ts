@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { DEFAULT_DATABASE_POOL_SIZE, DEFAULT_MIGRATIONS_DIR } from "../config";
@@ -63,6 +64,11 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
   /** Config.migrationsDir; otherwise the default, from the working directory. */
   migrationsDir?: string;
+  /**
+   * Create the embedded database, when there is none yet, at the lowest CPU priority: for a start that has more
+   * urgent work beside it (`npm start` building the pages, which the first page waits for and the database does not).
+   */
+  initAtLowPriority?: boolean;
 }
 
 /** PostgreSQL when a URL is given, else embedded PGlite in `dataDir`; migrations applied before returning. */
@@ -96,7 +102,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   if (!options.inMemory) {
     dir = path.join(path.resolve(/* turbopackIgnore: true */ options.dataDir ?? "./data"), "pglite");
     mkdirSync(dir, { recursive: true });
-    await initDataDir(dir);
+    await initDataDir(dir, options.initAtLowPriority === true);
   }
   const settings = { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] };
   const client = dir
@@ -120,15 +126,27 @@ const PGLITE_SETTINGS = [
 ];
 
 /** Creates the embedded database in `dir` when it holds none yet, in a short-lived process (scripts/pglite-init.mjs). */
-async function initDataDir(dir: string): Promise<void> {
+async function initDataDir(dir: string, lowPriority: boolean): Promise<void> {
   if (existsSync(path.join(dir, "PG_VERSION"))) return;
   // From the working directory, where node_modules is (config.ts resolves the migrations from there too).
   const script = path.resolve(/* turbopackIgnore: true */ "scripts/pglite-init.mjs");
   await new Promise<void>((resolve, reject) => {
     // Liftoff only: initdb runs PostgreSQL's bootstrap once, and optimising the WebAssembly for it costs more than it
     // saves (2.0 s of CPU instead of 4.0 s here).
-    execFile(process.execPath, ["--liftoff-only", script, dir], { cwd: process.cwd() }, (error, _out, err) =>
-      error ? reject(new Error(`creating the embedded database in ${dir} failed: ${err || error.message}`)) : resolve(),
+    const child = execFile(
+      process.execPath,
+      ["--liftoff-only", script, dir],
+      { cwd: process.cwd() },
+      (error, _out, err) =>
+        error
+          ? reject(new Error(`creating the embedded database in ${dir} failed: ${err || error.message}`))
+          : resolve(),
     );
+    // Takes only the CPU nothing else wants. Not an error if refused: the database is made either way, just sooner.
+    if (lowPriority && child.pid) {
+      try {
+        os.setPriority(child.pid, os.constants.priority.PRIORITY_LOW);
+      } catch {}
+    }
   });
 }

@@ -16,6 +16,13 @@ if (!process.argv[2]) {
 }
 const isDatabase = (candidate) => existsSync(path.join(candidate, "PG_VERSION"));
 
+// Refused before initdb, not after it: the directory is someone else's.
+const occupied = (candidate) => existsSync(candidate) && !isDatabase(candidate) && readdirSync(candidate).length > 0;
+if (occupied(dir)) {
+  console.error(`${dir} holds files but no database: not creating one there`);
+  process.exit(1);
+}
+
 if (!isDatabase(dir)) {
   const building = `${dir}.init-${process.pid}`;
   rmSync(building, { recursive: true, force: true });

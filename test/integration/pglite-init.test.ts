@@ -31,11 +31,11 @@ describe("scripts/pglite-init.mjs", () => {
     expect(existsSync(path.join(dir, "PG_VERSION"))).toBe(true);
   });
 
-  it("refuses to replace a directory that holds something else", async () => {
+  it("refuses a directory that holds something else, before running initdb", async () => {
     const dir = path.join(parent, "occupied");
     mkdirSync(dir);
     writeFileSync(path.join(dir, "notes.txt"), "not a database");
-    await expect(run(process.execPath, [script, dir])).rejects.toThrow();
+    await expect(run(process.execPath, [script, dir])).rejects.toThrow(/holds files but no database/);
     expect(existsSync(path.join(dir, "notes.txt"))).toBe(true);
     expect(readdirSync(parent).filter((name) => name.startsWith("occupied.init-"))).toEqual([]);
   });

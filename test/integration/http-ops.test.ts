@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config";
-import { openDatabase } from "../../src/db/client";
 import { createTwofoldServer } from "../../src/server";
 import { databases } from "../helpers/databases";
 import {
@@ -248,7 +247,7 @@ describe("production mode", () => {
   });
 
   it("createTwofoldServer rejects a production configuration without SECRET", async () => {
-    const handle = await openDatabase({ inMemory: true });
+    const handle = await databases[0]!.open();
     try {
       await expect(
         createTwofoldServer({
@@ -262,7 +261,7 @@ describe("production mode", () => {
   }, 60_000);
 
   it("answers 404 for GET /api/dev/outbox and still serves health and the docs", async () => {
-    const handle = await openDatabase({ inMemory: true });
+    const handle = await databases[0]!.open();
     const server = await createTwofoldServer({
       env: {
         NODE_ENV: "production",

@@ -138,7 +138,6 @@ describe("content security policy", () => {
     const context = await browser.context();
     const recorded = await watch(context);
     const page = await context.newPage();
-    const inbox = await context.newPage();
     const account = newAccount("csp");
     const phone = newPhoneNumber();
 
@@ -184,7 +183,7 @@ describe("content security policy", () => {
     await phoneForm.getByLabel("Current password").fill(account.password);
     await sendCode.click();
     await waitForPath(page, "/profile/phone");
-    await (await ready(codeInput(page))).fill(await smsCode(inbox, phone.e164, "phone verification"));
+    await (await ready(codeInput(page))).fill(await smsCode(page, phone.e164, "phone verification"));
     await page.getByRole("main").getByRole("button", { name: "Verify", exact: true }).click();
     await waitForPath(page, "/profile/security");
     const twoFactor = page.getByRole("region", { name: /^Two-factor sign-in/ });
@@ -217,7 +216,7 @@ describe("content security policy", () => {
     await waitForPath(page, "/sign-in/verify");
     const input = await ready(codeInput(page));
     await shot(page, "csp-sign-in-verify");
-    await input.fill(await smsCode(inbox, phone.e164, "sign-in"));
+    await input.fill(await smsCode(page, phone.e164, "sign-in"));
     await page.getByRole("main").getByRole("button", { name: "Verify", exact: true }).click();
     await waitForPath(page, "/profile");
     await page.getByRole("heading", { level: 1, name: account.name }).waitFor();

@@ -99,7 +99,9 @@ describe("dev inbox", () => {
       expect(remote).toEqual([]);
       expect(await page.evaluate(() => (window as unknown as { ran?: boolean }).ran)).toBe(false);
       await page.evaluate(() => document.getElementById("probe")?.remove());
-      cspMessages.length = 0; // the probe's blocked loads are the point; the inbox's own must be none (below)
+      // The probe's blocked loads are the point; the inbox's own must be none (below). The probe's reports can still
+      // arrive after this (console events come asynchronously, under load seconds late): they name its two images.
+      const fromProbe = /203\.0\.113\.9\/pixel\.png|\/api\/health\?pixel/;
 
       // Clicking the button in the HTML verifies the address, in this tab.
       await page.reload();
@@ -108,7 +110,7 @@ describe("dev inbox", () => {
       // The verify page signs in and goes on to the profile, as from the text part's link.
       await waitForPath(page, "/profile");
       await page.getByRole("heading", { level: 1, name: account.name }).waitFor();
-      expect(cspMessages).toEqual([]);
+      expect(cspMessages.filter((message) => !fromProbe.test(message))).toEqual([]);
     });
   }
 });

@@ -290,13 +290,16 @@ const codePhrases = {
 
 /**
  * The code in the newest text to `to` (E.164) that says "… is your <phrase of the purpose>", read from the dev
- * outbox with `inbox`'s context (the page under test keeps its state). Waits until at least `count` such texts
- * exist: pass 2 to wait for the second code after a restart or a resend.
+ * outbox through `page`'s context (its request API: the page itself stays where it is). Waits until at least
+ * `count` such texts exist: pass 2 to wait for the second code after a restart or a resend.
+ *
+ * No second tab for the inbox: in headless Chromium a tab behind another gets no animation frames, and each action
+ * on it (a click waits for the element to be stable over two frames) then takes about 2 s.
  */
-export async function smsCode(inbox: Page, to: string, purpose: keyof typeof codePhrases, count = 1): Promise<string> {
+export async function smsCode(page: Page, to: string, purpose: keyof typeof codePhrases, count = 1): Promise<string> {
   const phrase = `is your ${codePhrases[purpose]}`;
   // Newest first: the code of the newest text, once `count` of them have arrived.
-  const body = await fromOutbox(inbox.context(), (messages) => {
+  const body = await fromOutbox(page.context(), (messages) => {
     const texts = messages.filter(
       (message) => message.channel === "sms" && message.to === to && message.body.includes(phrase),
     );

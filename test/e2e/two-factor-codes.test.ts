@@ -35,7 +35,6 @@ describe("SMS two-factor: wrong codes", () => {
     const context = await browser.context();
     const recorded = recordUrls(context);
     const page = await context.newPage();
-    const inbox = await context.newPage();
     const account = await createVerifiedAccount(page, "twofactor-attempts");
     const phone = newPhoneNumber();
     await openSecurity(page);
@@ -43,7 +42,7 @@ describe("SMS two-factor: wrong codes", () => {
     // Phone verification: the same rules as the sign-in code.
     const verificationId = await addPhone(page, account, phone);
     await expectResendCountdown(page);
-    const phoneCode = await smsCode(inbox, phone.e164, "phone verification");
+    const phoneCode = await smsCode(page, phone.e164, "phone verification");
     const [wrongPhoneCode] = wrongCodes(phoneCode, 1);
     await enterCode(page, wrongPhoneCode!);
     await page.getByRole("main").getByText("That code isn't right. 4 attempts left.").waitFor();
@@ -51,7 +50,7 @@ describe("SMS two-factor: wrong codes", () => {
     expect(await codeInput(page).inputValue()).toBe("");
     await shot(page, "two-factor-phone-verify-wrong-code");
     // A wrong code does not use up the right one.
-    expect(await verifyPhone(page, inbox, phone)).toBe(phoneCode);
+    expect(await verifyPhone(page, phone)).toBe(phoneCode);
     await enableTwoFactor(page, account, phone);
 
     const challenge = await signOutAndIn(page, account);
@@ -63,7 +62,7 @@ describe("SMS two-factor: wrong codes", () => {
         .getByText(/attempts? left/)
         .count(),
     ).toBe(0);
-    const signInCode = await smsCode(inbox, phone.e164, "sign-in");
+    const signInCode = await smsCode(page, phone.e164, "sign-in");
     const wrong = wrongCodes(signInCode, 2);
 
     await enterCode(page, wrong[0]!);
@@ -102,11 +101,10 @@ describe("SMS two-factor: wrong codes", () => {
     const context = await browser.context();
     const recorded = recordUrls(context);
     const page = await context.newPage();
-    const inbox = await context.newPage();
-    const { account, phone, secrets } = await twoFactorAccount(page, inbox, "twofactor-dead");
+    const { account, phone, secrets } = await twoFactorAccount(page, "twofactor-dead");
 
     const challenge = await signOutAndIn(page, account);
-    const rightCode = await smsCode(inbox, phone.e164, "sign-in");
+    const rightCode = await smsCode(page, phone.e164, "sign-in");
     const wrong = wrongCodes(rightCode, 5);
     for (const [index, code] of wrong.slice(0, 4).entries()) {
       await enterCode(page, code);
@@ -168,7 +166,7 @@ describe("SMS two-factor: wrong codes", () => {
         .getByText(/attempts? left/)
         .count(),
     ).toBe(0);
-    const newCode = await smsCode(inbox, phone.e164, "sign-in", 2);
+    const newCode = await smsCode(page, phone.e164, "sign-in", 2);
     await enterCode(page, newCode);
     await waitForPath(page, "/profile");
     await page.getByRole("heading", { level: 1, name: account.name }).waitFor();

@@ -73,10 +73,10 @@ export async function addPhone(page: Page, account: Account, phone: Phone, scree
   return verificationId;
 }
 
-/** On /profile/phone: the code from the inbox tab, then back on /profile/security with the number verified. */
-export async function verifyPhone(page: Page, inbox: Page, phone: Phone): Promise<string> {
+/** On /profile/phone: the texted code (from the dev outbox), then back on /profile/security with the number verified. */
+export async function verifyPhone(page: Page, phone: Phone): Promise<string> {
   const input = await ready(codeInput(page));
-  const code = await smsCode(inbox, phone.e164, "phone verification");
+  const code = await smsCode(page, phone.e164, "phone verification");
   await input.fill(code);
   await page.getByRole("main").getByRole("button", { name: "Verify", exact: true }).click();
   await waitForPath(page, "/profile/security");
@@ -114,14 +114,13 @@ export async function enableTwoFactor(page: Page, account: Account, phone: Phone
 /** A verified account with a verified phone and two-factor on, signed in on `page` (on /profile/security). */
 export async function twoFactorAccount(
   page: Page,
-  inbox: Page,
   label: string,
 ): Promise<{ account: Account; phone: Phone; secrets: string[] }> {
   const account = await createVerifiedAccount(page, label);
   await openSecurity(page);
   const phone = newPhoneNumber();
   const verificationId = await addPhone(page, account, phone);
-  const code = await verifyPhone(page, inbox, phone);
+  const code = await verifyPhone(page, phone);
   await enableTwoFactor(page, account, phone);
   return { account, phone, secrets: [verificationId, code] };
 }

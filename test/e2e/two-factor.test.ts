@@ -38,7 +38,6 @@ describe("SMS two-factor", () => {
     const context = await browser.context();
     const recorded = recordUrls(context);
     const page = await context.newPage();
-    const inbox = await context.newPage();
     const account = await createVerifiedAccount(page, "twofactor");
     const phone = newPhoneNumber();
     await openSecurity(page);
@@ -61,7 +60,7 @@ describe("SMS two-factor", () => {
     await expectOneTimeCodeInput(page);
     await expectResendCountdown(page);
     await shot(page, "two-factor-phone-verify");
-    const phoneCode = await verifyPhone(page, inbox, phone);
+    const phoneCode = await verifyPhone(page, phone);
     await shot(page, "two-factor-profile-phone-verified");
 
     await enableTwoFactor(page, account, phone);
@@ -80,7 +79,7 @@ describe("SMS two-factor", () => {
     await expectResendCountdown(page);
     await shot(page, "two-factor-sign-in-verify");
 
-    const signInCode = await smsCode(inbox, phone.e164, "sign-in");
+    const signInCode = await smsCode(page, phone.e164, "sign-in");
     expect(signInCode).not.toBe(phoneCode);
     await enterCode(page, signInCode);
     await waitForPath(page, "/profile");
@@ -101,7 +100,6 @@ describe("SMS two-factor", () => {
     const context = await browser.context(phoneSize);
     const recorded = recordUrls(context);
     const page = await context.newPage();
-    const inbox = await context.newPage();
     const account = await createVerifiedAccount(page, "twofactor-narrow");
     const phone = newPhoneNumber();
     await openSecurity(page);
@@ -117,7 +115,7 @@ describe("SMS two-factor", () => {
     await expectNoHorizontalScroll(page, 375);
     await shot(page, "two-factor-phone-verify-375");
 
-    const phoneCode = await verifyPhone(page, inbox, phone);
+    const phoneCode = await verifyPhone(page, phone);
     await enableTwoFactor(page, account, phone);
     await expectNoHorizontalScroll(page, 375);
     await shot(page, "two-factor-profile-on-375");
@@ -126,7 +124,7 @@ describe("SMS two-factor", () => {
     await expectNoHorizontalScroll(page, 375);
     await shot(page, "two-factor-sign-in-verify-375");
 
-    const code = await smsCode(inbox, phone.e164, "sign-in");
+    const code = await smsCode(page, phone.e164, "sign-in");
     const [wrong] = wrongCodes(code, 1);
     await enterCode(page, wrong!);
     await page.getByRole("main").getByText("That code isn't right. 4 attempts left.").waitFor();

@@ -79,6 +79,8 @@ describe("a page while the database is not there yet", () => {
       const html = await page.text();
       expect(html).toContain("Twofold");
       expect(html).toContain('href="/dev/inbox"');
+      // scripts/server.mjs keeps idle connections longer than proxies do (src/http/serve.ts says why).
+      expect(page.headers.get("keep-alive")).toBe("timeout=65");
 
       // The API has no database: its health check waits for one (and fails after 10 s), the page did not.
       const health = await fetch(`${baseURL}/api/health`, { signal: AbortSignal.timeout(1_000) }).then(

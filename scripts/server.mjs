@@ -140,6 +140,9 @@ const server = http.createServer((req, res) => {
   req.headers["x-forwarded-for"] = forwarded ? `${forwarded}, ${peer}` : peer;
   handle(req, res);
 });
+// Idle keep-alive connections outlive common proxies' (60 s), so the client end closes first: see src/http/serve.ts.
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
 server.listen(port, hostname, async () => {
   // Open the database (and apply migrations) and, in development, compile the home page before announcing
   // the URL, not on the first visitor's request: a first run creates the embedded database.

@@ -33,6 +33,12 @@ const http = serve(
     );
   },
 ) as Server;
+// An idle keep-alive connection is closed after 65 s, not Node's 5 s: longer than common proxies and load balancers
+// keep theirs (60 s), so the client end closes first. When the server closes first, a request sent on the connection
+// as it closes fails (ECONNRESET; a proxy answers 502). Headers must be allowed longer than that (Node measures an
+// idle connection against both). The same in scripts/server.mjs.
+http.keepAliveTimeout = 65_000;
+http.headersTimeout = 66_000;
 
 let closing = false;
 // close() ends the idle keep-alive connections once; one whose last response goes out during the shutdown would

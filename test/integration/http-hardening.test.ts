@@ -357,6 +357,14 @@ describe("the API process (npm run api)", () => {
     expect((await fetch(`http://127.0.0.1:${port}/api/health`)).status).toBe(200);
   });
 
+  it("keeps an idle connection 65 s, longer than proxies keep theirs, and says so in Keep-Alive", async () => {
+    // A server that closes an idle connection first races the client's next request on it (ECONNRESET, or a 502
+    // from a proxy whose own idle timeout is the common 60 s).
+    const response = await fetch(`http://127.0.0.1:${port}/api/health`);
+    expect(response.headers.get("keep-alive")).toBe("timeout=65");
+    await response.arrayBuffer();
+  });
+
   it("writes the logs to stdout only, one JSON object per line, with the time in UTC epoch milliseconds; a newline in a path stays inside its line", async () => {
     const from = stdout.length;
     // A path that, written raw, would start a forged log line of level 60 (fatal).

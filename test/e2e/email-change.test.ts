@@ -40,6 +40,8 @@ describe("email change", () => {
       .filter({ hasText: account.email })
       .filter({ hasText: "email address is being changed" });
     await notice.first().waitFor();
+    // Its frame loads lazily: in view, whatever other tests' messages came after it.
+    await notice.first().scrollIntoViewIfNeeded();
     // In the HTML (the inbox shows it in a frame: wait for its text, so an unloaded frame cannot pass) and the text.
     const html = notice.first().frameLocator("iframe");
     await html.getByText("Someone asked to change the email address").waitFor();

@@ -238,6 +238,8 @@ export async function inboxLink(page: Page, to: string, linkPath: string): Promi
     for (const id of ids) {
       // By id, not position: a message arriving later is listed first and would shift the positions.
       const message = page.locator(`li[data-message-id="${id}"]`);
+      // Its HTML frame loads lazily, only in view: other tests' newer messages may have pushed it below the fold.
+      await message.scrollIntoViewIfNeeded();
       const inFrame = message.frameLocator("iframe").getByRole("link").filter({ hasText: prefix });
       if ((await inFrame.count()) > 0) await message.getByRole("tab", { name: "Text" }).click();
       const link = message.getByRole("tabpanel").getByRole("link").filter({ hasText: prefix }).first();

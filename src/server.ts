@@ -202,8 +202,7 @@ export function launchEnv(): NodeJS.ProcessEnv {
  */
 export function getServer(options: Pick<ServerOptions, "databaseInitAtLowPriority"> = {}): Promise<TwofoldServer> {
   const holder = globalThis as GlobalWithServer;
-  holder[globalKey] ??= (async () =>
-    createTwofoldServer({ ...options, env: launchEnv(), config: getConfig() }))().catch((error) => {
+  holder[globalKey] ??= (async () => createTwofoldServer({ ...options, config: getConfig() }))().catch((error) => {
     delete holder[globalKey];
     throw error;
   });

@@ -169,9 +169,9 @@ interface OutboxEntry {
 }
 
 /**
- * `GET /api/dev/outbox`'s messages, or none for now. A kept-alive connection left idle for the server's 5 s keep-alive
- * timeout can be closed by the server just as this GET reuses it (ECONNRESET): a browser sends an idempotent request
- * again on a new connection, and the caller's next poll does the same.
+ * `GET /api/dev/outbox`'s messages, or none for now. A kept-alive connection left idle for the server's keep-alive
+ * timeout (65 s) can be closed by the server just as this GET reuses it (ECONNRESET): a browser sends an idempotent
+ * request again on a new connection, and the caller's next poll does the same.
  */
 async function readOutbox(context: BrowserContext): Promise<OutboxEntry[]> {
   let response: APIResponse;

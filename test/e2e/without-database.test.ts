@@ -82,6 +82,14 @@ describe("a page while the database is not there yet", () => {
       // scripts/server.mjs keeps idle connections longer than proxies do (src/http/serve.ts says why).
       expect(page.headers.get("keep-alive")).toBe("timeout=65");
 
+      // 50 visitors at once: every page renders, none waits for the database.
+      const pages = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          fetch(`${baseURL}/sign-up`, { signal: AbortSignal.timeout(20_000) }).then((response) => response.status),
+        ),
+      );
+      expect(pages).toEqual(Array(50).fill(200));
+
       // The API has no database: its health check waits for one (and fails after 10 s), the page did not.
       const health = await fetch(`${baseURL}/api/health`, { signal: AbortSignal.timeout(1_000) }).then(
         (response) => response.status,

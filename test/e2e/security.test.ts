@@ -2,7 +2,6 @@
 // on), the recovery codes shown once behind "I saved these codes", new codes, trusted browsers, and passkeys made
 // by Chromium's virtual authenticator. Codes are computed here from the key the page shows, as an app would.
 import { readFileSync } from "node:fs";
-import * as OTPAuth from "otpauth";
 import type { BrowserContext, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import {
@@ -17,6 +16,7 @@ import {
   useBrowser,
   type Account,
 } from "./support";
+import { authenticatorApp } from "./second-factor-steps";
 
 const browser = useBrowser();
 const phoneWidth = { width: 390, height: 844 };
@@ -55,8 +55,9 @@ async function apiJson(
 
 /**
  * Sets up the authenticator app on /profile/security: the key from the page, a code, and the recovery codes
- * saved. The confirming code is the previous 30-second step's (accepted: ±1 step), so the current and the next
- * step stay free for later sign-ins in the test (a step, once used, and every earlier one are refused).
+ * saved. Codes come from `authenticatorApp`, which gives each step once and never one the server's clock may have
+ * left behind by the time it checks (the previous step's code, computed before a round trip, failed in CI when a
+ * 30-second boundary fell in between).
  */
 async function enableTotp(page: Page, account: Account, screenshots?: string) {
   const card = authenticatorCard(page);
@@ -70,7 +71,7 @@ async function enableTotp(page: Page, account: Account, screenshots?: string) {
   expect(await qr.locator("path").getAttribute("d")).toMatch(/^M\d/);
   const shownKey = await card.locator("#totp-secret").innerText();
   expect(shownKey, "the key in groups of four").toMatch(/^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/);
-  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(shownKey.replace(/\s/g, "")) });
+  const app = authenticatorApp(shownKey.replace(/\s/g, ""));
   const field = card.getByLabel("Code from the app");
   expect(await field.getAttribute("autocomplete")).toBe("one-time-code");
   expect(await field.getAttribute("inputmode")).toBe("numeric");
@@ -84,17 +85,16 @@ async function enableTotp(page: Page, account: Account, screenshots?: string) {
   }
 
   // A wrong code is an error on the field; the set-up stays open.
-  const right = totp.generate({ timestamp: Date.now() - 30_000 });
-  await field.fill(String((Number(right) + 500_000) % 1_000_000).padStart(6, "0"));
+  await field.fill(app.wrongCode());
   await card.getByRole("button", { name: "Turn on", exact: true }).click();
   // One field error: said at the field (which it describes), with no summary box (app/components/FormError.tsx).
   await card.locator(".field-error").waitFor();
   expect(await field.getAttribute("aria-invalid")).toBe("true");
 
-  await field.fill(right);
+  await field.fill(await app.code());
   await card.getByRole("button", { name: "Turn on", exact: true }).click();
   await recoveryCodesPanel(page).waitFor();
-  return { totp, card };
+  return { app, card };
 }
 
 describe("security page", () => {
@@ -243,7 +243,7 @@ describe("security page", () => {
     const owner = await browser.page();
     const account = await createVerifiedAccount(owner, "trusted");
     await openSecurity(owner);
-    const { totp } = await enableTotp(owner, account);
+    const { app } = await enableTotp(owner, account);
     await saveRecoveryCodes(owner);
     await trustedCard(owner).getByText("None.", { exact: false }).waitFor();
 
@@ -261,7 +261,7 @@ describe("security page", () => {
     const verify = await apiJson(laptop, "POST", "/api/auth/two-factor/verify", {
       challengeId: challenge.id,
       method: "totp",
-      code: totp.generate(),
+      code: await app.code(),
       trustDevice: true,
     });
     expect(verify.status, JSON.stringify(verify.body)).toBe(200);

@@ -34,7 +34,10 @@ export async function bundleApi(root, entry, outfile) {
     format: "esm",
     target: "node20",
     // For stack traces at src/…/*.ts lines where source maps are on (scripts/api.mjs; `node --enable-source-maps`).
-    sourcemap: "inline",
+    // A map file beside the bundle, not inline, and without the sources' text (Node reads src/ itself to show a
+    // line): the server keeps neither a megabyte of base64 in the module's source nor the sources' text in the map.
+    sourcemap: "linked",
+    sourcesContent: false,
     logLevel: "warning",
   });
   await esbuild.stop();
@@ -57,6 +60,7 @@ export async function importBundled(root, entry) {
   } finally {
     // Loaded (or failed to): the file is no longer needed.
     rmSync(outfile, { force: true });
+    rmSync(`${outfile}.map`, { force: true });
   }
 }
 

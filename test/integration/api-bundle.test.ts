@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
@@ -37,6 +37,22 @@ describe("scripts/api-bundle.mjs", () => {
       "hostBindingsFromForwardedFor",
       "isLoopbackPeer",
     ]);
+  });
+
+  it("bundles at start with a map file that puts stack traces at src/ lines, and leaves neither file behind", async () => {
+    // As `npm run api` does (scripts/api.mjs): source maps on, then the bundle imported and its files removed.
+    const script = `
+      process.setSourceMapsEnabled(true);
+      const { importBundled } = await import(${JSON.stringify(pathToFileURL(path.join(root, "scripts/api-bundle.mjs")).href)});
+      const { loadCommonPasswords } = await importBundled(process.cwd(), "src/common-passwords.ts");
+      try { loadCommonPasswords("/nonexistent/list.txt"); } catch (error) { console.log(error.stack); }
+    `;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { cwd: root });
+    expect(stdout).toMatch(/at .*loadCommonPasswords \(.*[/\\]src[/\\]common-passwords\.ts:\d+:\d+\)/);
+    const leftovers = readdirSync(path.join(cacheDir, "twofold")).filter((name) =>
+      name.startsWith("common-passwords-"),
+    );
+    expect(leftovers).toEqual([]);
   });
 });
 

@@ -2,10 +2,9 @@
 // on), the recovery codes shown once behind "I saved these codes", new codes, trusted browsers, and passkeys made
 // by Chromium's virtual authenticator. Codes are computed here from the key the page shows, as an app would.
 import { readFileSync } from "node:fs";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import {
-  baseURL,
   createVerifiedAccount,
   expectNoHorizontalScroll,
   ipOf,
@@ -16,7 +15,7 @@ import {
   useBrowser,
   type Account,
 } from "./support";
-import { authenticatorApp } from "./second-factor-steps";
+import { apiJson, authenticatorApp } from "./second-factor-steps";
 
 const browser = useBrowser();
 const phoneWidth = { width: 390, height: 844 };
@@ -26,6 +25,9 @@ function region(page: Page, name: string | RegExp) {
   return page.getByRole("region", { name, exact: typeof name === "string" });
 }
 
+/** What POST /api/auth/sign-in answers, as far as these tests read it. */
+type SignInAnswer = { twoFactorRequired?: boolean; challenge?: { id: string; methods: string[] } };
+
 const authenticatorCard = (page: Page) => region(page, /^Authenticator app/);
 const recoveryCard = (page: Page) => region(page, /^Recovery codes/);
 const passkeysCard = (page: Page) => region(page, /^Passkeys/);
@@ -34,23 +36,6 @@ const trustedCard = (page: Page) => region(page, "Trusted browsers");
 async function openSecurity(page: Page): Promise<void> {
   await page.goto("/profile/security");
   await page.getByRole("heading", { level: 1, name: "Security" }).waitFor();
-}
-
-/** A JSON call from the context (its cookies and client address), with the Origin a browser sends. */
-async function apiJson(
-  context: BrowserContext,
-  method: "POST" | "DELETE",
-  pathname: string,
-  data?: unknown,
-): Promise<{ status: number; body: Record<string, unknown> | null }> {
-  const response = await context.request.fetch(pathname, {
-    method,
-    data,
-    headers: { origin: baseURL, "x-forwarded-for": ipOf(context) },
-  });
-  const text = await response.text();
-  await response.dispose();
-  return { status: response.status(), body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
 }
 
 /**
@@ -250,7 +235,7 @@ describe("security page", () => {
     // Another browser signs in with a code from the app and ticks "Don't ask again on this browser" (through the API: the
     // sign-in page has its own tests).
     const laptop = await browser.context();
-    const signIn = await apiJson(laptop, "POST", "/api/auth/sign-in", {
+    const signIn = await apiJson<SignInAnswer | null>(laptop, "POST", "/api/auth/sign-in", {
       email: account.email,
       password: account.password,
     });
@@ -287,7 +272,7 @@ describe("security page", () => {
 
     // The laptop signs out and in again: its trust is gone, so the second step is asked for.
     expect((await apiJson(laptop, "POST", "/api/auth/sign-out")).status).toBe(204);
-    const again = await apiJson(laptop, "POST", "/api/auth/sign-in", {
+    const again = await apiJson<SignInAnswer | null>(laptop, "POST", "/api/auth/sign-in", {
       email: account.email,
       password: account.password,
     });

@@ -21,9 +21,9 @@ import {
   signIn,
   smsCode,
   useBrowser,
-  waitForPath,
   type Account,
 } from "./support";
+import { addPhone, verifyPhone } from "./two-factor-steps";
 
 const browser = useBrowser();
 const phoneSize = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
@@ -43,20 +43,10 @@ function sessionRows(page: Page) {
     .filter({ has: page.getByRole("cell") });
 }
 
-/** On /profile/security of `page`: adds `phone` and enters the code from the inbox; this session is credited with the factor. */
+/** On /profile/security of `page`: adds `phone` and enters the texted code; this session is credited with the factor. */
 async function addAndVerifyPhone(page: Page, account: Account, phone: Phone): Promise<void> {
-  const form = section(page, "Phone number").getByRole("form", { name: "Add a phone number" });
-  const send = await ready(form.getByRole("button", { name: "Send code" }));
-  await form.getByLabel("Country").selectOption({ label: "United States (+1)" });
-  await form.getByLabel("Mobile number").fill(phone.national);
-  await form.getByLabel("Current password").fill(account.password);
-  await send.click();
-  await waitForPath(page, "/profile/phone");
-  const input = await ready(page.getByRole("main").getByLabel("Verification code"));
-  await input.fill(await smsCode(page, phone.e164, "phone verification"));
-  await page.getByRole("main").getByRole("button", { name: "Verify", exact: true }).click();
-  await waitForPath(page, "/profile/security");
-  await section(page, "Phone number").getByText("Verified", { exact: true }).waitFor();
+  await addPhone(page, account, phone);
+  await verifyPhone(page, phone);
 }
 
 /** "Turn on", the password, and the "Sign out all other sessions" box (ticked by default) as asked. */

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closedPort } from "../helpers/network";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const silentSockets = new Set<net.Socket>();
@@ -19,19 +20,11 @@ let server: ReturnType<typeof spawn> | undefined;
 let baseURL = "";
 let output = "";
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 beforeAll(async () => {
   if (process.env.E2E_BASE_URL) return;
   await new Promise<void>((resolve) => silentDatabase.listen(0, "127.0.0.1", resolve));
   const databasePort = (silentDatabase.address() as net.AddressInfo).port;
-  const port = await freePort();
+  const port = await closedPort();
   baseURL = `http://localhost:${port}`;
   server = spawn(process.execPath, ["scripts/server.mjs"], {
     cwd: root,

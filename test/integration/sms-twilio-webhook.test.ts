@@ -1,5 +1,3 @@
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
@@ -7,19 +5,12 @@ import { outboxMessages } from "../../src/db/schema";
 import { computeTwilioSignature } from "../../src/delivery/sms/twilio-signature";
 import { type FakeTwilio, startFakeTwilio } from "../fakes/twilio";
 import { fakeTwilioEnv, forEachServer, signedUpUser, uniquePhone } from "../helpers/harness";
+import { closedPort } from "../helpers/network";
 
 /**
  * Twilio's delivery reports reach POST /api/webhooks/twilio/status over real HTTP, signed by the fake Twilio
  * over the URL it called, which is APP_URL + path: the server listens on the port APP_URL names.
  */
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 const servers = new Map<string, { fake: FakeTwilio; appUrl: string; port: number }>();
 
@@ -153,7 +144,7 @@ forEachServer(
   },
   {
     env: async (kind, onClose) => {
-      const [fake, port] = [await startFakeTwilio(), await freePort()];
+      const [fake, port] = [await startFakeTwilio(), await closedPort()];
       const appUrl = `http://127.0.0.1:${port}`;
       servers.set(kind, { fake, appUrl, port });
       onClose(() => fake.close());

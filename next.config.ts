@@ -47,15 +47,16 @@ const nextConfig: NextConfig = {
   // Lets a second dev server (tests, screenshots) run beside `npm start`: `next dev` locks its dist dir.
   // Use a sibling such as `.next-e2e`, not a folder inside `.next`: Turbopack would watch its logs and reload forever.
   distDir: process.env.NEXT_DIST_DIR || ".next",
-  // Pages get the full set, with the CSP nonce, from proxy.ts (src/http/security-headers.ts); these rules
-  // also cover what the proxy skips (/_next assets) and are the fallback should it not run.
+  // Pages get the full set, with the CSP nonce, from scripts/server.mjs (src/http/security-headers.ts
+  // securePageRequest); these rules also cover what it skips (/_next assets, the icon) and are the fallback should it
+  // not run.
   async headers() {
     // Later entries override earlier ones for the same header, so the general rule comes first.
     return [
       {
         source: "/:path*",
-        // The same set the proxy sends (HSTS when APP_URL is https at build time: these rules are compiled into
-        // the build), so the assets it skips are covered too.
+        // The same set the pages get (HSTS when APP_URL is https at build time: these rules are compiled into
+        // the build), so the assets are covered too.
         headers: Object.entries(commonHeaders({ https: servesHttps(process.env.APP_URL) })).map(([key, value]) => ({
           key,
           value,

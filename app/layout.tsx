@@ -17,8 +17,8 @@ export const metadata: Metadata = {
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  // Rendered per request, never prerendered: proxy.ts gives each response a fresh CSP nonce and Next can only
-  // put it on the scripts of a page it renders for that request.
+  // Rendered per request, never prerendered: scripts/server.mjs gives each response a fresh CSP nonce and Next can
+  // only put it on the scripts of a page it renders for that request.
   await connection();
   // The header is decoration: if the API is down, show it signed out and let the page report the error.
   const user = await getCurrentUser().catch(() => null);

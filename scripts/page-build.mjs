@@ -6,7 +6,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, w
 import path from "node:path";
 
 /** What a build is made from: a change to any of these makes the next start or test run build again. */
-export const buildInputs = ["app", "src", "proxy.ts", "next.config.ts", "package-lock.json", "tsconfig.json"];
+export const buildInputs = ["app", "src", "next.config.ts", "package-lock.json", "tsconfig.json"];
 
 /** A hash of every build input's path and content (a few hundred small files: milliseconds). */
 export function sourceStamp(root) {

@@ -74,11 +74,24 @@ function whileBuilding(req, res) {
 
 let handle;
 let app;
+/**
+ * Gives each page its security headers and a fresh CSP nonce (src/http/security-headers.ts securePageRequest), before
+ * Next.js renders it. From the API's bundle, or in development from the file itself: `next dev` compiles the API.
+ */
+let securePage;
+let securityModule;
+const pageSecurity = { mode: dev ? "development" : "production", https: appUrl.startsWith("https://") };
 const loadApp = async (isDev) => {
   // Imported here, not at the top: on a first start the build needs the CPU more than Next's server does.
   const { default: next } = await import("next");
   app = next({ dev: isDev, port, hostname: "localhost" });
-  await app.prepare();
+  const [{ securePageRequest }] = await Promise.all([securityModule, app.prepare()]);
+  // A build made before the pages' headers moved here has the API without them: serving it would leave pages
+  // without their policy.
+  if (typeof securePageRequest !== "function")
+    throw new Error(`The build in ${distDir} is outdated: run \`npm run build\`.`);
+  securePage = (req, res) =>
+    securePageRequest(req, res, { ...pageSecurity, devOrigin: isDev ? `http://${req.headers.host}` : undefined });
   handle = app.getRequestHandler();
 };
 // `npm start` builds the pages first when they are missing or older than the sources.
@@ -101,6 +114,7 @@ if (!dev) {
   }
   const apiHost = local ? importBundled(root, nextHostEntry) : import(pathToFileURL(builtApi).href);
   globalThis[Symbol.for("twofold.apiHost")] = apiHost;
+  securityModule = apiHost;
   // A failure to open is only logged here: the first request tries again (src/server.ts getServer) and says why.
   // Beside a build, a database made now takes only the CPU the build leaves: the first page waits for the build, not
   // for the database (a page reads it only for a signed-in visitor).
@@ -132,12 +146,16 @@ if (local) {
         process.exit(1);
       });
   }
-} else await loadApp(dev);
+} else {
+  if (dev) securityModule = importBundled(root, "src/http/security-headers.ts");
+  await loadApp(dev);
+}
 
 const server = http.createServer((req, res) => {
   const peer = req.socket.remoteAddress ?? "";
   const forwarded = req.headers["x-forwarded-for"];
   req.headers["x-forwarded-for"] = forwarded ? `${forwarded}, ${peer}` : peer;
+  securePage?.(req, res);
   handle(req, res);
 });
 // Idle keep-alive connections outlive common proxies' (60 s), so the client end closes first: see src/http/serve.ts.

@@ -6,8 +6,8 @@ import { forEachServer, signedUpUser, type ServerContext } from "../helpers/harn
 
 /**
  * The security headers on real API responses (the Hono app, as Next.js and `npm run api` both serve it),
- * for an http and an https APP_URL. The pages' headers come from proxy.ts and are checked by the browser test
- * (test/e2e/csp.test.ts) and, for the policy itself, test/unit/security-headers.test.ts.
+ * for an http and an https APP_URL. The pages' headers come from scripts/server.mjs (securePageRequest) and are checked
+ * by the browser test (test/e2e/csp.test.ts) and, for the policy itself, test/unit/security-headers.test.ts.
  */
 
 // A 1×1 PNG: enough for the avatar upload's byte sniffing.

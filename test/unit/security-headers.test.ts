@@ -1,13 +1,13 @@
-import { NextRequest } from "next/server";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { proxy } from "../../proxy";
 import {
   apiCsp,
   createNonce,
   docsCsp,
+  isPagePath,
   pageCsp,
   pageHeaders,
   permissionsPolicy,
+  securePageRequest,
   strictTransportSecurity,
   tokenPages,
 } from "../../src/http/security-headers";
@@ -132,51 +132,73 @@ describe("page headers", () => {
   });
 });
 
-describe("proxy", () => {
-  afterEach(() => {
-    vi.unstubAllEnvs();
-  });
-
-  /** The response headers, and the request headers Next.js will render the page with. */
-  function run(url: string) {
-    const response = proxy(new NextRequest(url));
-    const forwarded = (name: string) => response.headers.get(`x-middleware-request-${name}`);
-    return {
-      response,
-      csp: response.headers.get("content-security-policy")!,
-      requestCsp: forwarded("content-security-policy"),
-      requestNonce: forwarded("x-nonce"),
-    };
+describe("securePageRequest (scripts/server.mjs, before Next.js renders a page)", () => {
+  /** The response headers set, and the request headers Next.js will render the page with. */
+  function run(url: string, options: Parameters<typeof securePageRequest>[2], sent: Record<string, string> = {}) {
+    const request = { url, headers: { host: "localhost:3000", ...sent } as Record<string, string | undefined> };
+    const set = new Map<string, string>();
+    const isPage = securePageRequest(
+      request,
+      { setHeader: (name, value) => set.set(name.toLowerCase(), value) },
+      options,
+    );
+    const csp = set.get("content-security-policy");
+    return { isPage, set, csp, requestCsp: request.headers["content-security-policy"], request };
   }
+  const production = { mode: "production", https: false } as const;
 
   it("hands Next.js the same nonce it puts in the response's policy, a new one per request", () => {
-    vi.stubEnv("NODE_ENV", "production");
-    vi.stubEnv("APP_URL", "http://localhost:3000");
-    const first = run("http://localhost:3000/sign-in");
-    const second = run("http://localhost:3000/sign-in");
-    for (const { csp, requestCsp, requestNonce } of [first, second]) {
+    const first = run("/sign-in?next=%2Fprofile", production);
+    const second = run("/sign-in", production);
+    const nonces = [first, second].map(({ isPage, csp, requestCsp }) => {
+      expect(isPage).toBe(true);
       expect(requestCsp).toBe(csp);
-      expect(csp).toContain(`'nonce-${requestNonce}'`);
       expect(csp).not.toContain("unsafe-eval");
-      expectDocumentBasics(csp);
-    }
-    expect(first.requestNonce).not.toBe(second.requestNonce);
-    expect(first.response.headers.get("strict-transport-security")).toBeNull();
-    expect(first.response.headers.get("cache-control")).toBe("private, no-store");
+      expectDocumentBasics(csp!);
+      return /'nonce-([^']+)'/.exec(csp!)?.[1];
+    });
+    expect(nonces[0]).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+    expect(nonces[0]).not.toBe(nonces[1]);
+    expect(first.set.get("strict-transport-security")).toBeUndefined();
+    expect(first.set.get("cache-control")).toBe("private, no-store");
+    expect(first.set.get("x-frame-options")).toBe("DENY");
+  });
+
+  it("replaces a policy the client sent: it cannot choose the nonce", () => {
+    const { requestCsp, csp, request } = run("/", production, {
+      "content-security-policy": "script-src 'nonce-chosen-by-client'",
+      "content-security-policy-report-only": "script-src 'nonce-chosen-by-client'",
+    });
+    expect(requestCsp).toBe(csp);
+    expect(requestCsp).not.toContain("chosen-by-client");
+    expect(request.headers["content-security-policy-report-only"]).toBeUndefined();
   });
 
   it("uses the development policy under `next dev` and HSTS with an https APP_URL", () => {
-    vi.stubEnv("NODE_ENV", "development");
-    vi.stubEnv("APP_URL", "https://auth.example.com");
-    const { response, csp } = run("https://auth.example.com/reset-password");
+    const { set, csp } = run("/reset-password", {
+      mode: "development",
+      https: true,
+      devOrigin: "https://auth.example.com",
+    });
     expect(csp).toContain("'unsafe-eval'");
-    expect(directives(csp).get("connect-src")).toContain("wss://auth.example.com");
-    expect(response.headers.get("strict-transport-security")).toBe(strictTransportSecurity);
-    expect(response.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(directives(csp!).get("connect-src")).toContain("wss://auth.example.com");
+    expect(set.get("strict-transport-security")).toBe(strictTransportSecurity);
+    expect(set.get("referrer-policy")).toBe("no-referrer");
+  });
+
+  it("leaves the API, Next's build output and the icon alone (they have their own headers)", () => {
+    for (const url of ["/api", "/api/auth/session", "/api/docs?x=1", "/_next/static/chunks/a.js", "/icon.svg"]) {
+      const { isPage, set, requestCsp } = run(url, production, { "content-security-policy": "kept" });
+      expect(isPage, url).toBe(false);
+      expect(set.size, url).toBe(0);
+      expect(requestCsp, url).toBe("kept");
+    }
+    for (const page of ["/", "/apis", "/api-docs", "/profile/security", "/no-such-page", "/icon.svg.html", "/_nextx"])
+      expect(isPagePath(page), page).toBe(true);
   });
 });
 
-describe("next.config.ts headers (what the proxy skips: /_next assets, the icon)", () => {
+describe("next.config.ts headers (what securePageRequest skips: /_next assets, the icon)", () => {
   afterEach(() => vi.unstubAllEnvs());
 
   async function rules() {

@@ -5,5 +5,11 @@ export function isBuiltFrom(root: string, distDir: string, stampName: string, st
 export function buildPages(
   root: string,
   distDir: string,
-  options: { env: Record<string, string | undefined>; stampName: string; stamp: string; logFile?: string },
+  options: {
+    env: Record<string, string | undefined>;
+    stampName: string;
+    stamp: string;
+    logFile?: string;
+    compileOnly?: boolean;
+  },
 ): Promise<void>;

@@ -69,7 +69,7 @@ function whileBuilding(req, res) {
 <body style="font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem">
 <h1 style="font-size:1.5rem">Twofold is starting</h1>
 <p>The pages are being built: this happens on the first start and after the code changes, and usually takes
-10 to 15 seconds. This page reloads itself until they are ready.</p></body></html>`);
+5 to 10 seconds. This page reloads itself until they are ready.</p></body></html>`);
 }
 
 let handle;
@@ -135,10 +135,16 @@ if (local) {
   if (!mustBuild) await loadApp(false);
   else {
     handle = whileBuilding;
-    console.log("Building the pages (first start, or the sources changed): usually 10 to 15 seconds…");
+    console.log("Building the pages (first start, or the sources changed): usually 5 to 10 seconds…");
     const started = performance.now();
-    // A build for this machine only: no type check, compiler cache, server source maps or minification (next.config.ts).
-    building = buildPages(root, distDir, { env: { ...process.env, TWOFOLD_LOCAL_BUILD: "1" }, stampName, stamp })
+    // A build for this machine only: no type check, compiler cache, server source maps or minification (next.config.ts),
+    // and no prerendering (page-build.mjs).
+    building = buildPages(root, distDir, {
+      env: { ...process.env, TWOFOLD_LOCAL_BUILD: "1" },
+      stampName,
+      stamp,
+      compileOnly: true,
+    })
       .then(() => loadApp(false))
       .then(() => console.log(`Pages built in ${((performance.now() - started) / 1000).toFixed(0)} s.`))
       .catch((error) => {

@@ -97,11 +97,17 @@ const loadApp = async (isDev) => {
 // `npm start` builds the pages first when they are missing or older than the sources.
 const stamp = local ? sourceStamp(root) : undefined;
 const mustBuild = local && !isBuiltFrom(root, distDir, stampName, stamp);
+// A first start creates the embedded database once the pages are built, beside Next's own start-up. initdb's 2 to 4 s
+// of CPU, even at the lowest priority, slowed the 2-core build: the first page came 0.3 to 0.6 s later (median of eight
+// pairs of runs). The API is needed only when a form is sent, and is ready 2 to 3 s after the first page.
+let pagesBuilt = Promise.resolve();
+let markPagesBuilt;
+if (mustBuild) pagesBuilt = new Promise((resolve) => (markPagesBuilt = resolve));
 
 /**
  * The API, bundled by esbuild and loaded here rather than compiled into the pages by `next build`
- * (scripts/api-bundle.mjs), and its database opened at once: beside the build or Next's own start-up, not after them.
- * A first start on a clean clone creates the embedded database then (initdb, 2 to 4 s of CPU, in a child process).
+ * (scripts/api-bundle.mjs), and its database opened beside Next's own start-up, not after it. A first start on a clean
+ * clone creates the embedded database (initdb, 2 to 4 s of CPU, in a child process) once the pages are built.
  * - `npm start` bundles it from the sources at every start (0.1 s): it is the code as it is now.
  * - `npm run serve` loads the bundle `npm run build` wrote beside the pages, and writes nothing itself.
  * - `npm run dev`: Next compiles the API with the pages instead, so that edits reload (app/lib/api-host.ts).
@@ -116,13 +122,15 @@ if (!dev) {
   globalThis[Symbol.for("twofold.apiHost")] = apiHost;
   securityModule = apiHost;
   // A failure to open is only logged here: the first request tries again (src/server.ts getServer) and says why.
-  // Beside a build, a database made now takes only the CPU the build leaves: the first page waits for the build, not
-  // for the database (a page reads it only for a signed-in visitor).
+  // The first page waits for the build and Next's start-up, not for the database (a page reads it only for a visitor
+  // with a session cookie); a database made beside them gets the CPU they leave.
   apiHost.then(
     (host) =>
-      host
-        .getServer({ databaseInitAtLowPriority: mustBuild })
-        .catch((error) => console.error(`opening the API: ${error.message}`)),
+      pagesBuilt.then(() =>
+        host
+          .getServer({ databaseInitAtLowPriority: mustBuild })
+          .catch((error) => console.error(`opening the API: ${error.message}`)),
+      ),
     (error) => {
       console.error(`loading the API: ${error.message}`);
       process.exit(1);
@@ -145,7 +153,10 @@ if (local) {
       stamp,
       compileOnly: true,
     })
-      .then(() => loadApp(false))
+      .then(() => {
+        markPagesBuilt();
+        return loadApp(false);
+      })
       .then(() => console.log(`Pages built in ${((performance.now() - started) / 1000).toFixed(0)} s.`))
       .catch((error) => {
         console.error(error.message);

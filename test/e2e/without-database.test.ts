@@ -1,6 +1,6 @@
 // A page for a visitor without a session reads no database: the layout needs only the configuration (where messages
 // go, for the dev inbox link). So a first `npm start` serves its first page as soon as the pages are built, while
-// the embedded database is still being created beside the build (scripts/server.mjs).
+// the embedded database is still being created (scripts/server.mjs).
 //
 // Here the database never answers at all: a TCP server that accepts connections and stays silent. Served from the
 // browser tests' build by its own scripts/server.mjs, the home page must still render at once, while the API waits.

@@ -152,6 +152,16 @@ export function pageHeaders(options: {
  * (hashed scripts and styles, and the dev server's HMR socket) or the static icon: next.config.ts's rules cover those.
  */
 export function isPagePath(pathname: string): boolean {
+  // Next.js resolves dot segments, percent-encoded ones too, and renders the page they lead to: "/api/../sign-in" is
+  // the sign-in page. So only a path already in its plain form (as the URL standard normalises it) may skip the
+  // page's headers; anything else gets them, which is harmless where the API answers (its own headers win).
+  let normalized: string;
+  try {
+    normalized = new URL(pathname, "http://localhost").pathname;
+  } catch {
+    return true;
+  }
+  if (normalized !== pathname) return true;
   return !/^\/(?:api(?:\/|$)|_next\/|icon\.svg$)/.test(pathname);
 }
 

@@ -9,6 +9,7 @@
 //     The browser tests run the production build of the pages (test/e2e/global-setup.ts), so the policy seen
 //     here is the one production sends: no 'unsafe-eval' and no 'unsafe-inline' styles. (Under `next dev` it
 //     allowed both for React's dev tooling, and this walk could not see what production blocks.)
+import { type IncomingHttpHeaders, request as httpRequest } from "node:http";
 import type { BrowserContext, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import {
@@ -334,4 +335,31 @@ describe("content security policy", () => {
     expect(recorded.consoleMessages).toEqual([]);
     expectPageHeaders(recorded.documents.find((document) => new URL(document.url).pathname === "/no-such-page")!);
   });
+
+  it("a page reached through dot segments under /api or /_next still gets its policy", async () => {
+    // Browsers resolve "/api/../sign-in" before sending it; any other client may send it as is, and Next.js renders
+    // the sign-in page for it. Sent raw here (fetch would normalise the path first).
+    for (const rawPath of ["/api/../sign-in", "/_next/%2e%2e/sign-in", "/api/.%2E/sign-up"]) {
+      const { status, headers, body } = await rawGet(rawPath);
+      expect(status, rawPath).toBe(200);
+      const nonce = nonceOf(String(headers["content-security-policy"] ?? ""));
+      expect(nonce, rawPath).toBeDefined();
+      expect(body, rawPath).toContain(`nonce="${nonce}"`);
+    }
+  });
 });
+
+/** A GET with the path exactly as given, dot segments and all. */
+function rawGet(rawPath: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  const { hostname, port } = new URL(baseURL);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ hostname, port, path: rawPath, method: "GET" }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+    });
+    request.on("error", reject);
+    request.end();
+  });
+}

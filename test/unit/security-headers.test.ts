@@ -196,6 +196,25 @@ describe("securePageRequest (scripts/server.mjs, before Next.js renders a page)"
     for (const page of ["/", "/apis", "/api-docs", "/profile/security", "/no-such-page", "/icon.svg.html", "/_nextx"])
       expect(isPagePath(page), page).toBe(true);
   });
+
+  it("gives a page its headers however the path reaches it: Next.js resolves dot segments, encoded or not", () => {
+    for (const url of [
+      "/api/../sign-in",
+      "/_next/../sign-in",
+      "/api/%2e%2e/sign-in",
+      "/_next/%2E%2E/profile",
+      "/api/.%2e/sign-in",
+      "/api/./../sign-in",
+      "/api\\..\\sign-in",
+      "//api/x",
+      "/icon.svg/../sign-in",
+    ]) {
+      const { isPage, csp, requestCsp } = run(url, production, { "content-security-policy": "script-src 'nonce-x'" });
+      expect(isPage, url).toBe(true);
+      expect(requestCsp, url).toBe(csp);
+      expect(csp, url).toMatch(/'nonce-[A-Za-z0-9+/]{22}=='/);
+    }
+  });
 });
 
 describe("next.config.ts headers (what securePageRequest skips: /_next assets, the icon)", () => {

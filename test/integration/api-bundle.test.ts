@@ -28,7 +28,8 @@ describe("scripts/api-bundle.mjs", () => {
     expect(text).toMatch(/from "@hono\/zod-openapi"/);
     expect(text).toMatch(/from "@node-rs\/argon2"/);
     const api = await import(pathToFileURL(file).href);
-    // What app/lib/api-host.ts hands to the pages and the /api route (src/next-host.ts).
+    // What app/lib/api-host.ts hands to the pages and the /api route, and scripts/server.mjs the pages' security
+    // headers (src/next-host.ts).
     expect(Object.keys(api).sort()).toEqual([
       "devOutboxChannels",
       "getConfig",
@@ -36,6 +37,7 @@ describe("scripts/api-bundle.mjs", () => {
       "handleApiRequest",
       "hostBindingsFromForwardedFor",
       "isLoopbackPeer",
+      "securePageRequest",
     ]);
   });
 

@@ -14,6 +14,8 @@ import type { BrowserContext, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import {
   baseURL,
+  cspDirective,
+  cspNonce,
   inboxLink,
   headerSignOut,
   makePng,
@@ -82,30 +84,18 @@ async function watch(context: BrowserContext) {
   return { violations, consoleMessages, documents };
 }
 
-function directive(csp: string, name: string): string[] {
-  const found = csp
-    .split(";")
-    .map((part) => part.trim().split(/\s+/))
-    .find(([directiveName]) => directiveName === name);
-  return found?.slice(1) ?? [];
-}
-
-function nonceOf(csp: string): string | undefined {
-  return /'nonce-([A-Za-z0-9+/=]+)'/.exec(directive(csp, "script-src").join(" "))?.[1];
-}
-
 /** Every page document: a nonce-based CSP with no inline scripts, the other headers, not cacheable. */
 function expectPageHeaders({ url, headers }: DocumentResponse) {
   const csp = headers["content-security-policy"] ?? "";
-  const scriptSrc = directive(csp, "script-src");
-  expect(nonceOf(csp), `${url}: nonce in script-src`).toBeDefined();
+  const scriptSrc = cspDirective(csp, "script-src");
+  expect(cspNonce(csp), `${url}: nonce in script-src`).toBeDefined();
   expect(scriptSrc, url).toContain("'strict-dynamic'");
   expect(scriptSrc, url).not.toContain("'unsafe-inline'");
   expect(scriptSrc, url).not.toContain("'unsafe-eval'");
-  expect(directive(csp, "style-src"), url).not.toContain("'unsafe-inline'");
-  expect(directive(csp, "frame-ancestors"), url).toEqual(["'none'"]);
-  expect(directive(csp, "object-src"), url).toEqual(["'none'"]);
-  expect(directive(csp, "base-uri"), url).toEqual(["'none'"]);
+  expect(cspDirective(csp, "style-src"), url).not.toContain("'unsafe-inline'");
+  expect(cspDirective(csp, "frame-ancestors"), url).toEqual(["'none'"]);
+  expect(cspDirective(csp, "object-src"), url).toEqual(["'none'"]);
+  expect(cspDirective(csp, "base-uri"), url).toEqual(["'none'"]);
   expect(headers["x-content-type-options"], url).toBe("nosniff");
   expect(headers["x-frame-options"], url).toBe("DENY");
   expect(headers["cross-origin-opener-policy"], url).toBe("same-origin");
@@ -297,7 +287,7 @@ describe("content security policy", () => {
     for (let load = 0; load < 2; load++) {
       const response = await page.goto("/sign-in");
       const csp = (await response!.allHeaders())["content-security-policy"] ?? "";
-      const nonce = nonceOf(csp);
+      const nonce = cspNonce(csp);
       expect(nonce).toBeDefined();
       nonces.push(nonce!);
       const html = await response!.text();
@@ -323,10 +313,10 @@ describe("content security policy", () => {
 
     const docs = await page.goto("/api/docs");
     const csp = (await docs!.allHeaders())["content-security-policy"] ?? "";
-    expect(nonceOf(csp)).toBeDefined();
-    expect(directive(csp, "script-src")).not.toContain("'unsafe-inline'");
-    expect(directive(csp, "script-src")).not.toContain("'unsafe-eval'");
-    expect(directive(csp, "frame-ancestors")).toEqual(["'none'"]);
+    expect(cspNonce(csp)).toBeDefined();
+    expect(cspDirective(csp, "script-src")).not.toContain("'unsafe-inline'");
+    expect(cspDirective(csp, "script-src")).not.toContain("'unsafe-eval'");
+    expect(cspDirective(csp, "frame-ancestors")).toEqual(["'none'"]);
     // Scalar rendered the document it fetched: the operations are on the page.
     await page.getByText("Sign in with email and password").first().waitFor({ timeout: 60_000 });
     await shot(page, "csp-api-docs");
@@ -342,7 +332,7 @@ describe("content security policy", () => {
     for (const rawPath of ["/api/../sign-in", "/_next/%2e%2e/sign-in", "/api/.%2E/sign-up"]) {
       const { status, headers, body } = await rawGet(rawPath);
       expect(status, rawPath).toBe(200);
-      const nonce = nonceOf(String(headers["content-security-policy"] ?? ""));
+      const nonce = cspNonce(String(headers["content-security-policy"] ?? ""));
       expect(nonce, rawPath).toBeDefined();
       expect(body, rawPath).toContain(`nonce="${nonce}"`);
     }

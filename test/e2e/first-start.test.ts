@@ -11,7 +11,8 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { closedPort } from "../helpers/network";
-import { useBrowser } from "./support";
+import { stopProcessGroup } from "../helpers/processes";
+import { cspNonce, useBrowser } from "./support";
 
 const root = path.resolve(import.meta.dirname, "../..");
 // Inside the project (Next.js refuses a dist dir outside it), ignored by git (.next-*/), and not `.next`: a developer's
@@ -20,9 +21,7 @@ const distDir = ".next-first-start";
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "twofold-first-start-"));
 const browser = useBrowser();
 
-let server:
-  | { child: ChildProcessByStdio<null, Readable, Readable>; output: () => string; exited: Promise<number | null> }
-  | undefined;
+let server: { child: ChildProcessByStdio<null, Readable, Readable>; output: () => string } | undefined;
 let baseURL = "";
 const account = { email: "first-start@example.com", password: "Kq7!vX2-mellow-otter-lamp" };
 
@@ -47,16 +46,11 @@ async function npmStart() {
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  server = { child, output: () => output, exited };
-  return server;
+  server = { child, output: () => output };
 }
 
 async function stop() {
-  if (!server?.child.pid || server.child.exitCode !== null) return;
-  process.kill(-server.child.pid, "SIGTERM");
-  const code = await Promise.race([server.exited, new Promise((resolve) => setTimeout(resolve, 30_000, "timeout"))]);
-  if (code === "timeout") process.kill(-server.child.pid, "SIGKILL");
+  if (server) await stopProcessGroup(server.child, 30_000);
 }
 
 afterAll(async () => {
@@ -80,10 +74,6 @@ async function waitFor(pathname: string, status: number, timeoutMs: number): Pro
   throw new Error(`${pathname}: no ${status} within ${timeoutMs / 1000} s (last: ${last}):\n${server?.output()}`);
 }
 
-function nonceOf(csp: string | null): string | undefined {
-  return /script-src [^;]*'nonce-([A-Za-z0-9+/=]+)'/.exec(csp ?? "")?.[1];
-}
-
 describe.skipIf(Boolean(process.env.E2E_BASE_URL))("npm start on a clean clone", () => {
   it("says it is starting, then serves the pages it built, with their policy, and opens a new database", async () => {
     rmSync(path.join(root, distDir), { recursive: true, force: true });
@@ -98,7 +88,7 @@ describe.skipIf(Boolean(process.env.E2E_BASE_URL))("npm start on a clean clone",
 
     const home = await waitFor("/", 200, 150_000);
     expect(server!.output()).toContain("Building the pages");
-    const nonce = nonceOf(home.headers.get("content-security-policy"));
+    const nonce = cspNonce(home.headers.get("content-security-policy") ?? "");
     expect(nonce).toBeDefined();
     expect(await home.text()).toContain(`nonce="${nonce}"`);
 

@@ -7,7 +7,7 @@
 //
 // E2E_BASE_URL=http://localhost:3100 reuses a server that is already running (it must have TRUST_PROXY=1, see
 // below); E2E_PORT picks the first port to try (default 3100).
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -15,6 +15,7 @@ import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { apiBundleFile, bundleApi, nextHostEntry } from "../../scripts/api-bundle.mjs";
 import { buildPages, isBuiltFrom, sourceStamp } from "../../scripts/page-build.mjs";
+import { stopProcessGroup } from "../helpers/processes";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const resultsDir = path.join(root, "test-results");
@@ -86,7 +87,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
 
   const stop = async () => {
-    await stopProcessGroup(server, exited);
+    await stopProcessGroup(server);
     rmSync(dataDir, { recursive: true, force: true });
   };
 
@@ -143,21 +144,4 @@ async function waitForHealth(baseURL: string, exited: Promise<string> | null, ti
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`e2e server at ${baseURL} not healthy after ${timeoutMs / 1000} s (${last})`);
-}
-
-async function stopProcessGroup(child: ChildProcess, exited: Promise<string>): Promise<void> {
-  const pid = child.pid;
-  if (pid === undefined) return;
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // ESRCH: the group is gone already.
-    }
-  };
-  signalGroup("SIGTERM");
-  const timer = new Promise<"timeout">((resolve) => setTimeout(resolve, 15_000, "timeout").unref());
-  await Promise.race([exited, timer]);
-  // Whatever is left in the group (a stuck server, a worker it forked) does not outlive the run.
-  signalGroup("SIGKILL");
 }

@@ -467,3 +467,17 @@ function crc32(bytes: Buffer): number {
   for (const byte of bytes) c = crcTable[(c ^ byte) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
+
+/** The sources of one directive of a Content-Security-Policy header (empty when it is absent). */
+export function cspDirective(csp: string, name: string): string[] {
+  const found = csp
+    .split(";")
+    .map((part) => part.trim().split(/\s+/))
+    .find(([directiveName]) => directiveName === name);
+  return found?.slice(1) ?? [];
+}
+
+/** The nonce a page policy allows scripts with, if any. */
+export function cspNonce(csp: string): string | undefined {
+  return /'nonce-([A-Za-z0-9+/=]+)'/.exec(cspDirective(csp, "script-src").join(" "))?.[1];
+}

@@ -80,7 +80,6 @@ let app;
  */
 let securePage;
 let securityModule;
-const pageSecurity = { mode: dev ? "development" : "production", https: appUrl.startsWith("https://") };
 const loadApp = async (isDev) => {
   // Imported here, not at the top: on a first start the build needs the CPU more than Next's server does.
   const { default: next } = await import("next");
@@ -90,8 +89,9 @@ const loadApp = async (isDev) => {
   // without their policy.
   if (typeof securePageRequest !== "function")
     throw new Error(`The build in ${distDir} is outdated: run \`npm run build\`.`);
+  const mode = isDev ? "development" : "production";
   securePage = (req, res) =>
-    securePageRequest(req, res, { ...pageSecurity, devOrigin: isDev ? `http://${req.headers.host}` : undefined });
+    securePageRequest(req, res, { mode, appUrl, devOrigin: isDev ? `http://${req.headers.host}` : undefined });
   handle = app.getRequestHandler();
 };
 // `npm start` builds the pages first when they are missing or older than the sources.

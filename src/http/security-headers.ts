@@ -176,11 +176,12 @@ export function isPagePath(pathname: string): boolean {
 export function securePageRequest(
   request: { url?: string; headers: Record<string, string | string[] | undefined> },
   response: { setHeader(name: string, value: string): unknown },
-  options: { mode: CspMode; https: boolean; devOrigin?: string },
+  options: { mode: CspMode; appUrl: string | undefined; devOrigin?: string },
 ): boolean {
   const pathname = (request.url ?? "/").split(/[?#]/, 1)[0]!;
   if (!isPagePath(pathname)) return false;
-  const headers = pageHeaders({ ...options, pathname, nonce: createNonce() });
+  const { mode, appUrl, devOrigin } = options;
+  const headers = pageHeaders({ pathname, nonce: createNonce(), mode, https: servesHttps(appUrl), devOrigin });
   request.headers["content-security-policy"] = headers["Content-Security-Policy"];
   delete request.headers["content-security-policy-report-only"];
   for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);

@@ -145,7 +145,7 @@ describe("securePageRequest (scripts/server.mjs, before Next.js renders a page)"
     const csp = set.get("content-security-policy");
     return { isPage, set, csp, requestCsp: request.headers["content-security-policy"], request };
   }
-  const production = { mode: "production", https: false } as const;
+  const production = { mode: "production", appUrl: "http://localhost:3000" } as const;
 
   it("hands Next.js the same nonce it puts in the response's policy, a new one per request", () => {
     const first = run("/sign-in?next=%2Fprofile", production);
@@ -177,7 +177,7 @@ describe("securePageRequest (scripts/server.mjs, before Next.js renders a page)"
   it("uses the development policy under `next dev` and HSTS with an https APP_URL", () => {
     const { set, csp } = run("/reset-password", {
       mode: "development",
-      https: true,
+      appUrl: "https://auth.example.com",
       devOrigin: "https://auth.example.com",
     });
     expect(csp).toContain("'unsafe-eval'");

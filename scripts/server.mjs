@@ -86,9 +86,12 @@ const loadApp = async (isDev) => {
   app = next({ dev: isDev, port, hostname: "localhost" });
   const [{ securePageRequest }] = await Promise.all([securityModule, app.prepare()]);
   // A build made before the pages' headers moved here has the API without them: serving it would leave pages
-  // without their policy.
-  if (typeof securePageRequest !== "function")
-    throw new Error(`The build in ${distDir} is outdated: run \`npm run build\`.`);
+  // without their policy. Exits here, as for a missing build: Next.js has installed its own handler by now, which
+  // would only log a thrown error and leave the process running.
+  if (typeof securePageRequest !== "function") {
+    console.error(`The build in ${distDir} is outdated: run \`npm run build\`.`);
+    process.exit(1);
+  }
   const mode = isDev ? "development" : "production";
   securePage = (req, res) =>
     securePageRequest(req, res, { mode, appUrl, devOrigin: isDev ? `http://${req.headers.host}` : undefined });

@@ -5,7 +5,7 @@
 //
 // How fast this is, is measured by bench/startup.mjs, not here.
 import { type ChildProcessByStdio, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -88,6 +88,13 @@ describe.skipIf(Boolean(process.env.E2E_BASE_URL))("npm start on a clean clone",
 
     const home = await waitFor("/", 200, 150_000);
     expect(server!.output()).toContain("Building the pages");
+    // The database is created only now, once the pages are built: 50 API requests sent at this instant all wait for
+    // the one being made (none fails, none makes another).
+    const healths = Promise.all(
+      Array.from({ length: 50 }, () =>
+        fetch(`${baseURL}/api/health`, { signal: AbortSignal.timeout(90_000) }).then((response) => response.status),
+      ),
+    );
     const nonce = cspNonce(home.headers.get("content-security-policy") ?? "");
     expect(nonce).toBeDefined();
     expect(await home.text()).toContain(`nonce="${nonce}"`);
@@ -113,14 +120,21 @@ describe.skipIf(Boolean(process.env.E2E_BASE_URL))("npm start on a clean clone",
     await expect.poll(() => toggle.getAttribute("aria-pressed")).toBe("true");
     expect(violations).toEqual([]);
 
-    // The API, on the database this start created.
-    await waitFor("/api/health", 200, 60_000);
+    // The API, on the database this start created: one server, one database, every waiting request answered.
+    expect(await healths).toEqual(Array(50).fill(200));
+    expect(
+      readdirSync(path.dirname(dataDir)).filter((name) => name.startsWith(`${path.basename(dataDir)}.init-`)),
+    ).toEqual([]);
     const signUp = await fetch(`${baseURL}/api/auth/sign-up`, {
       method: "POST",
       headers: { "content-type": "application/json", origin: baseURL },
       body: JSON.stringify({ ...account, name: "First start" }),
     });
     expect(signUp.status, await signUp.clone().text()).toBe(202);
+    // One server was made for all of them (its log line, written asynchronously, once).
+    const serversMade = () => server!.output().match(/"msg":"twofold ready"/g)?.length ?? 0;
+    await expect.poll(serversMade, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(serversMade(), server!.output()).toBe(1);
     await stop();
   }, 240_000);
 
